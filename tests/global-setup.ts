@@ -1,0 +1,24 @@
+// Starts one PocketIC server for the whole run: the embedded replica (scripts/pocket-ic) unless
+// POCKET_IC_BIN points at a real PocketIC server binary. Tests reach it with inject('PIC_URL').
+import { PocketIcServer } from '@dfinity/pic';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    PIC_URL: string;
+  }
+}
+
+let server: PocketIcServer | undefined;
+
+export async function setup(project: TestProject): Promise<void> {
+  const embedded = fileURLToPath(new URL('../scripts/pocket-ic', import.meta.url));
+  process.env.POCKET_IC_BIN ??= embedded;
+  server = await PocketIcServer.start({ showCanisterLogs: process.env.SHOW_CANISTER_LOGS === '1' });
+  project.provide('PIC_URL', server.getUrl());
+}
+
+export async function teardown(): Promise<void> {
+  await server?.stop();
+}
