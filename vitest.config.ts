@@ -1,13 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` runs in plain Node; `e2e` talks to a PocketIC server (the embedded replica
+// unless POCKET_IC_BIN says otherwise), started once by the global setup.
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/global-setup.ts'],
     testTimeout: 300_000,
     hookTimeout: 300_000,
     // Canister executions are CPU-bound and the machine has 2 cores.
     maxWorkers: 2,
-    pool: 'forks'
+    pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], globalSetup: ['tests/global-setup.ts'] }
+      }
+    ]
   }
 });
