@@ -1,0 +1,428 @@
+// Module-level rewrite: exports what the host needs (function table, mutable globals) and, with
+// metering, adds the IC-style instruction counter, the out-of-instructions import and the
+// size-charging helper. See `code.ts` for what happens inside function bodies.
+//
+// The import is appended after the existing imports, so imported function indices stay put and
+// every defined function moves up by one; every place that names a function (call, return_call,
+// ref.func in bodies, globals and element segments, exports, start, the `name` section) is
+// renumbered. The counter global, the helper function and its types are appended at the end of
+// their index spaces, so nothing else moves.
+
+import {
+  ByteReader,
+  ByteWriter,
+  ExternalKind,
+  InvalidWasmError,
+  type Section,
+  SectionId,
+  findOrInsertSection,
+  readSections,
+  sectionReader,
+  writeModule
+} from './binary.js';
+import { chargeSizeBody, meterCodeSection } from './code.js';
+import { Op, ValType } from './opcodes.js';
+
+export const TABLE_EXPORT = '__replica_table';
+export const GLOBAL_EXPORT_PREFIX = '__replica_global_';
+export const COUNTER_EXPORT = '__replica_instructions';
+export const METER_IMPORT_MODULE = '__replica';
+export const OUT_OF_INSTRUCTIONS = 'out_of_instructions';
+/**
+ * The counter's value at instantiation: the IC's install/upgrade limit, so that a `start`
+ * function (which runs inside `new WebAssembly.Instance`, before the host can set a budget) is
+ * metered too; it used `COUNTER_INITIAL_VALUE - counter` instructions. Azle modules have no start.
+ */
+export const COUNTER_INITIAL_VALUE = 300_000_000_000n;
+
+export interface InstrumentOptions {
+  metering: boolean;
+}
+
+export interface InstrumentedWasm {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** export names of the module's own mutable globals, `__replica_global_<i>` */
+  globalExports: string[];
+  /** whether table 0 exists and is exported as TABLE_EXPORT */
+  tableExported: boolean;
+  metered: boolean;
+}
+
+interface ModuleFacts {
+  importedFuncs: number;
+  importedTables: number;
+  importedGlobals: number;
+  definedFuncs: number;
+  definedTables: number;
+  /** mutability of each defined global */
+  definedGlobalMutable: boolean[];
+}
+
+export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): InstrumentedWasm {
+  const sections = readSections(input);
+  const get = (id: number) => sections.find((s) => s.id === id);
+  const facts = readFacts(input, get);
+
+  const globalExports: string[] = [];
+  facts.definedGlobalMutable.forEach((mutable, i) => {
+    if (mutable) globalExports.push(`${GLOBAL_EXPORT_PREFIX}${i}`);
+  });
+  const tableExported = facts.importedTables + facts.definedTables > 0;
+  const added: Array<{ name: string; kind: number; index: number }> = [];
+  if (tableExported) added.push({ name: TABLE_EXPORT, kind: ExternalKind.table, index: 0 });
+  facts.definedGlobalMutable.forEach((mutable, i) => {
+    if (mutable) added.push({ name: `${GLOBAL_EXPORT_PREFIX}${i}`, kind: ExternalKind.global, index: facts.importedGlobals + i });
+  });
+
+  if (!options.metering) {
+    const exportSection = findOrInsertSection(sections, SectionId.export);
+    exportSection.payload = rewriteExports(input, exportSection, added, (f) => f);
+    return { bytes: writeModule(input, sections), globalExports, tableExported, metered: false };
+  }
+
+  const firstDefined = facts.importedFuncs;
+  const remap = (f: number) => (f >= firstDefined ? f + 1 : f);
+  const outOfInstructionsFunc = facts.importedFuncs;
+  const chargeSizeFunc = facts.importedFuncs + 1 + facts.definedFuncs;
+  const counterGlobal = facts.importedGlobals + facts.definedGlobalMutable.length;
+  added.push({ name: COUNTER_EXPORT, kind: ExternalKind.global, index: counterGlobal });
+
+  // Types: () -> () for the import, (i64) -> (i64) for the helper.
+  const typeSection = findOrInsertSection(sections, SectionId.type);
+  const types = withFuncTypes(input, typeSection, [
+    { params: [], results: [] },
+    { params: [ValType.i64], results: [ValType.i64] }
+  ]);
+  typeSection.payload = types.payload;
+  const [voidType, chargeSizeType] = types.indices;
+
+  const importSection = findOrInsertSection(sections, SectionId.import);
+  importSection.payload = appendToVector(input, importSection, (w) => {
+    w.name(METER_IMPORT_MODULE);
+    w.name(OUT_OF_INSTRUCTIONS);
+    w.u8(ExternalKind.func);
+    w.u32(voidType);
+  });
+
+  const functionSection = findOrInsertSection(sections, SectionId.function);
+  functionSection.payload = appendToVector(input, functionSection, (w) => w.u32(chargeSizeType));
+
+  const globalSection = findOrInsertSection(sections, SectionId.global);
+  globalSection.payload = rewriteGlobals(input, globalSection, remap);
+
+  const exportSection = findOrInsertSection(sections, SectionId.export);
+  exportSection.payload = rewriteExports(input, exportSection, added, remap);
+
+  const start = get(SectionId.start);
+  if (start) {
+    const w = new ByteWriter(5);
+    w.u32(remap(sectionReader(input, start).u32()));
+    start.payload = w.finish();
+  }
+
+  const element = get(SectionId.element);
+  if (element) element.payload = rewriteElements(input, element, remap);
+
+  const code = findOrInsertSection(sections, SectionId.code);
+  const codeBytes = code.payload ?? input;
+  code.payload = meterCodeSection(
+    codeBytes,
+    code.payload ? 0 : code.start,
+    code.payload ? code.payload.length : code.end,
+    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined },
+    [chargeSizeBody(counterGlobal, outOfInstructionsFunc)]
+  );
+
+  for (const s of sections) {
+    if (s.id === SectionId.custom && customSectionName(input, s) === 'name') s.payload = rewriteNameSection(input, s, remap);
+  }
+
+  return { bytes: writeModule(input, sections), globalExports, tableExported, metered: true };
+}
+
+function readFacts(input: Uint8Array, get: (id: number) => Section | undefined): ModuleFacts {
+  const facts: ModuleFacts = { importedFuncs: 0, importedTables: 0, importedGlobals: 0, definedFuncs: 0, definedTables: 0, definedGlobalMutable: [] };
+  const imports = get(SectionId.import);
+  if (imports) {
+    const r = sectionReader(input, imports);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      r.name();
+      r.name();
+      const kind = r.u8();
+      switch (kind) {
+        case ExternalKind.func:
+          facts.importedFuncs++;
+          r.u32();
+          break;
+        case ExternalKind.table:
+          facts.importedTables++;
+          r.skipLeb(); // reference type
+          skipLimits(r);
+          break;
+        case ExternalKind.memory:
+          skipLimits(r);
+          break;
+        case ExternalKind.global:
+          facts.importedGlobals++;
+          r.skipLeb();
+          r.u8();
+          break;
+        default:
+          r.fail(`unsupported import kind ${kind}`);
+      }
+    }
+  }
+  const functions = get(SectionId.function);
+  if (functions) facts.definedFuncs = sectionReader(input, functions).u32();
+  const tables = get(SectionId.table);
+  if (tables) facts.definedTables = sectionReader(input, tables).u32();
+  const memories = get(SectionId.memory);
+  if (memories) {
+    const r = sectionReader(input, memories);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) skipLimits(r);
+  }
+  const globals = get(SectionId.global);
+  if (globals) {
+    const r = sectionReader(input, globals);
+    const n = r.u32();
+    const sink = new ByteWriter(16);
+    for (let i = 0; i < n; i++) {
+      r.skipLeb();
+      facts.definedGlobalMutable.push(r.u8() === 1);
+      copyConstExpr(r, sink, (f) => f);
+      sink.reset();
+    }
+  }
+  return facts;
+}
+
+function skipLimits(r: ByteReader): void {
+  const flags = r.u8();
+  // The IC's costs for loads and stores differ for 64-bit memories; V8 in Node 20 has none.
+  if (flags & 0x04) r.fail('64-bit memories are not supported');
+  r.skipLeb();
+  if (flags & 0x01) r.skipLeb();
+}
+
+/** Copies a constant expression up to and including its `end`, renumbering `ref.func`. */
+function copyConstExpr(r: ByteReader, w: ByteWriter, remap: (f: number) => number): void {
+  for (;;) {
+    const op = r.u8();
+    w.u8(op);
+    switch (op) {
+      case Op.end:
+        return;
+      case Op.i32Const:
+      case Op.i64Const:
+      case Op.globalGet:
+      case Op.refNull: {
+        const from = r.pos;
+        r.skipLeb();
+        w.bytes(r.bytes.subarray(from, r.pos));
+        break;
+      }
+      case Op.f32Const:
+        w.bytes(r.bytesView(4));
+        break;
+      case Op.f64Const:
+        w.bytes(r.bytesView(8));
+        break;
+      case Op.refFunc:
+        w.u32(remap(r.u32()));
+        break;
+      // extended-const
+      case Op.i32Add:
+      case Op.i32Sub:
+      case Op.i32Mul:
+      case Op.i64Add:
+      case Op.i64Sub:
+      case Op.i64Mul:
+        break;
+      default:
+        r.fail(`unsupported operator 0x${op.toString(16)} in a constant expression`);
+    }
+  }
+}
+
+/** Re-emits a vector section with its entries copied verbatim and one entry appended. */
+function appendToVector(input: Uint8Array, section: Section, writeEntry: (w: ByteWriter) => void): Uint8Array {
+  const r = sectionReader(input, section);
+  const n = r.u32();
+  const w = new ByteWriter(r.end - r.pos + 64);
+  w.u32(n + 1);
+  w.bytes(r.bytes.subarray(r.pos, r.end));
+  writeEntry(w);
+  return w.finish();
+}
+
+interface FuncTypeSpec {
+  params: number[];
+  results: number[];
+}
+
+/** Finds each wanted function type in the type section, appending those that are missing. */
+function withFuncTypes(input: Uint8Array, section: Section, wanted: FuncTypeSpec[]): { payload: Uint8Array; indices: number[] } {
+  const r = sectionReader(input, section);
+  const n = r.u32();
+  const key = (t: FuncTypeSpec) => `${t.params.join(',')}->${t.results.join(',')}`;
+  const existing = new Map<string, number>();
+  const readValTypes = (): number[] => {
+    const count = r.u32();
+    const out: number[] = [];
+    for (let j = 0; j < count; j++) out.push(r.u8());
+    return out;
+  };
+  for (let i = 0; i < n; i++) {
+    const form = r.u8();
+    if (form !== 0x60) r.fail(`unsupported type form 0x${form.toString(16)} (only function types)`);
+    const t = { params: readValTypes(), results: readValTypes() };
+    if (!existing.has(key(t))) existing.set(key(t), i);
+  }
+  const appended: FuncTypeSpec[] = [];
+  const indices = wanted.map((t) => {
+    const found = existing.get(key(t));
+    if (found !== undefined) return found;
+    existing.set(key(t), n + appended.length);
+    appended.push(t);
+    return n + appended.length - 1;
+  });
+  const w = new ByteWriter(r.end - r.pos + 32);
+  const body = sectionReader(input, section);
+  body.u32();
+  w.u32(n + appended.length);
+  w.bytes(body.bytes.subarray(body.pos, body.end));
+  for (const t of appended) {
+    w.u8(0x60);
+    w.u32(t.params.length);
+    w.bytes(t.params);
+    w.u32(t.results.length);
+    w.bytes(t.results);
+  }
+  return { payload: w.finish(), indices };
+}
+
+/** Globals re-emitted with `ref.func` renumbered, then the instruction counter `(mut i64) (i64.const COUNTER_INITIAL_VALUE)`. */
+function rewriteGlobals(input: Uint8Array, section: Section, remap: (f: number) => number): Uint8Array {
+  const r = sectionReader(input, section);
+  const n = r.u32();
+  const w = new ByteWriter(r.end - r.pos + 32);
+  w.u32(n + 1);
+  for (let i = 0; i < n; i++) {
+    const from = r.pos;
+    r.skipLeb();
+    r.u8();
+    w.bytes(r.bytes.subarray(from, r.pos));
+    copyConstExpr(r, w, remap);
+  }
+  w.bytes([ValType.i64, 1, Op.i64Const]);
+  w.s64(Number(COUNTER_INITIAL_VALUE));
+  w.u8(Op.end);
+  return w.finish();
+}
+
+function rewriteExports(
+  input: Uint8Array,
+  section: Section,
+  added: ReadonlyArray<{ name: string; kind: number; index: number }>,
+  remap: (f: number) => number
+): Uint8Array {
+  const r = sectionReader(input, section);
+  const n = r.u32();
+  const w = new ByteWriter(r.end - r.pos + 64 * (added.length + 1));
+  w.u32(n + added.length);
+  const reserved = new Set(added.map((a) => a.name));
+  for (let i = 0; i < n; i++) {
+    const from = r.pos;
+    const name = r.name();
+    if (reserved.has(name)) throw new InvalidWasmError(`the module already exports "${name}", a name the replica reserves`);
+    w.bytes(r.bytes.subarray(from, r.pos));
+    const kind = r.u8();
+    const index = r.u32();
+    w.u8(kind);
+    w.u32(kind === ExternalKind.func ? remap(index) : index);
+  }
+  for (const a of added) {
+    w.name(a.name);
+    w.u8(a.kind);
+    w.u32(a.index);
+  }
+  return w.finish();
+}
+
+/** Element segments with function indices renumbered (all eight encodings). */
+function rewriteElements(input: Uint8Array, section: Section, remap: (f: number) => number): Uint8Array {
+  const r = sectionReader(input, section);
+  const n = r.u32();
+  const w = new ByteWriter((r.end - r.pos) * 2 + 16);
+  w.u32(n);
+  for (let i = 0; i < n; i++) {
+    const flags = r.u32();
+    w.u32(flags);
+    if (flags > 7) r.fail(`unsupported element segment flags ${flags}`);
+    const passiveOrDeclarative = (flags & 0x01) !== 0;
+    const explicitTable = (flags & 0x02) !== 0;
+    const usesExprs = (flags & 0x04) !== 0;
+    if (!passiveOrDeclarative) {
+      if (explicitTable) w.u32(r.u32());
+      copyConstExpr(r, w, remap); // offset
+    }
+    if (passiveOrDeclarative || explicitTable) w.u8(r.u8()); // elemkind 0x00, or a reference type
+    const count = r.u32();
+    w.u32(count);
+    for (let j = 0; j < count; j++) {
+      if (usesExprs) copyConstExpr(r, w, remap);
+      else w.u32(remap(r.u32()));
+    }
+  }
+  return w.finish();
+}
+
+function customSectionName(input: Uint8Array, section: Section): string {
+  return sectionReader(input, section).name();
+}
+
+/** The `name` section with function indices in the function-names and local-names maps renumbered. */
+function rewriteNameSection(input: Uint8Array, section: Section, remap: (f: number) => number): Uint8Array {
+  const r = sectionReader(input, section);
+  const w = new ByteWriter(r.end - r.pos + 16);
+  const nameStart = r.pos;
+  r.name();
+  w.bytes(r.bytes.subarray(nameStart, r.pos));
+  while (!r.atEnd) {
+    const id = r.u8();
+    const size = r.u32();
+    const sub = new ByteReader(r.bytes, r.pos, r.pos + size);
+    r.skip(size);
+    if (id !== 1 && id !== 2) {
+      w.u8(id);
+      w.u32(size);
+      w.bytes(sub.bytes.subarray(sub.pos, sub.end));
+      continue;
+    }
+    const out = new ByteWriter(size + 16);
+    const count = sub.u32();
+    out.u32(count);
+    for (let i = 0; i < count; i++) {
+      out.u32(remap(sub.u32()));
+      if (id === 1) {
+        const from = sub.pos;
+        sub.name();
+        out.bytes(sub.bytes.subarray(from, sub.pos));
+      } else {
+        const from = sub.pos;
+        const locals = sub.u32();
+        for (let j = 0; j < locals; j++) {
+          sub.u32();
+          sub.name();
+        }
+        out.bytes(sub.bytes.subarray(from, sub.pos));
+      }
+    }
+    w.u8(id);
+    w.u32(out.length);
+    w.bytes(out.view());
+  }
+  return w.finish();
+}
