@@ -1,0 +1,28 @@
+// Certificates (spec "Certification"): a hash tree and a BLS signature over its root hash,
+// signed by the replica's root key. No delegation: the replica is its own root subnet, so
+// agent-js verifies against the key from /api/v2/status and derives the subnet id from it.
+import { bls12_381 } from '@noble/curves/bls12-381.js';
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { encodeCbor } from './cbor.js';
+import { digest, type HashTree } from './hash_tree.js';
+
+export const IC_STATE_ROOT_DOMAIN_SEPARATOR = utf8ToBytes('\x0Dic-state-root');
+
+/**
+ * BLS12-381 in the IC's scheme: public key in G2, signature in G1 (noble's "short signatures",
+ * whose G1 DST is `BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_`, the IC's).
+ */
+export function blsSign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  const bls = bls12_381.shortSignatures;
+  return bls.sign(bls.hash(message), secretKey).toBytes(true);
+}
+
+export function blsPublicKey(secretKey: Uint8Array): Uint8Array {
+  return bls12_381.shortSignatures.getPublicKey(secretKey).toBytes(true);
+}
+
+/** The CBOR certificate `{tree, signature}` for `tree`, signed with the root secret key. */
+export function certify(tree: HashTree, rootSecretKey: Uint8Array): Uint8Array {
+  const signature = blsSign(rootSecretKey, concatBytes(IC_STATE_ROOT_DOMAIN_SEPARATOR, digest(tree)));
+  return encodeCbor({ tree, signature });
+}
