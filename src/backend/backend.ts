@@ -1,0 +1,295 @@
+// The canister's state and services, assembled from stores and a Platform. index.ts builds one
+// with Azle's StableBTreeMaps and System API; unit tests build one with in-memory fakes. Every
+// method that changes state ends with flush(), which writes the counters once.
+import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './upload/codec.js';
+import { u64Key } from './encoding.js';
+import { Sha256 } from './hash/sha256.js';
+import { CountingStore, type KeyValueStore } from './kv.js';
+import { CONFIG_KEYS } from './memory.js';
+import { CounterState } from './counters.js';
+import type { BeginInput } from './assert.js';
+import type { Result } from './errors.js';
+import type { Platform } from './platform.js';
+import { UploadSessions, type ChunkAckValue } from './session/compat.js';
+import { hashedBytes, HashBudget, INSTRUCTION_BUDGET, RollingHashes } from './session/hashing.js';
+import { SessionService } from './session/service.js';
+import { BlobStore } from './upload/blob_store.js';
+import { UploadService, type AssetView } from './upload/service.js';
+import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './upload/types.js';
+
+export interface Stores {
+  config: KeyValueStore;
+  sessions: KeyValueStore;
+  chunks: KeyValueStore;
+  blobs: KeyValueStore;
+  assets: KeyValueStore;
+  hashStates: KeyValueStore;
+  garbage: KeyValueStore;
+}
+
+/** InitArgs as Candid decodes them: each field an optional. */
+export interface InitArgsInput {
+  max_chunk_bytes: [] | [number];
+  max_upload_bytes: [] | [bigint];
+  upload_idle_timeout_s: [] | [bigint];
+  max_open_uploads_per_caller: [] | [number];
+}
+
+export class InvalidInitArgs extends Error {
+  constructor(message: string) {
+    super(`invalid InitArgs: ${message}`);
+    this.name = 'InvalidInitArgs';
+  }
+}
+
+/** Applies the given fields over `base`; refuses limits that would make the canister unusable. */
+export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Limits {
+  if (args === undefined) return { ...base };
+  const limits: Limits = {
+    maxChunkBytes: args.max_chunk_bytes[0] ?? base.maxChunkBytes,
+    maxUploadBytes: args.max_upload_bytes[0] ?? base.maxUploadBytes,
+    uploadIdleTimeoutS: args.upload_idle_timeout_s[0] ?? base.uploadIdleTimeoutS,
+    maxOpenUploadsPerCaller: args.max_open_uploads_per_caller[0] ?? base.maxOpenUploadsPerCaller
+  };
+  if (limits.maxChunkBytes < 1) throw new InvalidInitArgs('max_chunk_bytes must be at least 1');
+  if (limits.uploadIdleTimeoutS < 1n) throw new InvalidInitArgs('upload_idle_timeout_s must be at least 1');
+  if (limits.maxOpenUploadsPerCaller < 1) throw new InvalidInitArgs('max_open_uploads_per_caller must be at least 1');
+  return limits;
+}
+
+/** Freeing chunks stops this far below the 40 billion limit (each removal copies one chunk). */
+const FREE_INSTRUCTION_LIMIT = 34_000_000_000n;
+/** The expiry sweep runs this often at most (and at least every quarter of the idle timeout). */
+const MAX_SWEEP_PERIOD_S = 60;
+
+export class Backend {
+  readonly counters: CounterState;
+  private limits: Limits = { ...DEFAULT_LIMITS };
+  private readonly sessions: SessionService;
+  private readonly hashes: RollingHashes;
+  private readonly blobStore: BlobStore;
+  private readonly uploads: UploadService;
+  readonly api: UploadSessions;
+  readonly budget: HashBudget;
+  private hashTimerArmed = false;
+  private garbageTimerArmed = false;
+
+  constructor(
+    private readonly stores: Stores,
+    private readonly platform: Platform,
+    instructionBudget = INSTRUCTION_BUDGET
+  ) {
+    this.counters = new CounterState(stores.config);
+    const counted = (store: KeyValueStore) => new CountingStore(store, this.counters);
+    const counter = () => platform.instructionCounter();
+    this.budget = new HashBudget(counter, instructionBudget);
+    this.hashes = new RollingHashes(this.budget, counter);
+    this.sessions = new SessionService(counted(stores.sessions));
+    this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters);
+    this.uploads = new UploadService(counted(stores.blobs), counted(stores.assets), this.blobStore, platform);
+    this.api = new UploadSessions({
+      sessions: this.sessions,
+      hashes: this.hashes,
+      blobStore: this.blobStore,
+      uploads: this.uploads,
+      counters: this.counters,
+      platform,
+      limits: () => this.limits,
+      freeBudget: () => this.freeBudget(),
+      scheduleHashing: () => this.scheduleHashing()
+    });
+    this.hashStates = counted(stores.hashStates);
+  }
+
+  private readonly hashStates: KeyValueStore;
+
+  private freeBudget(): boolean {
+    const allowed = this.platform.instructionCounter() < FREE_INSTRUCTION_LIMIT;
+    if (!allowed) this.scheduleGarbage();
+    return allowed;
+  }
+
+  get currentLimits(): Readonly<Limits> {
+    return this.limits;
+  }
+
+  // ---- lifecycle ----
+
+  init(args: InitArgsInput | undefined): void {
+    this.limits = applyInitArgs(DEFAULT_LIMITS, args);
+    this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
+    this.load();
+    this.counters.flush();
+  }
+
+  /** Saves every open upload's SHA-256 midstate, so that it survives the heap reset. */
+  preUpgrade(): void {
+    for (const [uploadId, hasher] of this.hashes.entries()) {
+      const session = this.sessions.get(uploadId);
+      if (session === undefined || session.state.kind !== 'open') continue;
+      this.hashStates.insert(u64Key(uploadId), encodeHashState(hashedBytes(session), hasher.exportState()));
+    }
+    this.counters.flush();
+  }
+
+  postUpgrade(args: InitArgsInput | undefined): void {
+    const stored = this.stores.config.get(CONFIG_KEYS.limits);
+    this.limits = applyInitArgs(stored === undefined ? DEFAULT_LIMITS : decodeLimits(stored), args);
+    this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
+    this.load();
+    this.restoreHashStates();
+    this.counters.flush();
+  }
+
+  private load(): void {
+    this.counters.load();
+    this.sessions.load();
+    this.uploads.load();
+    this.scheduleSweep();
+    if (this.blobStore.hasGarbage()) this.scheduleGarbage();
+  }
+
+  /** Nothing unverified is used: a state whose length disagrees with its frontier restarts at 0. */
+  private restoreHashStates(): void {
+    for (const session of [...this.sessions.openSessions()]) {
+      const saved = this.hashStates.remove(u64Key(session.uploadId));
+      let restored: Sha256 | undefined;
+      if (saved !== undefined) {
+        try {
+          const { hashedBytes: covered, state } = decodeHashState(saved);
+          const hasher = Sha256.importState(state);
+          if (covered === hashedBytes(session) && BigInt(hasher.length) === covered) restored = hasher;
+        } catch {
+          restored = undefined;
+        }
+      }
+      if (restored !== undefined) this.hashes.restore(session.uploadId, restored);
+      else {
+        this.hashes.start(session.uploadId);
+        session.hashed = 0;
+        session.hashedOffset = 0;
+        this.sessions.save(session);
+      }
+      if (session.hashed < this.sessions.contiguousEnd(session)) this.scheduleHashing();
+    }
+    // States of sessions that are no longer open.
+    for (const [key] of this.hashStates.items(0, this.hashStates.len())) this.hashStates.remove(key);
+  }
+
+  // ---- timers ----
+
+  private scheduleHashing(): void {
+    if (this.hashTimerArmed) return;
+    this.hashTimerArmed = true;
+    this.platform.setTimer(0, () => {
+      this.hashTimerArmed = false;
+      this.onHashTimer();
+    });
+  }
+
+  /** A timer message: carries on hashing within the budget, re-arming itself while work remains. */
+  onHashTimer(): void {
+    if (this.api.hashBacklog()) this.scheduleHashing();
+    this.counters.flush();
+  }
+
+  private scheduleGarbage(): void {
+    if (this.garbageTimerArmed) return;
+    this.garbageTimerArmed = true;
+    this.platform.setTimer(0, () => {
+      this.garbageTimerArmed = false;
+      this.onGarbageTimer();
+    });
+  }
+
+  onGarbageTimer(): void {
+    if (!this.blobStore.collect(() => this.freeBudget())) this.scheduleGarbage();
+    this.counters.flush();
+  }
+
+  private sweepPeriodS(): number {
+    const quarter = Number(this.limits.uploadIdleTimeoutS / 4n);
+    return Math.max(1, Math.min(MAX_SWEEP_PERIOD_S, quarter));
+  }
+
+  private scheduleSweep(): void {
+    this.platform.setTimer(this.sweepPeriodS(), () => {
+      this.onSweepTimer();
+      this.scheduleSweep();
+    });
+  }
+
+  /** Expires idle uploads, prunes old closed session records, continues freeing. */
+  onSweepTimer(): void {
+    const now = this.platform.time();
+    this.api.expire(now);
+    if (now > CLOSED_SESSION_RETENTION_NS) this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS);
+    if (this.blobStore.hasGarbage()) this.blobStore.collect(() => this.freeBudget());
+    this.counters.flush();
+  }
+
+  // ---- the service ----
+
+  private mutate<T>(run: () => T): T {
+    try {
+      return run();
+    } finally {
+      this.counters.flush();
+    }
+  }
+
+  begin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
+    return this.mutate(() => this.api.begin(caller, args));
+  }
+
+  putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
+    return this.mutate(() => this.api.putChunk(caller, uploadId, index, bytes));
+  }
+
+  finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
+    return this.mutate(() => this.api.finish(caller, uploadId, digest));
+  }
+
+  abort(caller: Uint8Array, uploadId: bigint): Result<null> {
+    return this.mutate(() => this.api.abort(caller, uploadId));
+  }
+
+  deleteAsset(caller: Uint8Array, assetId: string): Result<null> {
+    return this.mutate(() => this.uploads.deleteAsset(caller, assetId, () => this.freeBudget()));
+  }
+
+  uploadStatus(caller: Uint8Array, uploadId: bigint): Result<SessionRecord> {
+    return this.api.status(caller, uploadId);
+  }
+
+  myUploads(caller: Uint8Array): SessionRecord[] {
+    return this.api.myUploads(caller);
+  }
+
+  blobInfo(caller: Uint8Array, blobId: bigint): Result<BlobRecord> {
+    return this.uploads.blobInfo(caller, blobId);
+  }
+
+  readChunk(caller: Uint8Array, blobId: bigint, index: number): Result<Uint8Array> {
+    return this.uploads.readChunk(caller, blobId, index);
+  }
+
+  getAsset(caller: Uint8Array, assetId: string): Result<AssetView> {
+    return this.uploads.getAsset(caller, assetId);
+  }
+
+  listAssets(caller: Uint8Array, after: string | undefined, limit: number): AssetView[] {
+    return this.uploads.listAssets(caller, after, limit);
+  }
+
+  stats(): { openUploads: number; blobs: number; assets: number; storedBytes: bigint; stableMemoryBytes: bigint } {
+    const counters = this.counters.snapshot;
+    return {
+      openUploads: this.sessions.openCount(),
+      blobs: this.uploads.blobCount(),
+      assets: this.uploads.assetCount(),
+      storedBytes: counters.storedBytes,
+      stableMemoryBytes: counters.mapBytes
+    };
+  }
+}

@@ -1,0 +1,75 @@
+// Every error the canister answers, with its text, from one module (STYLE.md 3). Callers branch
+// on the variant; the text says what to fix.
+import type { UploadError } from '../../candid/ic_upload.js';
+
+export type { UploadError };
+export type Result<T> = { Ok: T } | { Err: UploadError };
+
+export function ok<T>(value: T): { Ok: T } {
+  return { Ok: value };
+}
+
+export function isErr<T>(result: Result<T>): result is { Err: UploadError } {
+  return 'Err' in result;
+}
+
+/** Most answers list at most this many missing chunk indexes (DESIGN.md: Incomplete). */
+export const MAX_MISSING_LISTED = 100;
+
+export const errors = {
+  anonymousCaller: (): UploadError => ({ Forbidden: 'the anonymous principal cannot begin an upload' }),
+  notUploadOwner: (uploadId: bigint): UploadError => ({
+    Forbidden: `upload ${uploadId} belongs to another principal`
+  }),
+  notBlobOwner: (blobId: bigint): UploadError => ({
+    Forbidden: `blob ${blobId} belongs to another principal`
+  }),
+  notAssetOwner: (assetId: string): UploadError => ({
+    Forbidden: `asset "${assetId}" belongs to another principal`
+  }),
+  uploadNotFound: (uploadId: bigint): UploadError => ({ NotFound: `no upload ${uploadId}` }),
+  blobNotFound: (blobId: bigint): UploadError => ({ NotFound: `no blob ${blobId}` }),
+  assetNotFound: (assetId: string): UploadError => ({ NotFound: `no asset "${assetId}"` }),
+  textLength: (field: string, min: number, max: number, actual: number): UploadError => ({
+    InvalidArgument: `${field} must be ${min}..=${max} bytes of UTF-8, got ${actual}`
+  }),
+  digestLength: (field: string, actual: number): UploadError => ({
+    InvalidArgument: `${field} must be 32 bytes (SHA-256), got ${actual}`
+  }),
+  zeroChunkSize: (): UploadError => ({ InvalidArgument: 'chunk_size must be at least 1' }),
+  chunkSizeLimit: (chunkSize: number, max: number): UploadError => ({
+    LimitExceeded: `chunk_size ${chunkSize} exceeds max_chunk_bytes ${max}`
+  }),
+  uploadSizeLimit: (size: bigint, max: bigint): UploadError => ({
+    LimitExceeded: `size ${size} exceeds max_upload_bytes ${max}`
+  }),
+  chunkCountLimit: (count: bigint, max: number): UploadError => ({
+    LimitExceeded: `the upload would have ${count} chunks, more than ${max}: use bigger chunks`
+  }),
+  openUploadsLimit: (max: number): UploadError => ({
+    LimitExceeded: `the caller already has ${max} open uploads (max_open_uploads_per_caller): finish or abort one`
+  }),
+  digestMissing: (): UploadError => ({
+    InvalidArgument: 'sha256 must be given at begin or at finish'
+  }),
+  digestsDiffer: (): UploadError => ({
+    InvalidArgument: 'the sha256 given at finish differs from the one given at begin'
+  }),
+  notOpen: (uploadId: bigint, state: string, action: string): UploadError => ({
+    InvalidState: `upload ${uploadId} is ${state}: cannot ${action}`
+  }),
+  chunkOutOfRange: (index: number, chunkCount: number): UploadError => ({
+    ChunkOutOfRange: { index, chunk_count: chunkCount }
+  }),
+  chunkSizeMismatch: (index: number, expected: number, actual: number): UploadError => ({
+    ChunkSizeMismatch: { index, expected, actual }
+  }),
+  chunkConflict: (index: number): UploadError => ({ ChunkConflict: { index } }),
+  incomplete: (missing: number[]): UploadError => ({ Incomplete: { missing } }),
+  hashMismatch: (expected: Uint8Array, actual: Uint8Array): UploadError => ({
+    HashMismatch: { expected, actual }
+  }),
+  hashPending: (hashed: number, chunkCount: number): UploadError => ({
+    HashPending: { hashed, chunk_count: chunkCount }
+  })
+};

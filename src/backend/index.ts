@@ -1,0 +1,168 @@
+// The Candid API layer (STYLE.md 4): caller → service → Result. Nothing here decides anything;
+// src/backend/backend.ts and the services below it do. The types come from the shared contract
+// (candid/ic_upload.ts), built with Azle's IDL so there is one source of truth.
+import {
+  IDL,
+  init,
+  isController,
+  msgArgData,
+  msgCaller,
+  performanceCounter,
+  postUpgrade,
+  preUpgrade,
+  Principal,
+  query,
+  setTimer,
+  StableBTreeMap,
+  time,
+  update
+} from 'azle';
+import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
+
+import { contractTypes } from '../../candid/ic_upload.js';
+import { Backend, type InitArgsInput, type Stores } from './backend.js';
+import { mapOk, toAsset, toBlobInfo, toUploadStatus } from './interface.js';
+import { rawBytes, type KeyValueStore } from './kv.js';
+import { MEMORY_IDS } from './memory.js';
+import type { Platform } from './platform.js';
+
+// Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
+const t = contractTypes(IDL as unknown as typeof ContractIDL) as unknown as Record<
+  keyof ReturnType<typeof contractTypes>,
+  IDL.Type
+>;
+
+function stableStore(memoryId: number): KeyValueStore {
+  return new StableBTreeMap<Uint8Array, Uint8Array>(memoryId, rawBytes, rawBytes);
+}
+
+const stores: Stores = {
+  config: stableStore(MEMORY_IDS.config),
+  sessions: stableStore(MEMORY_IDS.sessions),
+  chunks: stableStore(MEMORY_IDS.chunks),
+  blobs: stableStore(MEMORY_IDS.blobs),
+  assets: stableStore(MEMORY_IDS.assets),
+  hashStates: stableStore(MEMORY_IDS.hashStates),
+  garbage: stableStore(MEMORY_IDS.garbage)
+};
+
+const platform: Platform = {
+  time: () => time(),
+  instructionCounter: () => performanceCounter(0),
+  isController: (principal) => isController(Principal.fromUint8Array(principal)),
+  setTimer: (delaySeconds, callback) => {
+    setTimer(delaySeconds, callback);
+  }
+};
+
+const backend = new Backend(stores, platform);
+
+const principal = (bytes: Uint8Array): Principal => Principal.fromUint8Array(bytes);
+const caller = (): Uint8Array => msgCaller().toUint8Array();
+const bytesOf = (value: Uint8Array | number[]): Uint8Array =>
+  value instanceof Uint8Array ? value : Uint8Array.from(value);
+const optBytes = (value: [] | [Uint8Array | number[]]): Uint8Array | undefined =>
+  value.length === 0 ? undefined : bytesOf(value[0]);
+
+/** The init argument may be absent (empty argument bytes), `(null)` or `(opt record {...})`. */
+function initArgs(): InitArgsInput | undefined {
+  const bytes = msgArgData();
+  if (bytes.length === 0) return undefined;
+  const [value] = IDL.decode([IDL.Opt(t.InitArgs)], bytes) as [[] | [InitArgsInput]];
+  return value[0];
+}
+
+interface BeginArgsWire {
+  asset_id: string;
+  variant: string;
+  file_name: string;
+  content_type: string;
+  size: bigint;
+  chunk_size: number;
+  sha256: [] | [Uint8Array | number[]];
+}
+
+export default class {
+  @init([IDL.Opt(t.InitArgs)], { manual: true })
+  init(): void {
+    backend.init(initArgs());
+  }
+
+  @preUpgrade
+  preUpgrade(): void {
+    backend.preUpgrade();
+  }
+
+  @postUpgrade([IDL.Opt(t.InitArgs)], { manual: true })
+  postUpgrade(): void {
+    backend.postUpgrade(initArgs());
+  }
+
+  @update([t.BeginArgs], t.BeginResult)
+  begin(args: BeginArgsWire) {
+    const result = backend.begin(caller(), { ...args, sha256: optBytes(args.sha256) });
+    return mapOk(result, (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs }));
+  }
+
+  @update([t.PutChunkArgs], t.PutChunkResult)
+  put_chunk(args: { upload_id: bigint; index: number; bytes: Uint8Array | number[] }) {
+    return backend.putChunk(caller(), args.upload_id, args.index, bytesOf(args.bytes));
+  }
+
+  @update([t.FinishArgs], t.FinishResult)
+  finish(args: { upload_id: bigint; sha256: [] | [Uint8Array | number[]] }) {
+    return mapOk(backend.finish(caller(), args.upload_id, optBytes(args.sha256)), (b) => toBlobInfo(b, principal));
+  }
+
+  @update([t.UploadId], t.UnitResult)
+  abort(uploadId: bigint) {
+    return backend.abort(caller(), uploadId);
+  }
+
+  @query([t.UploadId], t.UploadStatusResult)
+  upload_status(uploadId: bigint) {
+    return mapOk(backend.uploadStatus(caller(), uploadId), (s) => toUploadStatus(s, principal));
+  }
+
+  @query([], IDL.Vec(t.UploadStatus))
+  my_uploads() {
+    return backend.myUploads(caller()).map((s) => toUploadStatus(s, principal));
+  }
+
+  @query([t.BlobId], t.BlobInfoResult)
+  blob_info(blobId: bigint) {
+    return mapOk(backend.blobInfo(caller(), blobId), (b) => toBlobInfo(b, principal));
+  }
+
+  @query([t.BlobId, IDL.Nat32], t.ReadChunkResult)
+  read_chunk(blobId: bigint, index: number) {
+    return backend.readChunk(caller(), blobId, index);
+  }
+
+  @query([IDL.Text], t.AssetResult)
+  get_asset(assetId: string) {
+    return mapOk(backend.getAsset(caller(), assetId), (view) => toAsset(view, principal));
+  }
+
+  @query([IDL.Opt(IDL.Text), IDL.Nat32], IDL.Vec(t.Asset))
+  list_assets(after: [] | [string], limit: number) {
+    return backend.listAssets(caller(), after[0], limit).map((view) => toAsset(view, principal));
+  }
+
+  @update([IDL.Text], t.UnitResult)
+  delete_asset(assetId: string) {
+    return backend.deleteAsset(caller(), assetId);
+  }
+
+  @query([], t.Stats)
+  stats() {
+    const s = backend.stats();
+    return {
+      open_uploads: BigInt(s.openUploads),
+      blobs: BigInt(s.blobs),
+      assets: BigInt(s.assets),
+      stored_bytes: s.storedBytes,
+      stable_memory_bytes: s.stableMemoryBytes
+    };
+  }
+}

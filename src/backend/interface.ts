@@ -1,0 +1,55 @@
+// Domain records → the Candid contract's shapes (candid/ic_upload.ts). The principal type is
+// passed in, so this module serves the canister (Azle's Principal) and Node tests alike.
+import type { Result } from './errors.js';
+import type { AssetView } from './upload/service.js';
+import type { BlobRecord, SessionRecord } from './upload/types.js';
+
+export function toBlobInfo<P>(b: BlobRecord, principal: (bytes: Uint8Array) => P) {
+  return {
+    blob_id: b.blobId,
+    owner: principal(b.owner),
+    asset_id: b.assetId,
+    variant: b.variant,
+    file_name: b.fileName,
+    content_type: b.contentType,
+    size: b.size,
+    sha256: b.sha256,
+    chunk_size: b.chunkSize,
+    chunk_count: b.chunkCount,
+    created_at_ns: b.createdAtNs
+  };
+}
+
+export function toUploadState(s: SessionRecord['state']) {
+  if (s.kind === 'finished') return { Finished: s.blobId };
+  if (s.kind === 'aborted') return { Aborted: null };
+  return { Open: null };
+}
+
+export function toUploadStatus<P>(s: SessionRecord, principal: (bytes: Uint8Array) => P) {
+  return {
+    upload_id: s.uploadId,
+    owner: principal(s.owner),
+    asset_id: s.meta.assetId,
+    variant: s.meta.variant,
+    size: s.size,
+    chunk_size: s.chunkSize,
+    chunk_count: s.chunkCount,
+    received: s.received.indexes(),
+    hashed: s.hashed,
+    state: toUploadState(s.state),
+    expires_at_ns: s.expiresAtNs
+  };
+}
+
+export function toAsset<P>(view: AssetView, principal: (bytes: Uint8Array) => P) {
+  return {
+    asset_id: view.asset.assetId,
+    owner: principal(view.asset.owner),
+    variants: view.blobs.map((b) => [b.variant, toBlobInfo(b, principal)] as [string, ReturnType<typeof toBlobInfo<P>>])
+  };
+}
+
+export function mapOk<T, U>(result: Result<T>, f: (value: T) => U): Result<U> {
+  return 'Ok' in result ? { Ok: f(result.Ok) } : result;
+}

@@ -1,0 +1,226 @@
+// The upload API bridged onto the generic sessions (DESIGN.md, "Components"): upload metadata,
+// the rolling hash, finish into a blob. Every method validates first and changes state only
+// once nothing can fail, so an Err leaves everything as it was (except hashing progress).
+import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
+import { bytesEqual } from '../encoding.js';
+import { errors, MAX_MISSING_LISTED, ok, type Result } from '../errors.js';
+import { sessionKey } from '../keys.js';
+import { isAnonymous, type Platform } from '../platform.js';
+import type { CounterState } from '../counters.js';
+import type { BlobStore, FreeBudget } from '../upload/blob_store.js';
+import type { UploadService } from '../upload/service.js';
+import type { BlobRecord, Limits, SessionRecord } from '../upload/types.js';
+import type { ChunkSource, RollingHashes } from './hashing.js';
+import { chunkCountOf, type SessionService } from './service.js';
+
+export interface CompatDeps {
+  sessions: SessionService;
+  hashes: RollingHashes;
+  blobStore: BlobStore;
+  uploads: UploadService;
+  counters: CounterState;
+  platform: Platform;
+  limits: () => Limits;
+  freeBudget: FreeBudget;
+  /** Arms the timer that carries hashing on in later messages. */
+  scheduleHashing: () => void;
+}
+
+export interface ChunkAckValue {
+  received: number;
+  hashed: number;
+}
+
+const NS_PER_S = 1_000_000_000n;
+
+export class UploadSessions {
+  constructor(private readonly d: CompatDeps) {}
+
+  private timeoutNs(): bigint {
+    return this.d.limits().uploadIdleTimeoutS * NS_PER_S;
+  }
+
+  /** Reads back stored chunks, except the one the current message carries. */
+  private source(carried?: { index: number; bytes: Uint8Array }): ChunkSource {
+    return {
+      chunk: (session, index) => {
+        if (carried !== undefined && carried.index === index) return carried.bytes;
+        const bytes = this.d.blobStore.get(session.sessionKey, index);
+        if (bytes === undefined) {
+          throw new Error(`upload ${session.uploadId}: chunk ${index} is marked received but not stored`);
+        }
+        return bytes;
+      }
+    };
+  }
+
+  /** An owner's open session, or the error to answer. */
+  private owned(caller: Uint8Array, uploadId: bigint): Result<SessionRecord> {
+    const session = this.d.sessions.get(uploadId);
+    if (session === undefined) return { Err: errors.uploadNotFound(uploadId) };
+    if (!bytesEqual(session.owner, caller)) return { Err: errors.notUploadOwner(uploadId) };
+    return ok(session);
+  }
+
+  private assetTakenByOther(caller: Uint8Array, assetId: string): boolean {
+    const asset = this.d.uploads.asset(assetId);
+    return asset !== undefined && !bytesEqual(asset.owner, caller);
+  }
+
+  begin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
+    if (isAnonymous(caller)) return { Err: errors.anonymousCaller() };
+    const limits = this.d.limits();
+    const invalid = assertBeginArgs(args, limits);
+    if (invalid !== undefined) return { Err: invalid };
+    if (this.assetTakenByOther(caller, args.asset_id)) return { Err: errors.notAssetOwner(args.asset_id) };
+    if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {
+      return { Err: errors.openUploadsLimit(limits.maxOpenUploadsPerCaller) };
+    }
+    const uploadId = this.d.counters.takeUploadId();
+    const session = this.d.sessions.create(
+      {
+        uploadId,
+        owner: caller,
+        sessionKey: sessionKey(args.asset_id, uploadId),
+        size: args.size,
+        chunkSize: args.chunk_size,
+        chunkCount: Number(chunkCountOf(args.size, args.chunk_size)),
+        meta: {
+          assetId: args.asset_id,
+          variant: args.variant,
+          fileName: args.file_name,
+          contentType: args.content_type,
+          expectedSha256: args.sha256
+        }
+      },
+      this.d.platform.time(),
+      this.timeoutNs()
+    );
+    this.d.hashes.start(uploadId);
+    return ok(session);
+  }
+
+  putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
+    const found = this.owned(caller, uploadId);
+    if ('Err' in found) return found;
+    const session = found.Ok;
+    if (session.state.kind !== 'open') return { Err: errors.notOpen(uploadId, session.state.kind, 'put_chunk') };
+    const invalid = assertChunk(session, index, bytes.length);
+    if (invalid !== undefined) return { Err: invalid };
+    if (session.received.has(index)) {
+      const outcome = this.d.blobStore.compare(session.sessionKey, index, bytes);
+      if (outcome === 'conflict') return { Err: errors.chunkConflict(index) };
+      // Marked received but not stored would be a bug; storing the resent bytes repairs it.
+      if (outcome === 'missing') this.d.blobStore.store(session.sessionKey, index, bytes);
+    } else {
+      this.d.blobStore.store(session.sessionKey, index, bytes);
+      this.d.sessions.markReceived(session, index);
+    }
+    this.d.sessions.touch(session, this.d.platform.time(), this.timeoutNs());
+    this.d.hashes.advance(session, this.source({ index, bytes }));
+    if (session.hashed < this.d.sessions.contiguousEnd(session)) this.d.scheduleHashing();
+    this.d.sessions.save(session);
+    return ok({ received: session.receivedCount, hashed: session.hashed });
+  }
+
+  finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
+    const found = this.owned(caller, uploadId);
+    if ('Err' in found) return found;
+    const session = found.Ok;
+    const badDigest = assertDigest('sha256', digest);
+    if (badDigest !== undefined) return { Err: badDigest };
+    if (session.state.kind === 'finished') return this.finishedAgain(session.state.blobId, digest);
+    if (session.state.kind !== 'open') return { Err: errors.notOpen(uploadId, session.state.kind, 'finish') };
+    const begun = session.meta.expectedSha256;
+    if (begun !== undefined && digest !== undefined && !bytesEqual(begun, digest)) {
+      return { Err: errors.digestsDiffer() };
+    }
+    const expected = begun ?? digest;
+    if (expected === undefined) return { Err: errors.digestMissing() };
+    if (session.receivedCount < session.chunkCount) {
+      return { Err: errors.incomplete(session.received.missing(MAX_MISSING_LISTED)) };
+    }
+    if (this.assetTakenByOther(caller, session.meta.assetId)) {
+      return { Err: errors.notAssetOwner(session.meta.assetId) };
+    }
+    if (session.hashed < session.chunkCount) {
+      // Hashing progress is the one change an Err may carry (DESIGN.md).
+      if (this.d.hashes.advance(session, this.source()) > 0) this.d.sessions.save(session);
+      if (session.hashed < session.chunkCount) {
+        this.d.scheduleHashing();
+        return { Err: errors.hashPending(session.hashed, session.chunkCount) };
+      }
+    }
+    const actual = this.d.hashes.digest(session);
+    if (!bytesEqual(actual, expected)) return { Err: errors.hashMismatch(expected, actual) };
+    const now = this.d.platform.time();
+    const blob: BlobRecord = {
+      blobId: this.d.counters.takeBlobId(),
+      owner: session.owner,
+      assetId: session.meta.assetId,
+      variant: session.meta.variant,
+      fileName: session.meta.fileName,
+      contentType: session.meta.contentType,
+      size: session.size,
+      sha256: actual,
+      chunkSize: session.chunkSize,
+      chunkCount: session.chunkCount,
+      sessionKey: session.sessionKey,
+      createdAtNs: now
+    };
+    this.d.uploads.commit(blob, this.d.freeBudget);
+    this.d.sessions.close(session, { kind: 'finished', blobId: blob.blobId }, now);
+    this.d.hashes.drop(uploadId);
+    return ok(blob);
+  }
+
+  /** finish is idempotent: the same BlobInfo again, as long as the blob exists. */
+  private finishedAgain(blobId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
+    const blob = this.d.uploads.blob(blobId);
+    if (blob === undefined) return { Err: errors.blobNotFound(blobId) };
+    if (digest !== undefined && !bytesEqual(digest, blob.sha256)) return { Err: errors.hashMismatch(digest, blob.sha256) };
+    return ok(blob);
+  }
+
+  abort(caller: Uint8Array, uploadId: bigint): Result<null> {
+    const found = this.owned(caller, uploadId);
+    if ('Err' in found) return found;
+    const session = found.Ok;
+    if (session.state.kind === 'aborted') return ok(null);
+    if (session.state.kind === 'finished') return { Err: errors.notOpen(uploadId, 'finished', 'abort') };
+    this.close(session);
+    return ok(null);
+  }
+
+  private close(session: SessionRecord): void {
+    this.d.sessions.close(session, { kind: 'aborted' }, this.d.platform.time());
+    this.d.hashes.drop(session.uploadId);
+    this.d.blobStore.free(session.sessionKey, session.chunkCount, this.d.freeBudget);
+  }
+
+  status(caller: Uint8Array, uploadId: bigint): Result<SessionRecord> {
+    return this.owned(caller, uploadId);
+  }
+
+  myUploads(caller: Uint8Array): SessionRecord[] {
+    return this.d.sessions.ofOwner(caller);
+  }
+
+  /** Aborts open uploads idle past the timeout and frees their chunks; answers how many. */
+  expire(nowNs: bigint): number {
+    const expired = this.d.sessions.expired(nowNs);
+    for (const session of expired) this.close(session);
+    return expired.length;
+  }
+
+  /** Hashes stored-but-unhashed chunks within the budget; answers true if work remains. */
+  hashBacklog(): boolean {
+    let remaining = false;
+    for (const session of [...this.d.sessions.openSessions()]) {
+      if (session.hashed >= this.d.sessions.contiguousEnd(session)) continue;
+      if (this.d.hashes.advance(session, this.source()) > 0) this.d.sessions.save(session);
+      if (session.hashed < this.d.sessions.contiguousEnd(session)) remaining = true;
+    }
+    return remaining;
+  }
+}

@@ -1,0 +1,188 @@
+// Blobs and assets: committing a finished upload into its asset's variant (replacing and
+// freeing the previous blob atomically), reading, listing, deleting. Access: a blob's or
+// asset's owner, or a controller (DESIGN.md, "Rules behind the contract").
+import { bytesEqual, u64Key, utf8 } from '../encoding.js';
+import { errors, ok, type Result } from '../errors.js';
+import type { KeyValueStore } from '../kv.js';
+import { principalKey } from '../platform.js';
+import type { BlobStore, FreeBudget } from './blob_store.js';
+import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from './codec.js';
+import type { AssetRecord, BlobRecord } from './types.js';
+
+/** list_assets answers at most this many per call, whatever the caller asks. */
+export const LIST_ASSETS_MAX = 100;
+
+export interface AccessCheck {
+  isController(principal: Uint8Array): boolean;
+}
+
+export interface AssetView {
+  asset: AssetRecord;
+  blobs: BlobRecord[];
+}
+
+function insertSorted(list: string[], value: string): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] !== value) list.splice(lo, 0, value);
+}
+
+function firstAfter(list: string[], after: string): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid] <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export class UploadService {
+  /** owner → the owner's asset ids, sorted: list_assets pages through it without a scan. */
+  private readonly assetsByOwner = new Map<string, string[]>();
+
+  constructor(
+    private readonly blobs: KeyValueStore,
+    private readonly assets: KeyValueStore,
+    private readonly blobStore: BlobStore,
+    private readonly access: AccessCheck
+  ) {}
+
+  load(): void {
+    this.assetsByOwner.clear();
+    const total = this.assets.len();
+    for (let start = 0; start < total; start += 256) {
+      for (const [, value] of this.assets.items(start, 256)) {
+        const asset = decodeAsset(value);
+        this.ownerList(asset.owner).push(asset.assetId);
+      }
+    }
+    for (const list of this.assetsByOwner.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  private ownerList(owner: Uint8Array): string[] {
+    const key = principalKey(owner);
+    let list = this.assetsByOwner.get(key);
+    if (list === undefined) this.assetsByOwner.set(key, (list = []));
+    return list;
+  }
+
+  private mayRead(owner: Uint8Array, caller: Uint8Array): boolean {
+    return bytesEqual(owner, caller) || this.access.isController(caller);
+  }
+
+  blobCount(): number {
+    return this.blobs.len();
+  }
+
+  assetCount(): number {
+    return this.assets.len();
+  }
+
+  asset(assetId: string): AssetRecord | undefined {
+    const bytes = this.assets.get(utf8(assetId));
+    return bytes === undefined ? undefined : decodeAsset(bytes);
+  }
+
+  blob(blobId: bigint): BlobRecord | undefined {
+    const bytes = this.blobs.get(u64Key(blobId));
+    return bytes === undefined ? undefined : decodeBlob(bytes);
+  }
+
+  /**
+   * Makes a finished upload's blob the asset's variant, creating the asset if needed, and frees
+   * the blob it replaces. The caller has checked that the asset is the owner's or unclaimed.
+   */
+  commit(blob: BlobRecord, budget: FreeBudget): void {
+    this.blobs.insert(u64Key(blob.blobId), encodeBlob(blob));
+    const existing = this.asset(blob.assetId);
+    const asset: AssetRecord = existing ?? { assetId: blob.assetId, owner: blob.owner, variants: [] };
+    let replaced: bigint | undefined;
+    const slot = asset.variants.findIndex(([name]) => name === blob.variant);
+    if (slot >= 0) {
+      replaced = asset.variants[slot][1];
+      asset.variants[slot] = [blob.variant, blob.blobId];
+    } else {
+      asset.variants.push([blob.variant, blob.blobId]);
+      asset.variants.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    }
+    this.assets.insert(utf8(asset.assetId), encodeAsset(asset));
+    if (existing === undefined) insertSorted(this.ownerList(asset.owner), asset.assetId);
+    if (replaced !== undefined && replaced !== blob.blobId) this.freeBlob(replaced, budget);
+  }
+
+  private freeBlob(blobId: bigint, budget: FreeBudget): void {
+    const bytes = this.blobs.remove(u64Key(blobId));
+    if (bytes === undefined) return;
+    const blob = decodeBlob(bytes);
+    this.blobStore.free(blob.sessionKey, blob.chunkCount, budget);
+  }
+
+  blobInfo(caller: Uint8Array, blobId: bigint): Result<BlobRecord> {
+    const blob = this.blob(blobId);
+    if (blob === undefined) return { Err: errors.blobNotFound(blobId) };
+    if (!this.mayRead(blob.owner, caller)) return { Err: errors.notBlobOwner(blobId) };
+    return ok(blob);
+  }
+
+  readChunk(caller: Uint8Array, blobId: bigint, index: number): Result<Uint8Array> {
+    const found = this.blobInfo(caller, blobId);
+    if ('Err' in found) return found;
+    const blob = found.Ok;
+    if (index >= blob.chunkCount) return { Err: errors.chunkOutOfRange(index, blob.chunkCount) };
+    const bytes = this.blobStore.get(blob.sessionKey, index);
+    // A blob record without its chunks would be a bug; answer NotFound rather than trap.
+    if (bytes === undefined) return { Err: errors.blobNotFound(blobId) };
+    return ok(bytes);
+  }
+
+  private view(asset: AssetRecord): AssetView {
+    const blobs: BlobRecord[] = [];
+    for (const [, blobId] of asset.variants) {
+      const blob = this.blob(blobId);
+      if (blob !== undefined) blobs.push(blob);
+    }
+    return { asset, blobs };
+  }
+
+  getAsset(caller: Uint8Array, assetId: string): Result<AssetView> {
+    const asset = this.asset(assetId);
+    if (asset === undefined) return { Err: errors.assetNotFound(assetId) };
+    if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
+    return ok(this.view(asset));
+  }
+
+  /** The caller's own assets with ids after `after`, at most `limit` (and LIST_ASSETS_MAX). */
+  listAssets(caller: Uint8Array, after: string | undefined, limit: number): AssetView[] {
+    const list = this.assetsByOwner.get(principalKey(caller)) ?? [];
+    const start = after === undefined ? 0 : firstAfter(list, after);
+    const end = Math.min(list.length, start + Math.min(limit, LIST_ASSETS_MAX));
+    const out: AssetView[] = [];
+    for (let i = start; i < end; i++) {
+      const asset = this.asset(list[i]);
+      if (asset !== undefined) out.push(this.view(asset));
+    }
+    return out;
+  }
+
+  deleteAsset(caller: Uint8Array, assetId: string, budget: FreeBudget): Result<null> {
+    const asset = this.asset(assetId);
+    if (asset === undefined) return { Err: errors.assetNotFound(assetId) };
+    if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
+    this.assets.remove(utf8(assetId));
+    const list = this.assetsByOwner.get(principalKey(asset.owner));
+    if (list !== undefined) {
+      const at = list.indexOf(assetId);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.assetsByOwner.delete(principalKey(asset.owner));
+    }
+    for (const [, blobId] of asset.variants) this.freeBlob(blobId, budget);
+    return ok(null);
+  }
+}
