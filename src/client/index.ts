@@ -1,0 +1,12 @@
+// Platform-neutral entry: the engine and its interfaces. `./node/index.js` and
+// `./browser/index.js` re-export all of this plus the platform's sources, journal and deriver.
+export * from './types.js';
+export * from './errors.js';
+export * from './retry.js';
+export * from './bytes.js';
+export * from './journal.js';
+export * from './derivatives.js';
+export * from './download.js';
+export { ProgressTracker } from './progress.js';
+export { Limiter } from './pool.js';
+export { Uploader, type AssetOutcome, type UploaderOptions, type UploadItem, type UploadRunOptions } from './uploader.js';

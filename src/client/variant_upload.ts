@@ -1,0 +1,243 @@
+// One upload: one variant of one asset, from `begin` (or a resumed session) to `finish`.
+// Reads the source once, in order, hashing as it reads; sends chunks with at most
+// `chunkConcurrency` in flight; the digest goes to the canister at `finish`.
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { BlobInfo, IcUploadService, Result, UploadError as ContractError, UploadStatus } from '../../candid/ic_upload.js';
+import { chunkRange } from './bytes.js';
+import { RetriesExhaustedError, ServiceError, UploadAbortedError, UploadError } from './errors.js';
+import { fingerprint, statusMatches } from './journal.js';
+import type { ProgressTracker } from './progress.js';
+import { backoffDelay, RetryFailure, withRetry, type RetryPolicy } from './retry.js';
+import type { ByteSource, Clock, FileProgress, Journal, UploadState } from './types.js';
+
+export interface VariantUploadContext {
+  actor: IcUploadService;
+  journal: Journal;
+  journalNamespace: string;
+  clock: Clock;
+  retry: RetryPolicy;
+  tracker: ProgressTracker;
+  chunkSize: number;
+  chunkConcurrency: number;
+  /** How many `HashPending` answers in a row without progress before giving up. */
+  maxHashPendingStalls: number;
+  onState?: (key: string, state: UploadState) => void;
+}
+
+export interface VariantUploadRequest {
+  source: ByteSource;
+  assetId: string;
+  variant: string;
+  contentType?: string;
+}
+
+export class VariantUpload {
+  state: UploadState = { kind: 'pending' };
+  readonly key: string;
+  readonly progress: FileProgress;
+  private readonly fp: string;
+
+  constructor(
+    private readonly ctx: VariantUploadContext,
+    private readonly req: VariantUploadRequest
+  ) {
+    this.key = `${req.assetId}#${req.variant}`;
+    this.progress = ctx.tracker.add(this.key, req.assetId, req.variant, req.source.name, req.source.size);
+    this.fp = fingerprint(req.source, req.assetId, req.variant, ctx.chunkSize, ctx.journalNamespace);
+  }
+
+  get fileName(): string {
+    return this.req.source.name;
+  }
+
+  async run(signal?: AbortSignal): Promise<BlobInfo> {
+    let uploadId: bigint | undefined;
+    try {
+      signal?.throwIfAborted();
+      const resumed = await this.resume(signal);
+      if (resumed?.kind === 'finished') return resumed.blob;
+      let received = new Set<number>();
+      let chunkCount: number;
+      if (resumed) {
+        uploadId = resumed.status.upload_id;
+        chunkCount = resumed.status.chunk_count;
+        received = new Set(Array.from(resumed.status.received));
+        this.acknowledgeStored(received, resumed.status.hashed);
+      } else {
+        const begun = await this.begin(signal);
+        uploadId = begun.uploadId;
+        chunkCount = begun.chunkCount;
+      }
+      this.setState({ kind: 'reading', uploadId, resumed: resumed !== undefined });
+      const digest = await this.sendAll(uploadId, chunkCount, received, signal);
+      this.setState({ kind: 'finishing', uploadId, sha256: digest });
+      const blob = await this.finish(uploadId, digest, signal);
+      await this.ctx.journal.delete(this.fp);
+      this.setState({ kind: 'finished', uploadId, blob });
+      return blob;
+    } catch (error) {
+      throw await this.fail(uploadId, error, signal);
+    }
+  }
+
+  private setState(state: UploadState): void {
+    this.state = state;
+    this.ctx.tracker.state(this.progress, state.kind);
+    this.ctx.onState?.(this.key, state);
+  }
+
+  /** Looks the journal's entry up on the canister; anything it no longer vouches for is forgotten. */
+  private async resume(signal?: AbortSignal): Promise<{ kind: 'open'; status: UploadStatus } | { kind: 'finished'; blob: BlobInfo } | undefined> {
+    const entry = await this.ctx.journal.get(this.fp);
+    if (!entry) return undefined;
+    const answer = await this.call('upload_status', () => this.ctx.actor.upload_status(BigInt(entry.uploadId)), signal);
+    if ('Ok' in answer && statusMatches(answer.Ok, entry)) {
+      const state = answer.Ok.state;
+      if ('Open' in state) return { kind: 'open', status: answer.Ok };
+      if ('Finished' in state) {
+        const info = await this.call('blob_info', () => this.ctx.actor.blob_info(state.Finished), signal);
+        if ('Ok' in info) {
+          await this.ctx.journal.delete(this.fp);
+          this.setState({ kind: 'finished', uploadId: answer.Ok.upload_id, blob: info.Ok });
+          return { kind: 'finished', blob: info.Ok };
+        }
+      }
+    }
+    await this.ctx.journal.delete(this.fp);
+    return undefined;
+  }
+
+  private acknowledgeStored(received: Set<number>, hashed: number): void {
+    let bytes = 0;
+    for (const i of received) {
+      const [start, end] = chunkRange(i, this.ctx.chunkSize, this.req.source.size);
+      bytes += end - start;
+    }
+    this.ctx.tracker.acknowledged(this.progress, bytes, this.hashedBytes(hashed));
+  }
+
+  private hashedBytes(hashedChunks: number): number {
+    return Math.min(this.req.source.size, hashedChunks * this.ctx.chunkSize);
+  }
+
+  private async begin(signal?: AbortSignal): Promise<{ uploadId: bigint; chunkCount: number }> {
+    const { source, assetId, variant } = this.req;
+    const answer = await this.call(
+      'begin',
+      () =>
+        this.ctx.actor.begin({
+          asset_id: assetId,
+          variant,
+          file_name: source.name,
+          content_type: this.req.contentType ?? source.type,
+          size: BigInt(source.size),
+          chunk_size: this.ctx.chunkSize,
+          sha256: []
+        }),
+      signal
+    );
+    const ok = this.unwrap('begin', answer);
+    await this.ctx.journal.set(this.fp, {
+      uploadId: ok.upload_id.toString(),
+      assetId,
+      variant,
+      size: source.size,
+      chunkSize: this.ctx.chunkSize,
+      createdAt: this.ctx.clock.now()
+    });
+    return { uploadId: ok.upload_id, chunkCount: ok.chunk_count };
+  }
+
+  /** Reads every chunk in order (the digest needs them all) and sends those not yet received. */
+  private async sendAll(uploadId: bigint, chunkCount: number, received: Set<number>, signal?: AbortSignal): Promise<Uint8Array> {
+    const { source } = this.req;
+    const hasher = sha256.create();
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    for (let index = 0; index < chunkCount && !failure; index++) {
+      signal?.throwIfAborted();
+      const [start, end] = chunkRange(index, this.ctx.chunkSize, source.size);
+      const bytes = await source.read(start, end);
+      if (bytes.length !== end - start) {
+        throw new UploadError(`${source.name} changed while it was read (chunk ${index} has ${bytes.length} bytes, expected ${end - start})`, source.name);
+      }
+      hasher.update(bytes);
+      this.ctx.tracker.read(this.progress, bytes.length);
+      if (received.has(index)) continue;
+      while (inFlight.size >= this.ctx.chunkConcurrency) await Promise.race(inFlight);
+      if (failure) break;
+      const sending: Promise<void> = this.putChunk(uploadId, index, bytes, signal)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure.error;
+    signal?.throwIfAborted();
+    return hasher.digest();
+  }
+
+  private async putChunk(uploadId: bigint, index: number, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
+    const answer = await this.call('put_chunk', () => this.ctx.actor.put_chunk({ upload_id: uploadId, index, bytes }), signal);
+    const ack = this.unwrap('put_chunk', answer);
+    this.ctx.tracker.acknowledged(this.progress, bytes.length, this.hashedBytes(ack.hashed));
+  }
+
+  /** `finish`, again while the canister answers HashPending and its hashing keeps moving. */
+  private async finish(uploadId: bigint, digest: Uint8Array, signal?: AbortSignal): Promise<BlobInfo> {
+    let stalls = 0;
+    let lastHashed = -1;
+    for (;;) {
+      const answer = await this.call('finish', () => this.ctx.actor.finish({ upload_id: uploadId, sha256: [digest] }), signal);
+      if ('Ok' in answer) return answer.Ok;
+      if (!('HashPending' in answer.Err)) this.unwrap('finish', answer);
+      const { hashed } = (answer.Err as { HashPending: { hashed: number; chunk_count: number } }).HashPending;
+      this.ctx.tracker.hashed(this.progress, this.hashedBytes(hashed));
+      stalls = hashed > lastHashed ? 1 : stalls + 1;
+      lastHashed = hashed;
+      if (stalls > this.ctx.maxHashPendingStalls) {
+        throw new ServiceError(answer.Err, this.req.source.name, 'finish');
+      }
+      await this.ctx.clock.sleep(backoffDelay(this.ctx.retry, stalls), signal);
+    }
+  }
+
+  /** Cleans up after a failure and returns the error to throw. */
+  private async fail(uploadId: bigint | undefined, error: unknown, signal?: AbortSignal): Promise<Error> {
+    const name = this.req.source.name;
+    if (signal?.aborted) {
+      // Marked aborted before any await: nothing else may treat this upload as live.
+      this.setState({ kind: 'aborted', uploadId });
+      if (uploadId !== undefined) {
+        await this.ctx.actor.abort(uploadId).catch(() => undefined);
+      }
+      await this.ctx.journal.delete(this.fp);
+      return new UploadAbortedError(name, signal.reason);
+    }
+    const failure = error instanceof Error ? error : new UploadError(String(error), name);
+    this.setState({ kind: 'failed', uploadId, error: failure });
+    if (failure instanceof ServiceError && uploadId !== undefined) {
+      // The canister refused this upload for good: free it, and don't resume it next time.
+      await this.ctx.actor.abort(uploadId).catch(() => undefined);
+      await this.ctx.journal.delete(this.fp);
+    }
+    // Anything else (retries exhausted, file unreadable) keeps the journal entry: the next run resumes.
+    return failure;
+  }
+
+  private async call<T>(method: string, attempt: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    try {
+      return await withRetry(attempt, this.ctx.retry, this.ctx.clock, signal);
+    } catch (error) {
+      if (error instanceof RetryFailure) throw new RetriesExhaustedError(this.req.source.name, method, error.attempts, error.lastError);
+      throw error;
+    }
+  }
+
+  private unwrap<T>(method: string, answer: Result<T>): T {
+    if ('Ok' in answer) return answer.Ok;
+    throw new ServiceError(answer.Err as ContractError, this.req.source.name, method);
+  }
+}
