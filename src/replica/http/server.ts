@@ -1,0 +1,287 @@
+// The IC HTTP interface of the embedded replica (spec "HTTPS Interface"), on node:http. Every
+// route decodes the envelope, authenticates it at replica time, then drives the replica through
+// its domain interface (`ReplicaInstance`); responses are CBOR with the self-describe tag,
+// certified by the root key (calls, read_state) or signed by the node key (queries).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { Principal } from '@icp-sdk/core/principal';
+import type { CallResult, CanisterCall, ReplicaInstance } from '../types.js';
+import { authenticate, type Authenticated } from './auth.js';
+import { encodeCbor } from './cbor.js';
+import { certify } from './certificate.js';
+import { decodeEnvelope, type CallContent, type Envelope } from './envelope.js';
+import { HttpInterfaceError, MalformedRequestError, NotFoundError, PayloadTooLargeError } from './errors.js';
+import { witness } from './hash_tree.js';
+import type { ReplicaKeys } from './keys.js';
+import { compareBytes, hashOfMap } from './request_id.js';
+import {
+  buildStateTree,
+  type CanisterMetadataSource,
+  errorCodeText,
+  type IngressRecord,
+  type ReadStateScope,
+  selectPaths,
+  type StateSelection,
+} from './state_tree.js';
+
+/** The IC's HTTP body limit (`max_request_size_bytes`, 5 MiB). */
+export const MAX_REQUEST_BODY_BYTES = 5 * 1024 * 1024;
+/** `max_ingress_bytes_per_message` of an application subnet (2 MiB). */
+export const MAX_INGRESS_BYTES_PER_MESSAGE = 2 * 1024 * 1024;
+export const IC_RESPONSE_DOMAIN_SEPARATOR = utf8ToBytes('\x0Bic-response');
+const IC_API_VERSION = '0.18.0';
+const IMPL_VERSION = 'ic-upload embedded replica';
+/** How long request statuses stay readable past their ingress expiry (spec: at least until expiry). */
+const INGRESS_RETENTION_NANOS = 5n * 60n * 1_000_000_000n;
+const MANAGEMENT_CANISTER = new Uint8Array(0);
+
+export interface HttpInterfaceOptions {
+  replica: ReplicaInstance & Partial<CanisterMetadataSource>;
+  keys: ReplicaKeys;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+}
+
+export interface HttpInterface {
+  /** `http://<host>:<port>`, ready for `HttpAgent.create({ host })`. */
+  readonly url: string;
+  readonly port: number;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+type Route =
+  | { kind: 'status' }
+  | { kind: 'call'; mode: 'async' | 'sync'; ecid: Uint8Array }
+  | { kind: 'query'; ecid: Uint8Array }
+  | { kind: 'read_state'; scope: ReadStateScope; version: 'v2' | 'v3' };
+
+function parsePrincipal(textual: string, what: string): Uint8Array {
+  try {
+    return Principal.fromText(textual).toUint8Array();
+  } catch {
+    throw new MalformedRequestError(`Invalid ${what} in URL: ${textual}`);
+  }
+}
+
+function route(method: string, pathname: string): Route {
+  if (method === 'GET' && pathname === '/api/v2/status') return { kind: 'status' };
+  const m = /^\/api\/(v[234])\/(canister|subnet)\/([^/]+)\/(call|query|read_state)$/.exec(pathname);
+  if (method !== 'POST' || !m) throw new NotFoundError(`No route for ${method} ${pathname}`);
+  const [, versionText, target, id, endpoint] = m;
+  const version = versionText as 'v2' | 'v3' | 'v4';
+  if (target === 'subnet' && endpoint === 'read_state' && version !== 'v4') {
+    return { kind: 'read_state', scope: { kind: 'subnet', subnetId: parsePrincipal(id, 'effective subnet id') }, version: version as 'v2' | 'v3' };
+  }
+  if (target === 'canister') {
+    const ecid = parsePrincipal(id, 'effective canister id');
+    if (endpoint === 'call') return { kind: 'call', mode: version === 'v2' ? 'async' : 'sync', ecid };
+    if (endpoint === 'query' && version !== 'v4') return { kind: 'query', ecid };
+    if (endpoint === 'read_state' && version !== 'v4') {
+      return { kind: 'read_state', scope: { kind: 'canister', effectiveCanisterId: ecid }, version: version as 'v2' | 'v3' };
+    }
+  }
+  throw new NotFoundError(`No route for ${method} ${pathname}`);
+}
+
+/** Reads the body up to the limit; past it, drains the rest and reports 413 as the IC does. */
+async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
+  }
+  if (size > MAX_REQUEST_BODY_BYTES || declared > MAX_REQUEST_BODY_BYTES) {
+    throw new PayloadTooLargeError(`Request body is too large: ${size} bytes, the limit is ${MAX_REQUEST_BODY_BYTES} bytes.`);
+  }
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Reject errors the replica throws at submission (`IngressRejectedError`): reject + error code. */
+function asSubmissionReject(error: unknown): { rejectCode: number; errorCode: number; message: string } | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const e = error as { rejectCode?: unknown; errorCode?: unknown; message?: unknown };
+  if (typeof e.rejectCode === 'number' && typeof e.errorCode === 'number' && typeof e.message === 'string') {
+    return { rejectCode: e.rejectCode, errorCode: e.errorCode, message: e.message };
+  }
+  return undefined;
+}
+
+export async function startHttpInterface(options: HttpInterfaceOptions): Promise<HttpInterface> {
+  const { replica, keys } = options;
+  const host = options.host ?? '127.0.0.1';
+  const metadata: CanisterMetadataSource | undefined =
+    typeof replica.canisterMetadata === 'function' ? (replica as CanisterMetadataSource) : undefined;
+  /** Ingress messages this interface accepted, by request id (hex), for request_status reads. */
+  const ingress = new Map<string, IngressRecord>();
+
+  function forgetExpired(now: bigint): void {
+    for (const [id, record] of ingress) if (record.ingressExpiry + INGRESS_RETENTION_NANOS < now) ingress.delete(id);
+  }
+
+  function certificateFor(paths: Uint8Array[][], selection: StateSelection, now: bigint): Uint8Array {
+    const tree = buildStateTree(replica, keys, ingress, selection, metadata, now);
+    return certify(witness(tree, [[utf8ToBytes('time')], ...paths]), keys.rootSecretKey);
+  }
+
+  function checkEffectiveCanisterId(content: CallContent, ecid: Uint8Array): void {
+    // The IC refuses canister_id ≠ effective canister id except for the management canister,
+    // because boundary nodes route and filter by the URL.
+    if (content.canisterId.length !== 0 && compareBytes(content.canisterId, ecid) !== 0) {
+      throw new MalformedRequestError(
+        `Specified CanisterId ${Principal.fromUint8Array(content.canisterId).toText()} does not match effective canister id in URL ${Principal.fromUint8Array(ecid).toText()}`,
+      );
+    }
+    const { start, end } = replica.canisterRange();
+    if (compareBytes(ecid, start) < 0 || compareBytes(ecid, end) > 0) {
+      throw new MalformedRequestError(
+        `Effective canister id ${Principal.fromUint8Array(ecid).toText()} does not belong to the canister ranges of this subnet.`,
+      );
+    }
+  }
+
+  function toCall(content: CallContent, who: Authenticated, ecid: Uint8Array): CanisterCall {
+    return {
+      sender: who.sender,
+      canisterId: content.canisterId,
+      method: content.methodName,
+      payload: content.arg,
+      ...(compareBytes(content.canisterId, MANAGEMENT_CANISTER) === 0 ? { effectiveCanisterId: ecid } : {}),
+    };
+  }
+
+  function handleCall(body: Uint8Array, mode: 'async' | 'sync', ecid: Uint8Array): { status: number; body?: unknown } {
+    const envelope = decodeEnvelope(body, 'call');
+    checkEffectiveCanisterId(envelope.content, ecid);
+    const requestIdHex = Buffer.from(envelope.requestId).toString('hex');
+    if (body.length > MAX_INGRESS_BYTES_PER_MESSAGE) {
+      throw new PayloadTooLargeError(
+        `Request 0x${requestIdHex} is too large. Message byte size ${body.length} is larger than the max allowed ${MAX_INGRESS_BYTES_PER_MESSAGE}.`,
+      );
+    }
+    const now = replica.time();
+    const who = authenticate(envelope, now);
+    forgetExpired(now);
+    // A resubmitted identical request is the same message: the IC keeps one copy of it.
+    if (!replica.ingressStatus(envelope.requestId)) {
+      try {
+        replica.submitIngress(toCall(envelope.content, who, ecid), envelope.requestId);
+      } catch (error) {
+        const reject = asSubmissionReject(error);
+        if (!reject) throw error;
+        const fields = { error_code: errorCodeText(reject.errorCode), reject_code: reject.rejectCode, reject_message: reject.message };
+        return { status: 200, body: mode === 'sync' ? { status: 'non_replicated_rejection', ...fields } : fields };
+      }
+    }
+    ingress.set(requestIdHex, { sender: who.sender, receiver: envelope.content.canisterId, ingressExpiry: envelope.content.ingressExpiry });
+    if (mode === 'async') return { status: 202 };
+    replica.awaitIngress(envelope.requestId);
+    const paths = [[utf8ToBytes('request_status'), envelope.requestId]];
+    const certificate = certificateFor(paths, { requestIds: [envelope.requestId], canisterIds: [], metadata: [] }, replica.time());
+    return { status: 200, body: { status: 'replied', certificate } };
+  }
+
+  function signQueryResponse(fields: Record<string, unknown>, requestId: Uint8Array, timestamp: bigint) {
+    const hash = hashOfMap({ ...fields, timestamp, request_id: requestId });
+    const signature = ed25519.sign(concatBytes(IC_RESPONSE_DOMAIN_SEPARATOR, hash), keys.nodeSecretKey);
+    return [{ timestamp, signature, identity: keys.nodeId }];
+  }
+
+  function handleQuery(body: Uint8Array, ecid: Uint8Array): unknown {
+    const envelope: Envelope<CallContent> = decodeEnvelope(body, 'query');
+    checkEffectiveCanisterId(envelope.content, ecid);
+    const who = authenticate(envelope, replica.time());
+    const result: CallResult = replica.query(toCall(envelope.content, who, ecid));
+    const fields =
+      result.kind === 'reply'
+        ? { status: 'replied', reply: { arg: result.bytes } }
+        : { status: 'rejected', reject_code: result.rejectCode, reject_message: result.message, error_code: errorCodeText(result.errorCode) };
+    return { ...fields, signatures: signQueryResponse(fields, envelope.requestId, replica.time()) };
+  }
+
+  function handleReadState(body: Uint8Array, scope: ReadStateScope): unknown {
+    const envelope = decodeEnvelope(body, 'read_state');
+    if (scope.kind === 'subnet' && compareBytes(scope.subnetId, keys.subnetId) !== 0 && compareBytes(scope.subnetId, replica.subnetId()) !== 0) {
+      throw new NotFoundError(`Subnet ${Principal.fromUint8Array(scope.subnetId).toText()} is not known to this replica.`);
+    }
+    const now = replica.time();
+    const who = authenticate(envelope, now);
+    const { paths } = envelope.content;
+    const selection = selectPaths(paths, who, scope, ingress, metadata, (id) => replica.controllers(id));
+    return { certificate: certificateFor(paths, selection, now) };
+  }
+
+  function respond(res: ServerResponse, status: number, body?: unknown): void {
+    if (body === undefined) {
+      res.writeHead(status).end();
+      return;
+    }
+    const bytes = encodeCbor(body);
+    res.writeHead(status, { 'content-type': 'application/cbor', 'content-length': bytes.length }).end(bytes);
+  }
+
+  function fail(res: ServerResponse, status: number, message: string): void {
+    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // CORS as the replica's `cors_layer`: any origin, GET and POST, these request headers.
+    res.setHeader('access-control-allow-origin', '*');
+    res.setHeader('access-control-allow-methods', 'GET, POST');
+    res.setHeader('access-control-allow-headers', 'authorization, accept, content-type');
+    if (req.method === 'OPTIONS') return void res.writeHead(200).end();
+    try {
+      const target = route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://replica').pathname);
+      if (target.kind === 'status') {
+        return respond(res, 200, {
+          ic_api_version: IC_API_VERSION,
+          impl_version: IMPL_VERSION,
+          root_key: keys.rootKeyDer,
+          replica_health_status: 'healthy',
+        });
+      }
+      const body = await readBody(req);
+      if ((req.headers['content-type'] ?? '').toLowerCase() !== 'application/cbor') {
+        throw new MalformedRequestError('Unexpected content-type, expected application/cbor.');
+      }
+      switch (target.kind) {
+        case 'call': {
+          const out = handleCall(body, target.mode, target.ecid);
+          return respond(res, out.status, out.body);
+        }
+        case 'query':
+          return respond(res, 200, handleQuery(body, target.ecid));
+        case 'read_state':
+          return respond(res, 200, handleReadState(body, target.scope));
+      }
+    } catch (error) {
+      if (error instanceof HttpInterfaceError) return fail(res, error.status, error.message);
+      const name = (error as Error)?.name;
+      // The replica's BadIngressError: malformed for the replica, reported as the IC's 400.
+      if (name === 'BadIngressError') return fail(res, 400, (error as Error).message);
+      return fail(res, 500, `Internal error: ${(error as Error)?.message ?? String(error)}`);
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
