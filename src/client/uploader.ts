@@ -134,6 +134,7 @@ export class Uploader {
       await derivatives;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      await item.source.close?.().catch(() => undefined);
     }
     if (errors.length === 0) return { status: 'finished', assetId, fileName, variants, warnings };
     const first = errors[0];
