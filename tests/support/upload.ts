@@ -1,0 +1,178 @@
+// Shared pieces of the ic_upload end-to-end tests (tests/e2e/upload.*.test.ts): install the
+// canister, deterministic test data, unwrap Results, and an uploader that drives the contract the
+// way a client does (begin, chunks in a given order, finish with HashPending retries). Plain
+// pic-js, so the tests run unchanged against a real PocketIC server (POCKET_IC_BIN).
+import { type Actor, createIdentity, PocketIc } from '@dfinity/pic';
+import { IDL } from '@icp-sdk/core/candid';
+import type { Identity } from '@icp-sdk/core/agent';
+import type { Principal } from '@icp-sdk/core/principal';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { fileURLToPath } from 'node:url';
+import {
+  idlFactory,
+  init,
+  type BlobInfo,
+  type IcUploadService,
+  type InitArgs,
+  type Result,
+  type UploadError
+} from '../../candid/ic_upload.js';
+
+export { idlFactory, sha256 };
+export type UploadActor = Actor<IcUploadService>;
+
+export const UPLOAD_WASM = fileURLToPath(new URL('../../.azle/ic_upload/ic_upload.wasm', import.meta.url));
+export const UPLOAD_DID = fileURLToPath(new URL('../../.azle/ic_upload.did', import.meta.url));
+export const CHECKED_IN_DID = fileURLToPath(new URL('../../candid/ic_upload.did', import.meta.url));
+
+export const alice = createIdentity('ic-upload e2e alice');
+export const bob = createIdentity('ic-upload e2e bob');
+/** Installs and controls the canister in these tests. */
+export const admin = createIdentity('ic-upload e2e admin');
+
+export const NO_LIMITS: InitArgs = {
+  max_chunk_bytes: [],
+  max_upload_bytes: [],
+  upload_idle_timeout_s: [],
+  max_open_uploads_per_caller: []
+};
+
+/** `(opt InitArgs)`: pass undefined for `(null)`. */
+export function encodeInitArgs(args: InitArgs | undefined): Uint8Array {
+  return new Uint8Array(IDL.encode(init({ IDL }), [args === undefined ? [] : [args]]));
+}
+
+export interface UploadCanister {
+  canisterId: Principal;
+  /** Alice's actor. */
+  actor: UploadActor;
+  /** An actor for the canister as another identity. */
+  as(identity: Identity): UploadActor;
+}
+
+export async function setupUpload(pic: PocketIc, initArgs?: InitArgs): Promise<UploadCanister> {
+  const fixture = await pic.setupCanister<IcUploadService>({
+    idlFactory,
+    wasm: UPLOAD_WASM,
+    sender: admin.getPrincipal(),
+    arg: encodeInitArgs(initArgs)
+  });
+  const as = (identity: Identity): UploadActor => {
+    const actor = pic.createActor<IcUploadService>(idlFactory, fixture.canisterId);
+    actor.setIdentity(identity);
+    return actor;
+  };
+  return { canisterId: fixture.canisterId, actor: as(alice), as };
+}
+
+export function okOf<T>(result: Result<T>): T {
+  if ('Err' in result) throw new Error(`expected Ok, got Err ${describeError(result.Err)}`);
+  return result.Ok;
+}
+
+export function errOf<T>(result: Result<T>): UploadError {
+  if ('Ok' in result) throw new Error('expected Err, got Ok');
+  return result.Err;
+}
+
+export function describeError(error: UploadError): string {
+  return JSON.stringify(error, (_key, value) =>
+    typeof value === 'bigint' ? value.toString() : value instanceof Uint8Array ? `0x${Buffer.from(value).toString('hex')}` : value
+  );
+}
+
+/** Deterministic pseudo-random bytes (xorshift32), fast enough for tens of MB. */
+export function testBytes(length: number, seed: number): Uint8Array {
+  const words = new Uint32Array(Math.ceil(length / 4));
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    words[i] = x;
+  }
+  return new Uint8Array(words.buffer, 0, length);
+}
+
+export function chunksOf(data: Uint8Array, chunkSize: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < data.length; at += chunkSize) out.push(data.subarray(at, Math.min(data.length, at + chunkSize)));
+  return out;
+}
+
+export function hex(bytes: Uint8Array | number[]): string {
+  return Buffer.from(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes)).toString('hex');
+}
+
+export interface UploadSpec {
+  assetId: string;
+  variant?: string;
+  data: Uint8Array;
+  chunkSize: number;
+  fileName?: string;
+  contentType?: string;
+  /** Chunk indexes in the order to send them; default ascending. */
+  order?: number[];
+  /** Where the expected digest goes; default begin. */
+  digestAt?: 'begin' | 'finish';
+}
+
+export async function beginUpload(actor: UploadActor, spec: UploadSpec) {
+  const digest = sha256(spec.data);
+  return okOf(
+    await actor.begin({
+      asset_id: spec.assetId,
+      variant: spec.variant ?? 'original',
+      file_name: spec.fileName ?? `${spec.assetId}.bin`,
+      content_type: spec.contentType ?? 'application/octet-stream',
+      size: BigInt(spec.data.length),
+      chunk_size: spec.chunkSize,
+      sha256: spec.digestAt === 'finish' ? [] : [digest]
+    })
+  );
+}
+
+/** finish, retrying while the canister answers HashPending (ticking so its timer runs). */
+export async function finishUpload(
+  pic: PocketIc,
+  actor: UploadActor,
+  uploadId: bigint,
+  digest: [] | [Uint8Array],
+  onPending?: (hashed: number) => void,
+  maxAttempts = 100
+): Promise<BlobInfo> {
+  for (let attempt = 0; attempt < maxAttempts; attempt++) {
+    const result = await actor.finish({ upload_id: uploadId, sha256: digest });
+    if ('Ok' in result) return result.Ok;
+    if (!('HashPending' in result.Err)) throw new Error(`finish failed: ${describeError(result.Err)}`);
+    onPending?.(result.Err.HashPending.hashed);
+    await pic.tick();
+  }
+  throw new Error(`finish still HashPending after ${maxAttempts} attempts`);
+}
+
+/** The whole client flow for one file; answers the finished blob. */
+export async function uploadFile(pic: PocketIc, actor: UploadActor, spec: UploadSpec): Promise<BlobInfo> {
+  const begun = await beginUpload(actor, spec);
+  const chunks = chunksOf(spec.data, spec.chunkSize);
+  const order = spec.order ?? chunks.map((_, i) => i);
+  for (const index of order) {
+    okOf(await actor.put_chunk({ upload_id: begun.upload_id, index, bytes: chunks[index] }));
+  }
+  return finishUpload(pic, actor, begun.upload_id, spec.digestAt === 'finish' ? [sha256(spec.data)] : []);
+}
+
+/** Reads a blob back chunk by chunk with read_chunk. */
+export async function readBlob(actor: UploadActor, blob: BlobInfo): Promise<Uint8Array> {
+  const out = new Uint8Array(Number(blob.size));
+  let at = 0;
+  for (let index = 0; index < blob.chunk_count; index++) {
+    const bytes = okOf(await actor.read_chunk(blob.blob_id, index));
+    out.set(bytes, at);
+    at += bytes.length;
+  }
+  if (at !== out.length) throw new Error(`read ${at} bytes of a ${out.length}-byte blob`);
+  return out;
+}
