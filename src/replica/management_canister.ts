@@ -7,6 +7,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { rejects, reject as makeReject, ErrorCode } from './errors.js';
 import { Canister, InstructionLimit } from './canister.js';
 import * as C from './management_candid.js';
+import { InvalidWasmError } from './wasm/prepare.js';
 import type { CallResult, PrincipalBytes, Reject } from './types.js';
 import { bytesEqual, hex, principalText } from './principal.js';
 
@@ -231,7 +232,7 @@ export class ManagementCanister {
         canister.loadModule(wasm);
       } catch (e) {
         canister.restoreRuntime(saved);
-        return fail(rejects.invalidWasm(canister.text, (e as Error).message));
+        return fail(invalidModule(canister, e));
       }
       canister.stable.replace(new Uint8Array(0));
       canister.certifiedData = new Uint8Array(0);
@@ -284,7 +285,7 @@ export class ManagementCanister {
     try {
       canister.loadModule(wasm);
     } catch (e) {
-      return undo(rejects.invalidWasm(canister.text, (e as Error).message));
+      return undo(invalidModule(canister, e));
     }
     // Every code change deactivates the global timer.
     canister.globalTimer = 0n;
@@ -351,6 +352,13 @@ export class ManagementCanister {
 }
 
 class BadPayload extends Error {}
+
+function invalidModule(canister: Canister, e: unknown): Reject {
+  if (!(e instanceof InvalidWasmError) && !(e instanceof WebAssembly.CompileError) && !(e instanceof WebAssembly.LinkError)) {
+    throw e; // a replica bug, not the module's fault: let it surface
+  }
+  return rejects.invalidWasm(canister.text, e.message);
+}
 
 function decode<T>(type: IDL.Type, payload: Uint8Array, method: string): T {
   try {

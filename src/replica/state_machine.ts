@@ -107,9 +107,11 @@ export class StateMachine implements ReplicaInstance {
     const id = messageId ?? new Uint8Array(randomBytes(32));
     const key = hex(id);
     if (this.ingress.has(key)) return id;
-    const size = call.payload.length + Buffer.byteLength(call.method);
+    const size = call.payload.length + Buffer.byteLength(call.method) + call.sender.length + call.canisterId.length;
     if (size > MAX_INGRESS_BYTES) {
-      throw new BadIngressError(`Ingress message of ${size} bytes exceeds the limit of ${MAX_INGRESS_BYTES} bytes`);
+      throw new BadIngressError(
+        `Request 0x${key} is too large. Message byte size ${size} is larger than the max allowed ${MAX_INGRESS_BYTES}.`
+      );
     }
     const refused = this.ingressFilter(call);
     if (refused) throw new IngressRejectedError(refused);
