@@ -7,6 +7,8 @@
 // quickjs-emscripten is deliberately not a project dependency. Install it in a scratch folder:
 //   mkdir /tmp/qjs && cd /tmp/qjs && npm init -y && npm i quickjs-emscripten
 // Usage: QJS_DIR=/tmp/qjs node tests/canisters/hash_bench/qjs_bench.mjs [MiB=1] [repeats=3] [variant ...]
+//    or: COUNT=1 npx tsx tests/canisters/hash_bench/qjs_bench.mjs 0.25 1 [variant ...]
+//        (exact IC-style instruction counts via src/replica/wasm/instrument.ts; deterministic)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,15 +31,21 @@ const size = Math.round(mib * 1024 * 1024);
 /** Variants: generator options for the compression function (see scripts/gen-sha256.mjs). */
 const VARIANTS = {
   committed: null, // src/backend/hash/sha256_compress.ts as committed
-  dataview: { read: 'dataview' },
-  bytes: { read: 'bytes' },
-  dataview_orEach: { read: 'dataview', orEach: true },
-  bytes_orEach: { read: 'bytes', orEach: true },
-  orEach_maj: { read: 'dataview', orEach: true, majCache: true },
+  dataview: { read: 'dataview', orEach: false, orT1: false, orSched: false, majCache: false, wInline: false },
+  bytes: { read: 'bytes', orEach: false, orT1: false, orSched: false, majCache: false, wInline: false },
+  dataview_orEach: { read: 'dataview', orEach: true, majCache: false, wInline: false },
+  bytes_orEach: { read: 'bytes', orEach: true, majCache: false, wInline: false },
+  int32_orEach: { read: 'int32', orEach: true, majCache: false, wInline: false },
+  orT1_only: { read: 'dataview', orT1: true, orSched: false, majCache: false, wInline: false },
+  orT1_T2: { read: 'dataview', orT1: true, orSched: false, orT2: true, majCache: false, wInline: false },
+  orT1_sched: { read: 'dataview', orT1: true, orSched: true, majCache: false, wInline: false },
+  orEach_maj: { read: 'dataview', orEach: true, majCache: true, wInline: false },
   orEach_maj_inline: { read: 'dataview', orEach: true, majCache: true, wInline: true },
+  t1sched_maj_inline: { read: 'dataview', orT1: true, orSched: true, majCache: true, wInline: true },
+  int32_maj_inline: { read: 'int32', orEach: true, majCache: true, wInline: true },
   // Wrong hashes, for scale: no input reads; `^` for every `+` (no int32 overflow at all).
-  noread_orEach: { read: 'none', orEach: true },
-  xor_floor: { read: 'dataview', xorFloor: true }
+  noread_orEach: { read: 'none', orEach: true, majCache: false, wInline: false },
+  xor_floor: { read: 'dataview', orT1: false, orSched: false, majCache: false, wInline: false, xorFloor: true }
 };
 const WRONG_ON_PURPOSE = new Set(['noread_orEach', 'xor_floor']);
 
@@ -70,6 +78,38 @@ function bundleNoble() {
   return bundle(entry, join(work, 'noble.js'));
 }
 
+// COUNT=1 (run with tsx): meter the QuickJS Wasm with the replica's IC-style instrumentation
+// (src/replica/wasm/instrument.ts) and report exact instructions instead of wall time.
+let counter = null;
+if (process.env.COUNT === '1') {
+  const { instrumentWasm, COUNTER_EXPORT, METER_IMPORT_MODULE, OUT_OF_INSTRUCTIONS } = await import(
+    '../../../src/replica/wasm/instrument.ts'
+  );
+  const instantiate = WebAssembly.instantiate.bind(WebAssembly);
+  WebAssembly.instantiate = async (source, imports) => {
+    if (source instanceof WebAssembly.Module) return instantiate(source, imports);
+    const metered = instrumentWasm(new Uint8Array(source), { metering: true });
+    const result = await instantiate(metered.bytes, {
+      ...imports,
+      [METER_IMPORT_MODULE]: { [OUT_OF_INSTRUCTIONS]: () => { throw new Error('out of instructions'); } }
+    });
+    counter = result.instance.exports[COUNTER_EXPORT];
+    return result;
+  };
+}
+const COUNTER_START = 1n << 62n;
+/** Instructions used by fn when metering, else its wall time in ms. */
+function cost(fn) {
+  if (counter) {
+    counter.value = COUNTER_START;
+    const out = fn();
+    return { value: Number(COUNTER_START - counter.value), out };
+  }
+  const t0 = performance.now();
+  const out = fn();
+  return { value: performance.now() - t0, out };
+}
+
 const QuickJS = await getQuickJS();
 
 /** Evaluates code in vm, returning its value as a host value; throws on a VM exception. */
@@ -97,11 +137,11 @@ function measure(name, source) {
     );
     let best = Infinity;
     let digest = '';
-    for (let r = 0; r < repeats; r++) {
-      const t0 = performance.now();
-      digest = run(vm, 'hex(H.hash(data))');
-      best = Math.min(best, performance.now() - t0);
+    for (let r = 0; r < (counter ? 1 : repeats); r++) {
+      const c = cost(() => run(vm, 'H.hash(data)'));
+      best = Math.min(best, c.value);
     }
+    digest = run(vm, 'hex(H.hash(data))');
     return { name, ms: best, digest };
   } finally {
     vm.dispose();
@@ -113,6 +153,15 @@ const noble = measure('noble', bundleNoble());
 for (const [name, opts] of Object.entries(VARIANTS)) {
   if (only.length && !only.includes(name)) continue;
   results.push(measure(name, bundleVariant(name, opts)));
+}
+if (counter) {
+  console.log(`${mib} MiB in QuickJS (quickjs-emscripten), metered IC-style: Wasm instructions per byte hashed`);
+  console.log(`noble            ${(noble.ms / size).toFixed(0).padStart(7)} instr/byte`);
+  for (const r of results) {
+    const ok = r.digest === noble.digest ? 'ok' : WRONG_ON_PURPOSE.has(r.name) ? '(wrong on purpose)' : 'WRONG DIGEST';
+    console.log(`${r.name.padEnd(18)} ${(r.ms / size).toFixed(0).padStart(7)} instr/byte  ×${(noble.ms / r.ms).toFixed(2)} vs noble  ${ok}`);
+  }
+  process.exit(0);
 }
 console.log(`${mib} MiB in QuickJS (quickjs-emscripten), best of ${repeats}; noble = ${NOBLE_INSTR_PER_BYTE} instr/byte`);
 console.log(`noble            ${noble.ms.toFixed(0).padStart(7)} ms  ${((size / 1024 / noble.ms) * 1000).toFixed(0)} KiB/s`);
