@@ -78,7 +78,18 @@ export interface ExecuteRequest {
   persist: boolean;
 }
 
+/** Where an execution's wall time goes, for the benchmark (cumulative since creation). */
+export interface ExecutionMetrics {
+  executions: number;
+  /** Time inside the Wasm entry point, System API calls included. */
+  wasmMs: number;
+  /** Heap snapshots and rollbacks around executions. */
+  snapshotMs: number;
+  instructions: bigint;
+}
+
 export class Canister implements CanisterHost {
+  readonly metrics: ExecutionMetrics = { executions: 0, wasmMs: 0, snapshotMs: 0, instructions: 0n };
   controllers: PrincipalBytes[];
   cycles: bigint;
   status: CanisterStatus = 'running';
@@ -213,6 +224,7 @@ export class Canister implements CanisterHost {
     const rt = this.runtime;
     if (!rt) throw new Error(`replica bug: executing on empty canister ${this.text}`);
     const ctx = new ExecutionContext(req.kind, { ...req.ctx, instructionLimit: req.limit });
+    const t0 = performance.now();
     const heapBefore = new Uint8Array(rt.memory.buffer).slice();
     const globalsBefore = rt.globals.map((g) => g.value);
     const stableBefore = this.stable.checkpoint();
@@ -220,6 +232,7 @@ export class Canister implements CanisterHost {
     this.limitOfRunning = req.limit;
     if (rt.counter) rt.counter.value = req.limit;
     let failure: CanisterTrap | undefined;
+    const t1 = performance.now();
     try {
       if ('export' in req.entry) {
         const f = rt.func(req.entry.export);
@@ -236,6 +249,7 @@ export class Canister implements CanisterHost {
     } catch (e) {
       failure = this.toTrap(e, req.limit);
     }
+    const t2 = performance.now();
     const instructions = rt.counter ? req.limit - (rt.counter.value as bigint) : 0n;
     this.running = undefined;
     if (failure || !req.persist) {
@@ -247,6 +261,10 @@ export class Canister implements CanisterHost {
       this.cycles += ctx.cyclesAccepted - ctx.cyclesSpent;
       if (req.kind !== 'I' && req.kind !== 'G') this.canisterVersion++;
     }
+    this.metrics.executions++;
+    this.metrics.wasmMs += t2 - t1;
+    this.metrics.snapshotMs += t1 - t0 + (performance.now() - t2);
+    this.metrics.instructions += instructions;
     return { ctx, trap: failure, instructions };
   }
 
