@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Certificate, Cbor, LookupPathStatus } from '@icp-sdk/core/agent';
+import { Principal } from '@icp-sdk/core/principal';
+import { certify } from '../../../src/replica/http/certificate.js';
+import { leafNode, subtree, toHashTree, witness } from '../../../src/replica/http/hash_tree.js';
+import { FileKeyStore, loadOrCreateKeys, MemoryKeyStore } from '../../../src/replica/http/keys.js';
+import { uleb128 } from '../../../src/replica/http/request_id.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const canisterId = Principal.fromHex('00000000001000010101');
+
+function state(reply: string) {
+  return subtree([
+    ['time', leafNode(uleb128(BigInt(Date.now()) * 1_000_000n))],
+    ['canister', subtree([[canisterId.toUint8Array(), subtree([['module_hash', leafNode(reply)]])]])],
+  ]);
+}
+
+describe('certificates', () => {
+  it('verify in agent-js against the DER root key, pruned or not', async () => {
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    for (const tree of [toHashTree(state('abc')), witness(state('abc'), [[enc('time')]])]) {
+      const cert = await Certificate.create({ certificate: certify(tree, keys.rootSecretKey), rootKey: keys.rootKeyDer, principal: { canisterId } });
+      expect(cert.lookup_path(['time']).status).toBe(LookupPathStatus.Found);
+    }
+  });
+
+  it('fail verification when the tree is altered after signing', async () => {
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    const cert = Cbor.decode<{ tree: unknown; signature: Uint8Array }>(certify(toHashTree(state('abc')), keys.rootSecretKey));
+    const forged = Cbor.encode({ tree: toHashTree(state('abd')), signature: cert.signature });
+    await expect(Certificate.create({ certificate: forged, rootKey: keys.rootKeyDer, principal: { canisterId } })).rejects.toThrow(/signature/i);
+  });
+
+  it('fail verification under another root key', async () => {
+    const a = loadOrCreateKeys(new MemoryKeyStore());
+    const b = loadOrCreateKeys(new MemoryKeyStore());
+    await expect(
+      Certificate.create({ certificate: certify(toHashTree(state('x')), a.rootSecretKey), rootKey: b.rootKeyDer, principal: { canisterId } }),
+    ).rejects.toThrow();
+  });
+});
+
+describe('replica keys', () => {
+  it('are generated once and reloaded from a FileKeyStore, secrets readable only by the owner', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ic-upload-keys-'));
+    try {
+      const first = loadOrCreateKeys(new FileKeyStore(dir));
+      const again = loadOrCreateKeys(new FileKeyStore(dir));
+      expect(Buffer.from(again.rootKeyDer).equals(Buffer.from(first.rootKeyDer))).toBe(true);
+      expect(Buffer.from(again.nodePublicKeyDer).equals(Buffer.from(first.nodePublicKeyDer))).toBe(true);
+      expect(Principal.fromUint8Array(first.subnetId).toText()).toBe(Principal.selfAuthenticating(first.rootKeyDer).toText());
+      expect(first.rootKeyDer.length).toBe(133);
+      expect(first.nodePublicKeyDer.length).toBe(44);
+      expect(statSync(join(dir, 'root_bls12_381.key')).mode & 0o777).toBe(0o600);
+      const other = loadOrCreateKeys(new MemoryKeyStore());
+      expect(Buffer.from(other.rootKeyDer).equals(Buffer.from(first.rootKeyDer))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
