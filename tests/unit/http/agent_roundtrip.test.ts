@@ -81,7 +81,7 @@ describe.each(identities)('%s identity', (_name, makeIdentity) => {
   });
 
   it('serves request_status over read_state to the same sender', async () => {
-    const { requestId } = await agent.call(FAKE_CANISTER_ID, { methodName: 'echo', arg: IDL.encode([IDL.Text], ['x']), callSync: false });
+    const { requestId } = await agent.call(FAKE_CANISTER_ID, { methodName: 'echo', arg: IDL.encode([IDL.Text], ['x']), effectiveCanisterId: FAKE_CANISTER_ID, callSync: false });
     const state = await agent.readState(FAKE_CANISTER_ID, { paths: [[new TextEncoder().encode('request_status'), requestId]] });
     const cert = await Certificate.create({ certificate: state.certificate, rootKey: agent.rootKey!, principal: { canisterId: FAKE_CANISTER_ID } });
     // The async call has been accepted but not run: the v2 endpoint leaves execution to polling.

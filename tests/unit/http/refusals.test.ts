@@ -51,7 +51,7 @@ async function sign(identity: Identity, content: Content): Promise<Record<string
 
 async function post(path: string, envelope: unknown, contentType = 'application/cbor') {
   const body = envelope instanceof Uint8Array ? envelope : Cbor.encode(envelope);
-  const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': contentType }, body: body as Uint8Array<ArrayBuffer> });
   return { status: res.status, text: res.status >= 400 ? await res.text() : '', bytes: new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0))) };
 }
 
