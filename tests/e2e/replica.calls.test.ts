@@ -113,10 +113,18 @@ describe('calls between canisters', () => {
 describe('cycles', () => {
   it('cycles attached to a call are available to the callee; what it does not accept is refunded', async () => {
     const amount = 100_000_000_001n;
-    const balanceBefore = await pic.getCyclesBalance(bId);
+    const accepted = amount / 2n;
+    const aBefore = BigInt(await pic.getCyclesBalance(aId));
+    const bBefore = BigInt(await pic.getCyclesBalance(bId));
     const transfer = await a.send_cycles(bId, amount);
-    expect(transfer).toEqual({ available: amount, accepted: amount / 2n, refunded: amount - amount / 2n });
-    expect(await pic.getCyclesBalance(bId)).toBeGreaterThan(balanceBefore);
+    expect(transfer).toEqual({ available: amount, accepted, refunded: amount - accepted });
+    // A pays what B accepted (plus any execution fees); B gains it (minus any fees).
+    const aPaid = aBefore - BigInt(await pic.getCyclesBalance(aId));
+    const bGained = BigInt(await pic.getCyclesBalance(bId)) - bBefore;
+    expect(aPaid).toBeGreaterThanOrEqual(accepted);
+    expect(aPaid).toBeLessThan(amount);
+    expect(bGained).toBeGreaterThan(0n);
+    expect(bGained).toBeLessThanOrEqual(accepted);
   });
 
   it('an ingress call carries no cycles', async () => {
@@ -125,6 +133,30 @@ describe('cycles', () => {
 });
 
 describe('management canister from a canister', () => {
+  const StatusArgs = IDL.Record({ canister_id: IDL.Principal });
+  // A prefix of canister_status's reply record: Candid decoding skips the other fields.
+  const StatusReply = IDL.Record({
+    status: IDL.Variant({ running: IDL.Null, stopping: IDL.Null, stopped: IDL.Null }),
+    module_hash: IDL.Opt(IDL.Vec(IDL.Nat8))
+  });
+
+  it('canister_status from a canister that is not a controller is rejected; once it is, it answers', async () => {
+    const management = Principal.fromText('aaaaa-aa');
+    const arg = encodeArgs([StatusArgs], [{ canister_id: bId }]);
+    const reject = err(await a.call_raw(management, 'canister_status', arg));
+    expect(reject.reject_code).toBe(5);
+    expect(reject.reject_message).toContain(bId.toText());
+
+    await pic.updateCanisterSettings({ canisterId: bId, controllers: [Principal.anonymous(), aId] });
+    const status = decodeOne<{ status: Record<string, null>; module_hash: [] | [Uint8Array] }>(
+      StatusReply,
+      ok(await a.call_raw(management, 'canister_status', arg))
+    );
+    expect(status.status).toEqual({ running: null });
+    expect(status.module_hash).toHaveLength(1);
+    expect(await b.is_controller(aId)).toBe(true);
+  });
+
   it('raw_rand returns 32 fresh bytes each call', async () => {
     const first = await a.random();
     const second = await a.random();

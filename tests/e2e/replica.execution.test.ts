@@ -18,6 +18,9 @@ import {
   trapText
 } from '../support/conformance.js';
 
+// Far beyond the free space in Azle's heap and in a stable-structures bucket (8 MiB), so both memories must grow.
+const GROWTH_BYTES = 24 * 1024 * 1024;
+
 let pic: PocketIc;
 let canisterId: Principal;
 let actor: Actor<ConformanceService>;
@@ -91,6 +94,26 @@ describe('atomicity', () => {
     const after = await actor.get_state();
     expect(after.counter).toBe(41n);
     expect(after.stored).toEqual([41n]);
+  });
+
+  it('an update that grows the Wasm heap and then traps leaves the memory size unchanged', async () => {
+    const before = (await pic.canisterStatus({ canisterId })).memorySize;
+    const failure = await callFailure(actor.grow_heap_then_trap(GROWTH_BYTES));
+    expect(failure.errorCode).toBe(503);
+    expect((await pic.canisterStatus({ canisterId })).memorySize).toBe(before);
+    // The same growth in an update that returns is kept, so the measure above can tell. (The
+    // allocator may first use free space inside the heap, so the growth can be a bit smaller.)
+    expect(await actor.grow_heap(GROWTH_BYTES)).toBe(BigInt(GROWTH_BYTES));
+    expect((await pic.canisterStatus({ canisterId })).memorySize).toBeGreaterThan(before + BigInt(GROWTH_BYTES / 2));
+  });
+
+  it('an update that grows stable memory and then traps leaves the memory size unchanged', async () => {
+    const before = (await pic.canisterStatus({ canisterId })).memorySize;
+    const failure = await callFailure(actor.grow_stable_then_trap('a', GROWTH_BYTES));
+    expect(failure.errorCode).toBe(503);
+    expect((await pic.canisterStatus({ canisterId })).memorySize).toBe(before);
+    expect(await actor.grow_stable('a', GROWTH_BYTES)).toBe(1n);
+    expect((await pic.canisterStatus({ canisterId })).memorySize).toBeGreaterThan(before + BigInt(GROWTH_BYTES / 2));
   });
 
   it('in_replicated_execution is 0 for a query call and 1 for the same method called as an update', async () => {

@@ -69,6 +69,18 @@ describe('setTimer', () => {
     expect((await actor.timer_state()).fired).toBe(before + 2);
   });
 
+  it('a timer that traps is rolled back, and later timers still run', async () => {
+    const before = await actor.get_state();
+    const firedBefore = (await actor.timer_state()).fired;
+    await actor.schedule_trap(0);
+    await pic.tick(3);
+    expect((await actor.get_state()).timer_fired).toBe(before.timer_fired);
+    expect((await actor.timer_state()).fired).toBe(firedBefore);
+    await actor.schedule(0);
+    await pic.tick(3);
+    expect((await actor.get_state()).timer_fired).toBe(before.timer_fired + 1n);
+  });
+
   it('an upgrade deactivates pending timers', async () => {
     const firedBefore = (await actor.get_state()).timer_fired;
     await actor.schedule(30);

@@ -44,6 +44,10 @@ export interface ConformanceService {
   set_state: ActorMethod<[bigint], State>;
   write_then_trap: ActorMethod<[bigint], State>;
   write_in_query: ActorMethod<[bigint], State>;
+  grow_heap: ActorMethod<[number], bigint>;
+  grow_heap_then_trap: ActorMethod<[number], bigint>;
+  grow_stable: ActorMethod<[string, number], bigint>;
+  grow_stable_then_trap: ActorMethod<[string, number], bigint>;
   replicated: ActorMethod<[], boolean>;
   version: ActorMethod<[], bigint>;
   whoami: ActorMethod<[], Principal>;
@@ -57,6 +61,7 @@ export interface ConformanceService {
   inspect_denied: ActorMethod<[], string>;
   inspect_trap: ActorMethod<[], string>;
   schedule: ActorMethod<[number], { timer_id: bigint; scheduled_at: bigint }>;
+  schedule_trap: ActorMethod<[number], { timer_id: bigint; scheduled_at: bigint }>;
   timer_state: ActorMethod<[], { fired: number; last_fired_at: [] | [bigint] }>;
   now: ActorMethod<[], bigint>;
   now_update: ActorMethod<[], bigint>;
@@ -110,6 +115,10 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL: idl }) => {
     set_state: idl.Func([idl.Nat64], [State], []),
     write_then_trap: idl.Func([idl.Nat64], [State], []),
     write_in_query: idl.Func([idl.Nat64], [State], ['query']),
+    grow_heap: idl.Func([idl.Nat32], [idl.Nat64], []),
+    grow_heap_then_trap: idl.Func([idl.Nat32], [idl.Nat64], []),
+    grow_stable: idl.Func([idl.Text, idl.Nat32], [idl.Nat64], []),
+    grow_stable_then_trap: idl.Func([idl.Text, idl.Nat32], [idl.Nat64], []),
     replicated: idl.Func([], [idl.Bool], ['query']),
     version: idl.Func([], [idl.Nat64], ['query']),
     whoami: idl.Func([], [idl.Principal], []),
@@ -123,6 +132,7 @@ export const idlFactory: IDL.InterfaceFactory = ({ IDL: idl }) => {
     inspect_denied: idl.Func([], [idl.Text], []),
     inspect_trap: idl.Func([], [idl.Text], []),
     schedule: idl.Func([idl.Nat32], [idl.Record({ timer_id: idl.Nat64, scheduled_at: idl.Nat64 })], []),
+    schedule_trap: idl.Func([idl.Nat32], [idl.Record({ timer_id: idl.Nat64, scheduled_at: idl.Nat64 })], []),
     timer_state: idl.Func([], [idl.Record({ fired: idl.Nat32, last_fired_at: idl.Opt(idl.Nat64) })], ['query']),
     now: idl.Func([], [idl.Nat64], ['query']),
     now_update: idl.Func([], [idl.Nat64], []),

@@ -34,6 +34,9 @@ import {
 
 // Memory id 0: a few named counters, so the tests can tell stable memory from the heap.
 const stable = new StableBTreeMap<string, bigint>(0);
+// Memory id 1: raw bytes, to make stable memory grow on demand.
+const rawBytes = { toBytes: (data: Uint8Array): Uint8Array => data, fromBytes: (bytes: Uint8Array): Uint8Array => bytes };
+const ballast = new StableBTreeMap<string, Uint8Array>(1, undefined, rawBytes);
 
 const KEY_VALUE = 'value';
 const KEY_INSTALLS = 'installs';
@@ -140,6 +143,7 @@ function rejectOf(error: unknown): RawCallResult {
 export default class {
     // Heap state: reset by an upgrade.
     counter: bigint = 0n;
+    heapBallast: Uint8Array[] = [];
     timerFired: number = 0;
     timerFiredAt: bigint | undefined = undefined;
 
@@ -193,6 +197,32 @@ export default class {
 
     // A query may write; the writes must vanish once it returns, whether it ran as a
     // non-replicated query or was called as an update.
+    // Memory growth is part of the transaction too: a trap after growing the Wasm heap or
+    // stable memory must leave the canister's memory size as it was.
+    @update([IDL.Nat32], IDL.Nat64)
+    grow_heap(bytes: number): bigint {
+        this.heapBallast.push(new Uint8Array(bytes).fill(1));
+        return BigInt(this.heapBallast.reduce((total, b) => total + b.length, 0));
+    }
+
+    @update([IDL.Nat32], IDL.Nat64)
+    grow_heap_then_trap(bytes: number): bigint {
+        this.heapBallast.push(new Uint8Array(bytes).fill(1));
+        trap(`grew the heap by ${bytes} bytes`);
+    }
+
+    @update([IDL.Text, IDL.Nat32], IDL.Nat64)
+    grow_stable(key: string, bytes: number): bigint {
+        ballast.insert(key, new Uint8Array(bytes).fill(2));
+        return BigInt(ballast.len());
+    }
+
+    @update([IDL.Text, IDL.Nat32], IDL.Nat64)
+    grow_stable_then_trap(key: string, bytes: number): bigint {
+        ballast.insert(key, new Uint8Array(bytes).fill(2));
+        trap(`grew stable memory by ${bytes} bytes`);
+    }
+
     @query([IDL.Nat64], State)
     write_in_query(v: bigint): State {
         this.counter = v;
@@ -274,6 +304,17 @@ export default class {
             this.timerFired += 1;
             this.timerFiredAt = time();
             bump(KEY_TIMER_FIRED);
+        });
+        return { timer_id, scheduled_at: time() };
+    }
+
+    // A timer that traps is rolled back like any other execution.
+    @update([IDL.Nat32], Scheduled)
+    schedule_trap(seconds: number): { timer_id: bigint; scheduled_at: bigint } {
+        const timer_id = setTimer(seconds, () => {
+            this.timerFired += 1;
+            bump(KEY_TIMER_FIRED);
+            trap('timer trapped');
         });
         return { timer_id, scheduled_at: time() };
     }
