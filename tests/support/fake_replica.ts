@@ -61,6 +61,7 @@ export class FakeReplica implements ReplicaInstance {
   awaitIngress(messageId: Uint8Array): CallResult {
     const entry = this.#ingress.get(hex(messageId));
     if (!entry) throw new Error('unknown message');
+    if (entry.call.method === 'never_completes') throw new Error('Failed to answer to ingress after 100 rounds.');
     if (entry.status.kind === 'processing') {
       entry.status = { kind: 'done', result: this.#execute('update', entry.call), time: this.time() };
     }

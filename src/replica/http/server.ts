@@ -180,7 +180,14 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     }
     ingress.set(requestIdHex, { sender: who.sender, receiver: envelope.content.canisterId, ingressExpiry: envelope.content.ingressExpiry });
     if (mode === 'async') return { status: 202 };
-    replica.awaitIngress(envelope.requestId);
+    try {
+      replica.awaitIngress(envelope.requestId);
+    } catch (error) {
+      // The spec's "implementation-specific timeout": while the message is still in flight the
+      // sync endpoints answer 202 and the client polls read_state, as agent-js does.
+      if (replica.ingressStatus(envelope.requestId)?.kind === 'processing') return { status: 202 };
+      throw error;
+    }
     const paths = [[utf8ToBytes('request_status'), envelope.requestId]];
     const certificate = certificateFor(paths, { requestIds: [envelope.requestId], canisterIds: [], metadata: [] }, replica.time());
     return { status: 200, body: { status: 'replied', certificate } };

@@ -158,6 +158,16 @@ describe('call refusals', () => {
   });
 });
 
+describe('synchronous call timeout', () => {
+  it('answers 202 when the message does not complete, leaving the status to read_state', async () => {
+    const id = Ed25519KeyIdentity.generate();
+    const content = callContent(id.getPrincipal(), { method_name: 'never_completes' });
+    const res = await post(v4Call, await sign(id, content));
+    expect([res.status, res.bytes.length]).toEqual([202, 0]);
+    expect(replica.ingressStatus(requestIdOf(content))).toEqual({ kind: 'processing' });
+  });
+});
+
 describe('delegations', () => {
   async function delegatedIdentity(expiration: Date, targets?: Principal[]) {
     const root = Ed25519KeyIdentity.generate();
