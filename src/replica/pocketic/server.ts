@@ -70,6 +70,12 @@ export class PocketIcRestServer {
     return typeof address === 'object' && address ? address.port : 0;
   }
 
+  /** The replica behind instance `id` (for in-process benchmarks and the replica command). */
+  machine(id: number): StateMachine | undefined {
+    const instance = this.instances[id];
+    return instance && !instance.deleted ? instance.machine : undefined;
+  }
+
   async close(): Promise<void> {
     for (const i of this.instances) if (i.autoProgress) clearInterval(i.autoProgress);
     this.server?.closeAllConnections();

@@ -1,0 +1,25 @@
+// `npm run bench`: measures what the issues set targets for and prints a table per section;
+// writes every figure to bench/results.json. Figures are medians of a few runs on this machine.
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { replicaBench } from './replica.js';
+import { table } from './support.js';
+
+const sections: Array<[string, () => Promise<{ rows: Array<Record<string, string | number>>; json: unknown }>]> = [
+  ['Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench]
+];
+
+const only = process.argv.slice(2);
+const results: Record<string, unknown> = {
+  machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
+  date: new Date().toISOString()
+};
+for (const [title, run] of sections) {
+  if (only.length && !only.some((o) => title.toLowerCase().includes(o.toLowerCase()))) continue;
+  console.log(`\n## ${title}\n`);
+  const { rows, json } = await run();
+  console.log(table(rows));
+  results[title] = json;
+}
+writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n');
+console.log('\nwrote bench/results.json');

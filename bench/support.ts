@@ -1,0 +1,45 @@
+// Shared benchmark plumbing: an in-process embedded replica behind its PocketIC REST server, so a
+// benchmark drives it through unmodified pic-js and can still read the replica's own metrics.
+import { PocketIc } from '@dfinity/pic';
+import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
+import type { Canister } from '../src/replica/canister.js';
+import type { StateMachine } from '../src/replica/state_machine.js';
+import { principalKey } from '../src/replica/principal.js';
+import type { Principal } from '@icp-sdk/core/principal';
+
+export interface BenchReplica {
+  pic: PocketIc;
+  machine: StateMachine;
+  canister(id: Principal): Canister;
+  close(): Promise<void>;
+}
+
+export async function startReplica(metering = true): Promise<BenchReplica> {
+  const server = new PocketIcRestServer({ metering });
+  const port = await server.listen();
+  const pic = await PocketIc.create(`http://127.0.0.1:${port}`, { processingTimeoutMs: 600_000 });
+  const machine = server.machine(0)!;
+  return {
+    pic,
+    machine,
+    canister: (id) => machine.allCanisters().find((c) => principalKey(c.id) === principalKey(id.toUint8Array()))!,
+    close: async () => {
+      await pic.tearDown();
+      await server.close();
+    }
+  };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export function table(rows: Array<Record<string, string | number>>): string {
+  const keys = Object.keys(rows[0] ?? {});
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
+}
