@@ -10,6 +10,13 @@ import { blsPublicKey } from './certificate.js';
 import { blsPublicKeyToDer, ed25519PublicKeyToDer } from './der.js';
 import { selfAuthenticatingPrincipal } from './auth.js';
 
+export class KeyStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyStoreError';
+  }
+}
+
 /** Where secrets live: one small byte string per name. */
 export interface KeyStore {
   load(name: string): Uint8Array | undefined;
@@ -71,6 +78,10 @@ export function loadOrCreateKeys(store: KeyStore): ReplicaKeys {
   if (!nodeSecretKey) {
     nodeSecretKey = ed25519.utils.randomSecretKey();
     store.save(NODE_KEY, nodeSecretKey);
+  }
+  // Validate on the way in: a truncated or foreign key file must not become a silent new identity.
+  if (rootSecretKey.length !== 32 || nodeSecretKey.length !== 32) {
+    throw new KeyStoreError(`stored replica keys are corrupt (expected 32-byte secrets, got ${rootSecretKey.length} and ${nodeSecretKey.length})`);
   }
   const rootKeyDer = blsPublicKeyToDer(blsPublicKey(rootSecretKey));
   const nodePublicKeyDer = ed25519PublicKeyToDer(ed25519.getPublicKey(nodeSecretKey));

@@ -6,7 +6,7 @@ import { Certificate, Cbor, LookupPathStatus } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
 import { certify } from '../../../src/replica/http/certificate.js';
 import { leafNode, subtree, toHashTree, witness } from '../../../src/replica/http/hash_tree.js';
-import { FileKeyStore, loadOrCreateKeys, MemoryKeyStore } from '../../../src/replica/http/keys.js';
+import { FileKeyStore, KeyStoreError, loadOrCreateKeys, MemoryKeyStore } from '../../../src/replica/http/keys.js';
 import { uleb128 } from '../../../src/replica/http/request_id.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -58,6 +58,8 @@ describe('replica keys', () => {
       expect(statSync(join(dir, 'root_bls12_381.key')).mode & 0o777).toBe(0o600);
       const other = loadOrCreateKeys(new MemoryKeyStore());
       expect(Buffer.from(other.rootKeyDer).equals(Buffer.from(first.rootKeyDer))).toBe(false);
+      new FileKeyStore(dir).save('root_bls12_381', new Uint8Array(7));
+      expect(() => loadOrCreateKeys(new FileKeyStore(dir))).toThrow(KeyStoreError);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Actor, Cbor, Expiry, HttpAgent, type HttpAgentRequest, type Identity, requestIdOf, SubmitRequestType } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
-import { DelegationChain, DelegationIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { DelegationChain, DelegationIdentity, ECDSAKeyIdentity, Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1';
 import { Principal } from '@icp-sdk/core/principal';
 import { startHttpInterface, type HttpInterface } from '../../../src/replica/http/server.js';
 import { loadOrCreateKeys, MemoryKeyStore, type ReplicaKeys } from '../../../src/replica/http/keys.js';
@@ -73,6 +74,20 @@ describe('call refusals', () => {
     const res = await post(v4Call, { ...envelope, sender_sig: sig });
     expect(res.status).toBe(400);
     expect(res.text).toMatch(/^Invalid signature: Invalid basic signature: ed25519 signature could not be verified/);
+    expect(replica.executions).toHaveLength(0);
+  });
+
+  it.each([
+    ['secp256k1', async () => Secp256k1KeyIdentity.generate()],
+    ['ECDSA P-256', () => ECDSAKeyIdentity.generate()],
+  ] as Array<[string, () => Promise<Identity>]>)('refuses a tampered %s signature', async (scheme, make) => {
+    const id = await make();
+    const envelope = await sign(id, callContent(id.getPrincipal()));
+    const sig = (envelope.sender_sig as Uint8Array).slice();
+    sig[40] ^= 0x01;
+    const res = await post(v4Call, { ...envelope, sender_sig: sig });
+    expect(res.status).toBe(400);
+    expect(res.text).toContain(`Invalid basic signature: ecdsa_${scheme === 'secp256k1' ? 'secp256k1' : 'p256'} signature could not be verified`);
     expect(replica.executions).toHaveLength(0);
   });
 
