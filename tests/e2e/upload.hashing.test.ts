@@ -1,0 +1,102 @@
+// The rolling hash through the contract: chunks out of order and twice, a conflicting resend, and
+// 20 chunks of 1.9 MB sent in reverse order, which releases everything at once when chunk 0
+// arrives: hashed in budgeted slices, finish answering HashPending until done, never a trap.
+import { PocketIc } from '@dfinity/pic';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  beginUpload,
+  chunksOf,
+  errOf,
+  finishUpload,
+  hex,
+  okOf,
+  readBlob,
+  setupUpload,
+  sha256,
+  testBytes,
+  type UploadCanister
+} from '../support/upload.js';
+
+let pic: PocketIc;
+let canister: UploadCanister;
+
+beforeAll(async () => {
+  pic = await PocketIc.create(inject('PIC_URL'));
+  canister = await setupUpload(pic);
+});
+
+afterAll(async () => {
+  await pic?.tearDown();
+});
+
+describe('out of order', () => {
+  it('hashes chunks once the gap before them closes, and accepts resends', async () => {
+    const data = testBytes(5 * 40_000 - 7, 3);
+    const chunks = chunksOf(data, 40_000);
+    const { upload_id } = await beginUpload(canister.actor, { assetId: 'ooo', data, chunkSize: 40_000 });
+    const put = async (index: number, bytes = chunks[index]) =>
+      okOf(await canister.actor.put_chunk({ upload_id, index, bytes }));
+    expect(await put(3)).toEqual({ received: 1, hashed: 0 });
+    expect(await put(1)).toEqual({ received: 2, hashed: 0 });
+    expect(await put(4)).toEqual({ received: 3, hashed: 0 });
+    expect(await put(1)).toEqual({ received: 3, hashed: 0 }); // same bytes again: Ok, nothing new
+    expect(await put(0)).toEqual({ received: 4, hashed: 2 });
+    const status = okOf(await canister.actor.upload_status(upload_id));
+    expect(Array.from(status.received)).toEqual([0, 1, 3, 4]);
+    expect(status.hashed).toBe(2);
+    expect(status.state).toEqual({ Open: null });
+    expect(await put(2)).toEqual({ received: 5, hashed: 5 });
+    expect(await put(3)).toEqual({ received: 5, hashed: 5 });
+    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+    expect(hex(await readBlob(canister.actor, blob))).toBe(hex(data));
+  });
+
+  it('answers ChunkConflict for different bytes at a stored index and keeps the first', async () => {
+    const data = testBytes(3 * 10_000, 4);
+    const chunks = chunksOf(data, 10_000);
+    const { upload_id } = await beginUpload(canister.actor, { assetId: 'conflict', data, chunkSize: 10_000 });
+    okOf(await canister.actor.put_chunk({ upload_id, index: 1, bytes: chunks[1] }));
+    const before = okOf(await canister.actor.upload_status(upload_id));
+    const other = chunks[1].slice();
+    other[5_000] ^= 0xff;
+    expect(errOf(await canister.actor.put_chunk({ upload_id, index: 1, bytes: other }))).toEqual({
+      ChunkConflict: { index: 1 }
+    });
+    expect(okOf(await canister.actor.upload_status(upload_id))).toEqual(before);
+    okOf(await canister.actor.put_chunk({ upload_id, index: 0, bytes: chunks[0] }));
+    okOf(await canister.actor.put_chunk({ upload_id, index: 2, bytes: chunks[2] }));
+    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    expect(hex(await readBlob(canister.actor, blob))).toBe(hex(data));
+  });
+});
+
+describe('reverse order', () => {
+  it('20 chunks of 1.9 MB sent last to first finish after HashPending retries, without a trap', async () => {
+    const chunkSize = 1_900_000;
+    const data = testBytes(20 * chunkSize, 20);
+    const chunks = chunksOf(data, chunkSize);
+    const { upload_id, chunk_count } = await beginUpload(canister.actor, { assetId: 'reverse', data, chunkSize });
+    expect(chunk_count).toBe(20);
+    for (let index = 19; index >= 1; index--) {
+      expect(okOf(await canister.actor.put_chunk({ upload_id, index, bytes: chunks[index] })).hashed).toBe(0);
+    }
+    // Chunk 0 releases all 20 chunks (≈ 330 billion instructions of hashing): the message hashes
+    // what fits in its budget and leaves the rest to timers and finish.
+    const ack = okOf(await canister.actor.put_chunk({ upload_id, index: 0, bytes: chunks[0] }));
+    expect(ack.received).toBe(20);
+    expect(ack.hashed).toBeGreaterThanOrEqual(1);
+    expect(ack.hashed).toBeLessThan(20);
+    const pending: number[] = [];
+    const blob = await finishUpload(pic, canister.actor, upload_id, [], (hashed) => pending.push(hashed));
+    expect(pending.length).toBeGreaterThanOrEqual(1);
+    // Progress reported by HashPending never goes backwards.
+    expect([...pending].sort((a, b) => a - b)).toEqual(pending);
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+    const back = await readBlob(canister.actor, blob);
+    expect(Buffer.compare(Buffer.from(back), Buffer.from(data))).toBe(0);
+    const status = okOf(await canister.actor.upload_status(upload_id));
+    expect(status.state).toEqual({ Finished: blob.blob_id });
+    expect(status.hashed).toBe(20);
+  });
+});
