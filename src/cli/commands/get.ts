@@ -1,0 +1,34 @@
+// `ic-upload get <asset> [--variant v] [-o path]`: parallel, verified download.
+import { basename, isAbsolute, join } from 'node:path';
+import { downloadBlob, resolveVariant } from '../../client/download.js';
+import { fileSink, streamSink } from '../../client/node/file_sink.js';
+import type { GlobalOptions } from '../config.js';
+import type { CliContext } from '../context.js';
+import { EXIT_OK } from '../errors.js';
+import { blobJson, formatBytes, json } from '../output.js';
+import { toHex } from '../../client/errors.js';
+
+export interface GetOptions extends GlobalOptions {
+  variant: string;
+  output?: string;
+}
+
+/** Where `get` writes: -o as given (relative to cwd), `-` for stdout, else the stored file name. */
+export function outputPath(cwd: string, fileName: string, assetId: string, output?: string): string | '-' {
+  if (output === '-') return '-';
+  if (output) return isAbsolute(output) ? output : join(cwd, output);
+  const name = basename(fileName || assetId) || 'download';
+  return join(cwd, name);
+}
+
+export async function get(ctx: CliContext, assetId: string, options: GetOptions): Promise<number> {
+  const connection = await ctx.resolve(options);
+  const { actor } = await ctx.connect(connection);
+  const blob = await resolveVariant(actor, assetId, options.variant);
+  const target = outputPath(ctx.cwd, blob.file_name, assetId, options.output);
+  await downloadBlob(actor, blob, target === '-' ? streamSink(ctx.stdout) : fileSink(target));
+  const report = target === '-' ? ctx.stderr : ctx.stdout;
+  if (options.json) report.write(json({ ...blobJson(blob), path: target }));
+  else report.write(`${target === '-' ? 'wrote' : `saved ${target}:`} ${formatBytes(blob.size)}, sha256 ${toHex(blob.sha256).slice(0, 16)} verified\n`);
+  return EXIT_OK;
+}

@@ -1,0 +1,32 @@
+// An agent-js actor for the CLI's connection: HttpAgent + Actor over the contract's IDL.
+import { Actor, HttpAgent } from '@icp-sdk/core/agent';
+import { join } from 'node:path';
+import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
+import type { Connection } from './config.js';
+import { identityFromPemFile, loadOrCreateIdentity } from './identity.js';
+
+export interface Connected {
+  actor: IcUploadService;
+  principal: string;
+  /** Separates journal entries per canister and caller. */
+  journalNamespace: string;
+  /** Set when this run created the default identity. */
+  createdIdentity?: string;
+}
+
+export async function connect(connection: Connection): Promise<Connected> {
+  let createdIdentity: string | undefined;
+  let identity;
+  if (connection.identityPath) {
+    identity = await identityFromPemFile(connection.identityPath);
+  } else {
+    const path = join(connection.stateDir, 'identity.pem');
+    const loaded = await loadOrCreateIdentity(path);
+    identity = loaded.identity;
+    if (loaded.created) createdIdentity = path;
+  }
+  const agent = await HttpAgent.create({ host: connection.url, identity, shouldFetchRootKey: connection.local });
+  const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: connection.canisterId });
+  const principal = identity.getPrincipal().toText();
+  return { actor: actor as unknown as IcUploadService, principal, journalNamespace: `${connection.canisterId}:${principal}`, createdIdentity };
+}

@@ -1,0 +1,44 @@
+// What commands need from the outside world, gathered so tests can run the CLI without a network.
+import { join } from 'node:path';
+import type { ImageDeriver } from '../client/derivatives.js';
+import { FileJournal } from '../client/node/file_journal.js';
+import { sharpDeriver } from '../client/node/sharp_deriver.js';
+import type { Journal } from '../client/types.js';
+import { resolveConnection, type Connection, type GlobalOptions } from './config.js';
+import { connect, type Connected } from './connect.js';
+import { runReplica, type ReplicaOptions } from './replica.js';
+
+export interface CliContext {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Whether stderr is a terminal (progress bars) . */
+  isTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  resolve(options: GlobalOptions): Promise<Connection>;
+  connect(connection: Connection): Promise<Connected>;
+  journal(connection: Connection): Journal;
+  deriver: ImageDeriver;
+  runReplica(options: ReplicaOptions): Promise<void>;
+  /** Registers a handler for Ctrl-C; returns its remover. */
+  onInterrupt(handler: () => void): () => void;
+}
+
+export function processContext(): CliContext {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    cwd: process.cwd(),
+    resolve: (options) => resolveConnection(options, process.env, process.cwd()),
+    connect,
+    journal: (connection) => new FileJournal(join(connection.stateDir, 'journal.json')),
+    deriver: sharpDeriver,
+    runReplica,
+    onInterrupt(handler) {
+      process.once('SIGINT', handler);
+      return () => process.off('SIGINT', handler);
+    }
+  };
+}

@@ -1,0 +1,114 @@
+// How results look: human lines by default, one JSON document with --json. Formatting functions
+// are pure so tests check them without a network.
+import type { Asset, BlobInfo, UploadStatus } from '../../candid/ic_upload.js';
+import type { AssetOutcome } from '../client/uploader.js';
+import { toHex } from '../client/errors.js';
+
+export function formatBytes(n: number | bigint): string {
+  const v = Number(n);
+  if (v < 1000) return `${v} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let x = v;
+  let i = -1;
+  do {
+    x /= 1000;
+    i++;
+  } while (x >= 1000 && i < units.length - 1);
+  return `${x.toFixed(x < 10 ? 2 : x < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatDuration(seconds: number | undefined): string {
+  if (seconds === undefined || !Number.isFinite(seconds)) return '--';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** JSON-ready form of a blob record: ids as strings (they may exceed 2^53), sizes as numbers. */
+export function blobJson(b: BlobInfo) {
+  return {
+    blobId: b.blob_id.toString(),
+    assetId: b.asset_id,
+    variant: b.variant,
+    fileName: b.file_name,
+    contentType: b.content_type,
+    size: Number(b.size),
+    sha256: toHex(b.sha256),
+    chunkSize: b.chunk_size,
+    chunkCount: b.chunk_count,
+    owner: b.owner.toText(),
+    createdAtNs: b.created_at_ns.toString()
+  };
+}
+
+export function outcomeJson(o: AssetOutcome) {
+  return {
+    assetId: o.assetId,
+    fileName: o.fileName,
+    status: o.status,
+    variants: Object.fromEntries(Object.entries(o.variants).map(([v, b]) => [v, blobJson(b)])),
+    warnings: o.warnings,
+    ...(o.status === 'finished' ? {} : { error: { kind: o.error.name, code: (o.error as { code?: string }).code, message: o.error.message } })
+  };
+}
+
+export function outcomeLine(o: AssetOutcome): string {
+  const original = o.variants.original;
+  const extra = Object.keys(o.variants)
+    .filter((v) => v !== 'original')
+    .sort();
+  const variants = extra.length ? ` + ${extra.join(', ')}` : '';
+  if (o.status === 'finished') return `uploaded ${o.assetId} (${formatBytes(original?.size ?? 0n)}${variants}) sha256 ${toHex(original?.sha256 ?? []).slice(0, 16)}`;
+  return `${o.status === 'aborted' ? 'interrupted' : 'failed'} ${o.assetId}: ${o.error.message}`;
+}
+
+export function assetJson(a: Asset) {
+  return { assetId: a.asset_id, owner: a.owner.toText(), variants: Object.fromEntries(a.variants.map(([v, b]) => [v, blobJson(b)])) };
+}
+
+/** `ls` as a table: asset id, original size, variants. */
+export function assetTable(assets: Asset[]): string {
+  if (assets.length === 0) return 'no assets\n';
+  const rows = assets.map((a) => {
+    const original = a.variants.find(([v]) => v === 'original')?.[1];
+    const total = a.variants.reduce((n, [, b]) => n + b.size, 0n);
+    return [a.asset_id, original ? formatBytes(original.size) : '-', formatBytes(total), a.variants.map(([v]) => v).join(',')];
+  });
+  return table([['ASSET', 'SIZE', 'STORED', 'VARIANTS'], ...rows]);
+}
+
+export function statusJson(s: UploadStatus) {
+  const state = 'Open' in s.state ? 'open' : 'Aborted' in s.state ? 'aborted' : 'finished';
+  return {
+    uploadId: s.upload_id.toString(),
+    assetId: s.asset_id,
+    variant: s.variant,
+    size: Number(s.size),
+    chunkSize: s.chunk_size,
+    chunkCount: s.chunk_count,
+    received: s.received.length,
+    hashed: s.hashed,
+    state,
+    ...('Finished' in s.state ? { blobId: s.state.Finished.toString() } : {}),
+    expiresAtNs: s.expires_at_ns.toString()
+  };
+}
+
+export function statusTable(statuses: UploadStatus[]): string {
+  if (statuses.length === 0) return 'no uploads\n';
+  const rows = statuses.map((s) => {
+    const j = statusJson(s);
+    return [j.uploadId, j.assetId, j.variant, j.state, `${j.received}/${j.chunkCount}`, `${j.hashed}/${j.chunkCount}`, formatBytes(j.size)];
+  });
+  return table([['UPLOAD', 'ASSET', 'VARIANT', 'STATE', 'RECEIVED', 'HASHED', 'SIZE'], ...rows]);
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join('  ')).join('\n') + '\n';
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
+}
