@@ -109,7 +109,7 @@ export function contractTypes(IDL: Idl) {
 }
 
 export const idlFactory: CandidIDL.InterfaceFactory = ({ IDL }) => {
-  const t = contractTypes(IDL);
+  const t = contractTypes(IDL as Idl);
   return IDL.Service({
     begin: IDL.Func([t.BeginArgs], [t.BeginResult], []),
     put_chunk: IDL.Func([t.PutChunkArgs], [t.PutChunkResult], []),

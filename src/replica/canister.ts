@@ -151,6 +151,14 @@ export class Canister implements CanisterHost {
     this.canisterVersion++;
   }
 
+  /** Restores a persisted canister: its code, heap image, globals and version. */
+  restoreImage(image: { wasm?: Uint8Array; heap?: Uint8Array; globals?: unknown[]; version: bigint }): void {
+    this.canisterVersion = image.version;
+    if (!image.wasm) return;
+    this.loadModule(image.wasm);
+    if (image.heap) this.restoreHeap(image.heap, image.globals ?? []);
+  }
+
   hasExport(name: string): boolean {
     return this.runtime?.func(name) !== undefined;
   }

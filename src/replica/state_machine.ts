@@ -64,9 +64,13 @@ type Message =
   | { kind: 'response'; callbackId: number; result: CallResult; refund: bigint };
 
 interface IngressRecord {
-  call: CanisterCall;
+  /** Dropped once executed: payloads are up to 2 MiB each. */
+  call?: CanisterCall;
   status: IngressStatus;
 }
+
+/** How long completed ingress results stay queryable (the IC keeps them about 5 minutes). */
+const INGRESS_HISTORY_NS = 5n * 60n * 1_000_000_000n;
 
 export class StateMachine implements ReplicaInstance {
   private readonly canisters = new Map<string, Canister>();
@@ -175,6 +179,31 @@ export class StateMachine implements ReplicaInstance {
       this.deliver(this.messages.shift()!);
     }
     this.settleStops();
+    this.forgetOldIngress();
+  }
+
+  private forgetOldIngress(): void {
+    for (const [key, record] of this.ingress) {
+      if (record.status.kind === 'done' && this.now - record.status.time > INGRESS_HISTORY_NS) this.ingress.delete(key);
+    }
+  }
+
+  /** True when nothing is queued or in flight: the state is a clean point to persist. */
+  isQuiescent(): boolean {
+    return this.ingressQueue.length === 0 && this.messages.length === 0 && this.callContexts.size === 0;
+  }
+
+  /** What persistence needs besides the canisters. */
+  meta(): { time: bigint; nextCanister: bigint } {
+    return { time: this.now, nextCanister: this.nextCanister };
+  }
+
+  /** Restores persisted state into a fresh machine. */
+  restore(meta: { time: bigint; nextCanister: bigint }, canisters: Canister[]): void {
+    this.now = meta.time;
+    this.lastRound = meta.time;
+    this.nextCanister = meta.nextCanister;
+    for (const c of canisters) this.canisters.set(principalKey(c.id), c);
   }
 
   canisterExists(canisterId: PrincipalBytes): boolean {
@@ -286,7 +315,8 @@ export class StateMachine implements ReplicaInstance {
 
   private executeIngress(key: string): void {
     const record = this.ingress.get(key)!;
-    const { call } = record;
+    const call = record.call!;
+    record.call = undefined;
     const origin: Origin = { kind: 'ingress', messageId: key };
     if (call.canisterId.length === 0) {
       this.answerManagement(this.management.call(call.sender, call.method, call.payload, 0n), (r) => this.completeIngress(key, r));
@@ -380,6 +410,8 @@ export class StateMachine implements ReplicaInstance {
       this.closeIfDone(cc);
       return;
     }
+    // The IC credits the refund before the callback runs, whatever the callback then does.
+    canister.cycles += message.refund;
     const result = message.result;
     const isReply = result.kind === 'reply';
     const out = canister.execute({
