@@ -91,7 +91,7 @@ describe('client on the canister', () => {
     await expect(new Uploader({ actor: dying, journal, chunkSize: CHUNK, concurrency: { chunks: 1 } }).upload({ source: source() })).rejects.toThrow(
       'process killed'
     );
-    const [[, entry]] = (await journal.entries()) as [[string, { uploadId: string }]];
+    const [, entry] = (await journal.entries())[0]!;
     const before = await alice.upload_status(BigInt(entry.uploadId));
     expect('Ok' in before && Array.from(before.Ok.received)).toEqual([0, 1, 2]);
     const second = counting(alice);

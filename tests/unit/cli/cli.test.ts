@@ -1,0 +1,157 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { describe, expect, it } from 'vitest';
+import { expandInputs } from '../../../src/cli/commands/put.js';
+import { outputPath } from '../../../src/cli/commands/get.js';
+import { networkUrl, resolveConnection } from '../../../src/cli/config.js';
+import { oneSentence } from '../../../src/cli/errors.js';
+import { assetTable, formatBytes, formatDuration, outcomeLine } from '../../../src/cli/output.js';
+import { ServiceError } from '../../../src/client/errors.js';
+import { dimensions, portraitPng } from '../../fixtures/images.js';
+import { bytes } from '../client/helpers.js';
+import { ALICE, BOB } from '../../support/fake_upload_service.js';
+import { testCli } from './cli_context.js';
+
+describe('ic-upload CLI', () => {
+  it('puts files and directories, lists, gets byte for byte, shows status and removes', async () => {
+    const cli = await testCli();
+    const data = bytes(4_100_000, 3); // three 1.9 MB chunks
+    await writeFile(join(cli.cwd, 'big.bin'), data);
+    await mkdir(join(cli.cwd, 'photos', '2024'), { recursive: true });
+    await writeFile(join(cli.cwd, 'photos', 'a.txt'), 'hello');
+    await writeFile(join(cli.cwd, 'photos', '2024', 'p.png'), await portraitPng());
+
+    const put = await cli.run('put', 'big.bin', 'photos', '--concurrency', '2');
+    expect(put.code).toBe(0);
+    expect(put.stdout).toMatch(/^uploaded big\.bin \(4\.10 MB\) sha256 [0-9a-f]{16}$/m);
+    expect(put.stdout).toMatch(/^uploaded photos\/2024\/p\.png \(.+ \+ display, placeholder, thumb\)/m);
+    expect(put.stdout).toMatch(/^uploaded photos\/a\.txt \(5 B\)/m);
+    expect(put.stderr).toMatch(/3 of 3 uploaded/);
+    expect(put.stderr).toMatch(/^\[\d\/\d+\] finished big\.bin original 4\.10 MB$/m); // plain lines off a TTY
+    expect(cli.fake.count('put_chunk')).toBe(3 + 1 + 1 + 3);
+
+    const ls = await cli.run('ls');
+    expect(ls.stdout.split('\n')[0]).toMatch(/^ASSET\s+SIZE\s+STORED\s+VARIANTS$/);
+    expect(ls.stdout).toMatch(/^photos\/2024\/p\.png\s+.*display,original,placeholder,thumb$/m);
+    const lsJson = JSON.parse((await cli.run('ls', '--json')).stdout) as Array<{ assetId: string }>;
+    expect(lsJson.map((a) => a.assetId)).toEqual(['big.bin', 'photos/2024/p.png', 'photos/a.txt']);
+
+    const got = await cli.run('get', 'big.bin', '-o', 'copy.bin');
+    expect(got.code).toBe(0);
+    expect(new Uint8Array(await readFile(join(cli.cwd, 'copy.bin')))).toEqual(data);
+    const thumb = await cli.run('get', 'photos/2024/p.png', '--variant', 'thumb', '--json');
+    const info = JSON.parse(thumb.stdout) as { path: string; contentType: string; sha256: string };
+    expect(info.path).toBe(join(cli.cwd, 'p.thumb.webp'));
+    expect(await dimensions(new Uint8Array(await readFile(info.path)))).toEqual({ width: 200, height: 320, format: 'webp' });
+    const stdout = await cli.run('get', 'photos/a.txt', '-o', '-');
+    expect(stdout.stdout).toBe('hello');
+
+    const status = await cli.run('status', '1', '--json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ uploadId: '1', state: 'finished', received: 3, hashed: 3, chunkCount: 3 });
+    expect((await cli.run('status')).stdout).toBe('no uploads\n');
+
+    const rm = await cli.run('rm', 'big.bin', 'nope');
+    expect(rm.code).toBe(1);
+    expect(rm.stdout).toBe('removed big.bin\n');
+    expect(rm.stderr).toMatch(/NotFound/);
+    expect((await cli.run('get', 'big.bin')).code).toBe(1);
+  });
+
+  it('prints one JSON document for put --json, with failures as data and exit code 1', async () => {
+    const cli = await testCli();
+    await writeFile(join(cli.cwd, 'ok.bin'), bytes(10, 1));
+    await writeFile(join(cli.cwd, 'two.bin'), bytes(10, 2));
+    // Bob owns asset "x"; alice's uploads under the prefix "x/" are hers, a file named "x" is not.
+    cli.fake.caller = BOB;
+    await cli.fake.begin({ asset_id: 'x', variant: 'original', file_name: '', content_type: '', size: 1n, chunk_size: 1, sha256: [] });
+    await cli.fake.put_chunk({ upload_id: 1n, index: 0, bytes: [7] });
+    await cli.fake.finish({ upload_id: 1n, sha256: [sha256(new Uint8Array([7]))] });
+    cli.fake.caller = ALICE;
+    const put = await cli.run('put', 'ok.bin', 'two.bin', '--prefix', 'x', '--json', '--no-derivatives');
+    expect(put.code).toBe(0);
+    const doc = JSON.parse(put.stdout) as { ok: boolean; assets: Array<{ assetId: string; status: string; variants: { original: { sha256: string } } }> };
+    expect(doc.ok).toBe(true);
+    expect(doc.assets.map((a) => a.assetId)).toEqual(['x/ok.bin', 'x/two.bin']);
+    expect(doc.assets[0]!.variants.original.sha256).toBe(Buffer.from(sha256(bytes(10, 1))).toString('hex'));
+    expect(put.stderr).toBe('');
+
+    await writeFile(join(cli.cwd, 'x'), bytes(3, 3));
+    const clash = await cli.run('put', 'x', '--json');
+    expect(clash.code).toBe(1);
+    const failed = JSON.parse(clash.stdout) as { ok: boolean; assets: Array<{ status: string; error: { kind: string; code: string } }> };
+    expect(failed.ok).toBe(false);
+    expect(failed.assets[0]).toMatchObject({ status: 'failed', error: { kind: 'ServiceError', code: 'Forbidden' } });
+  });
+
+  it('exits 2 on usage errors and 0 on help, without a stack trace', async () => {
+    const cli = await testCli();
+    expect((await cli.run('--help')).code).toBe(0);
+    const unknown = await cli.run('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown command 'frobnicate'/);
+    const badConcurrency = await cli.run('put', 'a', '--concurrency', 'zero');
+    expect(badConcurrency.code).toBe(2);
+    expect(badConcurrency.stderr).toMatch(/expected an integer from 1 to 64/);
+    const missing = await cli.run('put', 'does-not-exist.bin');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: ${join(cli.cwd, 'does-not-exist.bin')}: no such file or directory.\n`);
+    const badNetwork = await cli.run('ls', '--network', 'ftp://x');
+    expect(badNetwork.code).toBe(2);
+    expect(badNetwork.stderr).toMatch(/^error: --network URL must be http or https/);
+    const verbose = await cli.run('status', 'abc', '--verbose');
+    expect(verbose.code).toBe(2);
+    expect(verbose.stderr).toMatch(/upload id must be a number/);
+    expect(verbose.stderr).toMatch(/\n\s+at /); // the stack, only with --verbose
+    expect((await cli.run('status', 'abc')).stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('registers `replica` with its options and hands them to runReplica', async () => {
+    const cli = await testCli();
+    const r = await cli.run('replica', '--state-dir', '/tmp/s', '--port', '4943');
+    expect(r.code).toBe(0);
+    expect(cli.replicaCalls[0]).toMatchObject({ stateDir: '/tmp/s', port: '4943' });
+  });
+
+  it('resolves the connection from flags, environment and .ic-upload.json', async () => {
+    const cli = await testCli({ env: { IC_UPLOAD_CANISTER_ID: '' } });
+    await expect(resolveConnection({}, { IC_UPLOAD_STATE_DIR: join(cli.cwd, 's') }, cli.cwd)).rejects.toThrow(/no canister id/);
+    await writeFile(join(cli.cwd, '.ic-upload.json'), JSON.stringify({ url: 'http://127.0.0.1:8080', canisterId: 'rrkah-fqaaa-aaaaa-aaaaq-cai' }));
+    const fromFile = await resolveConnection({}, { IC_UPLOAD_STATE_DIR: join(cli.cwd, 's') }, cli.cwd);
+    expect(fromFile).toMatchObject({ url: 'http://127.0.0.1:8080', local: true, canisterId: 'rrkah-fqaaa-aaaaa-aaaaq-cai' });
+    const env = { IC_UPLOAD_STATE_DIR: join(cli.cwd, 's'), IC_UPLOAD_CANISTER_ID: 'ryjl3-tyaaa-aaaaa-aaaba-cai' };
+    const flags = await resolveConnection({ network: 'ic', identity: '/k.pem' }, env, cli.cwd);
+    expect(flags).toMatchObject({ url: 'https://icp-api.io', local: false, canisterId: 'ryjl3-tyaaa-aaaaa-aaaba-cai', identityPath: '/k.pem' });
+    await expect(resolveConnection({ canisterId: 'not a principal' }, env, cli.cwd)).rejects.toThrow(/is not a canister id/);
+    expect(networkUrl('https://icp0.io').local).toBe(false);
+    expect(networkUrl('local')).toEqual({ url: 'http://127.0.0.1:4943', local: true });
+  });
+
+  it('expands directories into asset ids and refuses collisions', async () => {
+    const cli = await testCli();
+    await mkdir(join(cli.cwd, 'd', 'e'), { recursive: true });
+    await writeFile(join(cli.cwd, 'd', 'z.txt'), '1');
+    await writeFile(join(cli.cwd, 'd', 'e', 'y.txt'), '2');
+    await writeFile(join(cli.cwd, 'z.txt'), '3');
+    const files = await expandInputs(['d'], cli.cwd, 'pre/');
+    expect(files.map((f) => f.assetId)).toEqual(['pre/d/e/y.txt', 'pre/d/z.txt']);
+    await mkdir(join(cli.cwd, 'other'));
+    await writeFile(join(cli.cwd, 'other', 'z.txt'), '4');
+    await expect(expandInputs(['z.txt', 'other/z.txt'], cli.cwd)).rejects.toThrow(/would both be stored as asset z\.txt/);
+    expect(outputPath('/w', 'dir/photo.thumb.webp', 'a')).toBe('/w/photo.thumb.webp');
+    expect(outputPath('/w', '', 'a/b', 'out')).toBe('/w/out');
+    expect(outputPath('/w', 'x', 'a', '-')).toBe('-');
+  });
+
+  it('formats sizes, durations, tables and errors for people', () => {
+    expect([formatBytes(999), formatBytes(1000), formatBytes(21_000_000), formatBytes(1_500_000_000)]).toEqual(['999 B', '1.00 kB', '21.0 MB', '1.50 GB']);
+    expect([formatDuration(5), formatDuration(125), formatDuration(7300), formatDuration(undefined)]).toEqual(['5s', '2m05s', '2h01m', '--']);
+    expect(assetTable([])).toBe('no assets\n');
+    const err = new ServiceError({ ChunkConflict: { index: 3 } }, 'f.bin', 'put_chunk');
+    expect(oneSentence(err)).toBe('put_chunk failed for f.bin: ChunkConflict {"index":3}.');
+    expect(oneSentence(new Error('first line\n  details: lots'))).toBe('first line.');
+    expect(
+      outcomeLine({ status: 'failed', assetId: 'a', fileName: 'a', variants: {}, warnings: [], error: err })
+    ).toBe('failed a: put_chunk failed for f.bin: ChunkConflict {"index":3}');
+  });
+});
