@@ -17,6 +17,12 @@ export const DEFAULT_INSTRUCTIONS_PER_BYTE = 12_000;
 export const ESTIMATE_MARGIN = 1.15;
 /** Slices smaller than this are not worth a message's remaining budget (except a chunk's tail). */
 export const MIN_SLICE_BYTES = 64 * 1024;
+/**
+ * One update() call hashes at most this much, so the estimate is corrected after each slice:
+ * even if the first estimate were 6× too low, one slice (≈ 0.5 MiB × 76,000 instructions per
+ * byte) stays under the 40 billion limit.
+ */
+export const MAX_SLICE_BYTES = 512 * 1024;
 /** Measurements on fewer bytes are dominated by fixed costs. */
 const MIN_MEASURED_BYTES = 16 * 1024;
 
@@ -50,8 +56,9 @@ export class HashBudget {
 
 /** How many bytes of a chunk to hash now: all that's left, or a 64-byte-aligned part of it. */
 export function sliceLength(remaining: number, allowance: number): number {
-  if (allowance >= remaining) return remaining;
-  const aligned = allowance - (allowance % 64);
+  const limit = Math.min(allowance, MAX_SLICE_BYTES);
+  if (limit >= remaining) return remaining;
+  const aligned = limit - (limit % 64);
   return aligned >= MIN_SLICE_BYTES ? aligned : 0;
 }
 

@@ -1,0 +1,299 @@
+// The canister's services on in-memory stores: session state machine, budgeted hashing (with an
+// instruction counter charged at the canister's measured cost per byte), upgrades, expiry, and
+// stats checked against the stores' real contents.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../../src/backend/backend.js';
+import { u64Key } from '../../../src/backend/encoding.js';
+import { MEMORY_IDS } from '../../../src/backend/memory.js';
+import { HashBudget, INSTRUCTION_BUDGET, MAX_SLICE_BYTES, sliceLength } from '../../../src/backend/session/hashing.js';
+import type { BeginInput } from '../../../src/backend/assert.js';
+import {
+  ADMIN,
+  ALICE,
+  BOB,
+  FakePlatform,
+  MemoryStore,
+  meter,
+  newBackend,
+  pseudoRandom,
+  UPDATE_LIMIT,
+  upgradeBackend
+} from './fakes.js';
+
+afterEach(() => meter(undefined));
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+function beginInput(assetId: string, data: Uint8Array, chunkSize: number, overrides: Partial<BeginInput> = {}): BeginInput {
+  return {
+    asset_id: assetId,
+    variant: 'original',
+    file_name: 'f',
+    content_type: 'application/octet-stream',
+    size: BigInt(data.length),
+    chunk_size: chunkSize,
+    sha256: sha256(data),
+    ...overrides
+  };
+}
+
+function ok<T>(result: { Ok: T } | { Err: unknown }): T {
+  if ('Err' in result) throw new Error(`expected Ok, got ${JSON.stringify(result.Err, (_, v) => (typeof v === 'bigint' ? `${v}` : v))}`);
+  return result.Ok;
+}
+
+function chunk(data: Uint8Array, size: number, index: number) {
+  return data.subarray(index * size, Math.min(data.length, (index + 1) * size));
+}
+
+/** mapBytes must equal the bytes really held by every store but config. */
+function storedTotals(stores: ReturnType<typeof newBackend>['stores']) {
+  let total = 0;
+  for (const [name, store] of Object.entries(stores)) if (name !== 'config') total += (store as MemoryStore).totalBytes();
+  return BigInt(total);
+}
+
+describe('session state machine', () => {
+  it('open → finished, idempotent finish, then InvalidState for put and abort', () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(2500, 1);
+    const session = ok(platform.message(() => backend.begin(ALICE, beginInput('a', data, 1000))));
+    expect(session.chunkCount).toBe(3);
+    for (const i of [2, 0, 1]) ok(platform.message(() => backend.putChunk(ALICE, session.uploadId, i, chunk(data, 1000, i))));
+    const blob = ok(platform.message(() => backend.finish(ALICE, session.uploadId, undefined)));
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+    expect(ok(platform.message(() => backend.finish(ALICE, session.uploadId, undefined)))).toEqual(blob);
+    expect(platform.message(() => backend.putChunk(ALICE, session.uploadId, 0, chunk(data, 1000, 0)))).toMatchObject({
+      Err: { InvalidState: expect.any(String) }
+    });
+    expect(platform.message(() => backend.abort(ALICE, session.uploadId))).toMatchObject({ Err: { InvalidState: expect.any(String) } });
+    const stats = backend.stats();
+    expect(stats).toMatchObject({ openUploads: 0, blobs: 1, assets: 1, storedBytes: 2500n });
+    expect(stats.stableMemoryBytes).toBe(storedTotals(stores));
+  });
+
+  it('abort frees chunks; an Err leaves every store byte-identical', () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(3000, 2);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('b', data, 1000))));
+    ok(platform.message(() => backend.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1))));
+    const snapshot = JSON.stringify(Object.values(stores).map((s: MemoryStore) => s.items().map(([k, v]) => [hex(k), hex(v)])));
+    const bad = chunk(data, 1000, 1).slice();
+    bad[0] ^= 1;
+    for (const attempt of [
+      () => backend.putChunk(ALICE, uploadId, 1, bad),
+      () => backend.putChunk(ALICE, uploadId, 3, bad),
+      () => backend.putChunk(ALICE, uploadId, 0, bad.subarray(1)),
+      () => backend.putChunk(BOB, uploadId, 0, chunk(data, 1000, 0)),
+      () => backend.finish(ALICE, uploadId, undefined),
+      () => backend.begin(BOB, beginInput('', data, 1000)),
+      () => backend.abort(BOB, uploadId)
+    ] as Array<() => { Ok: unknown } | { Err: unknown }>) {
+      expect('Err' in platform.message(attempt)).toBe(true);
+      expect(JSON.stringify(Object.values(stores).map((s: MemoryStore) => s.items().map(([k, v]) => [hex(k), hex(v)])))).toBe(snapshot);
+    }
+    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    expect(backend.stats()).toMatchObject({ openUploads: 0, storedBytes: 0n });
+    expect(stores.chunks.len()).toBe(0);
+    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+  });
+
+  it('caps open uploads per caller and refuses the anonymous principal', () => {
+    const { backend, platform } = newBackend({
+      max_chunk_bytes: [],
+      max_upload_bytes: [],
+      upload_idle_timeout_s: [],
+      max_open_uploads_per_caller: [1]
+    });
+    const data = pseudoRandom(10, 3);
+    ok(platform.message(() => backend.begin(ALICE, beginInput('c', data, 10))));
+    expect(platform.message(() => backend.begin(ALICE, beginInput('d', data, 10)))).toMatchObject({ Err: { LimitExceeded: expect.any(String) } });
+    ok(platform.message(() => backend.begin(BOB, beginInput('d', data, 10))));
+    expect(platform.message(() => backend.begin(Uint8Array.of(4), beginInput('e', data, 10)))).toMatchObject({
+      Err: { Forbidden: expect.any(String) }
+    });
+  });
+
+  it('a zero-byte upload has no chunks and finishes with the empty digest', () => {
+    const { backend, platform } = newBackend();
+    const empty = new Uint8Array(0);
+    const { uploadId, chunkCount } = ok(platform.message(() => backend.begin(ALICE, beginInput('empty', empty, 1000))));
+    expect(chunkCount).toBe(0);
+    const blob = ok(platform.message(() => backend.finish(ALICE, uploadId, undefined)));
+    expect(hex(blob.sha256)).toBe(hex(sha256(empty)));
+    expect(backend.readChunk(ALICE, blob.blobId, 0)).toEqual({ Err: { ChunkOutOfRange: { index: 0, chunk_count: 0 } } });
+  });
+
+  it('controllers read and delete; variant replacement frees the old blob', () => {
+    const { backend, stores, platform } = newBackend();
+    const one = pseudoRandom(1500, 4);
+    const two = pseudoRandom(700, 5);
+    const upload = (data: Uint8Array) => {
+      const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('asset', data, 1000))));
+      for (let i = 0; i * 1000 < data.length; i++) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+      return ok(platform.message(() => backend.finish(ALICE, uploadId, undefined)));
+    };
+    const first = upload(one);
+    const second = upload(two);
+    expect(backend.blobInfo(ALICE, first.blobId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
+    expect(backend.stats()).toMatchObject({ blobs: 1, assets: 1, storedBytes: 700n });
+    expect(backend.getAsset(BOB, 'asset')).toMatchObject({ Err: { Forbidden: expect.any(String) } });
+    expect(hex(ok(backend.readChunk(ADMIN, second.blobId, 0)))).toBe(hex(two));
+    ok(platform.message(() => backend.deleteAsset(ADMIN, 'asset')));
+    expect(backend.stats()).toMatchObject({ blobs: 0, assets: 0, storedBytes: 0n });
+    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+  });
+});
+
+describe('budgeted hashing', () => {
+  it('slices are whole remainders or 64-byte-aligned parts of at least 64 KiB', () => {
+    expect(sliceLength(1000, 5000)).toBe(1000);
+    expect(sliceLength(1_000_000, 100_000)).toBe(99_968);
+    expect(sliceLength(1_000_000, 10_000_000)).toBe(MAX_SLICE_BYTES);
+    expect(sliceLength(1_000_000, 60_000)).toBe(0);
+  });
+
+  it('the estimate follows the measured cost per byte, with a margin', () => {
+    let counter = 0n;
+    const budget = new HashBudget(() => counter);
+    expect(budget.allowance()).toBe(Math.floor(INSTRUCTION_BUDGET / 12_000));
+    budget.record(1_000_000, 8_650_000_000n);
+    expect(budget.estimatePerByte).toBeCloseTo(8_650 * 1.15, 3);
+    counter = 20_000_000_000n;
+    expect(budget.allowance()).toBe(Math.floor(10_000_000_000 / (8_650 * 1.15)));
+    counter = 31_000_000_000n;
+    expect(budget.allowance()).toBe(0);
+  });
+
+  it('20 chunks of 1.9 MB in reverse order: no message over the limit, HashPending, then the right digest', () => {
+    const { backend, platform } = newBackend();
+    const size = 1_900_000;
+    const data = pseudoRandom(20 * size, 6);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('rev', data, size))));
+    for (let i = 19; i >= 0; i--) {
+      const ack = ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+      expect(ack.hashed).toBe(i === 0 ? ack.hashed : 0);
+    }
+    const afterPut = ok(backend.uploadStatus(ALICE, uploadId));
+    expect(afterPut.hashed).toBeGreaterThanOrEqual(1);
+    expect(afterPut.hashed).toBeLessThan(20);
+    // The put's own message hashed as much as its budget allowed, mid-chunk included.
+    expect(afterPut.hashedOffset).toBeGreaterThan(0);
+    const pending = platform.message(() => backend.finish(ALICE, uploadId, undefined));
+    expect(pending).toMatchObject({ Err: { HashPending: { chunk_count: 20 } } });
+    let timerRuns = 0;
+    while (platform.runDueTimers() > 0) timerRuns++;
+    expect(timerRuns).toBeGreaterThanOrEqual(8);
+    const blob = ok(platform.message(() => backend.finish(ALICE, uploadId, undefined)));
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+    expect(platform.maxInstructions).toBeLessThanOrEqual(BigInt(INSTRUCTION_BUDGET));
+    expect(platform.maxInstructions).toBeGreaterThan(25_000_000_000n);
+  });
+
+  it('a chunk that alone costs more than the budget is still hashed, in slices', () => {
+    const { backend, platform } = newBackend();
+    meter(platform, 30_000); // 2 MB × 30,000 = 60 billion: more than one message may use
+    const data = pseudoRandom(2_000_000, 7);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('slow', data, 2_000_000))));
+    ok(platform.message(() => backend.putChunk(ALICE, uploadId, 0, data), data.length));
+    let attempts = 0;
+    let result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
+    while ('Err' in result && 'HashPending' in result.Err) {
+      attempts++;
+      result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
+    }
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(hex(ok(result).sha256)).toBe(hex(sha256(data)));
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+  });
+});
+
+describe('upgrades', () => {
+  it('restores midstates mid-chunk and keeps limits given at install', () => {
+    const first = newBackend({ max_chunk_bytes: [1_900_000], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] });
+    const size = 1_900_000;
+    const data = pseudoRandom(4 * size, 8);
+    const { uploadId } = ok(first.platform.message(() => first.backend.begin(ALICE, beginInput('up', data, size))));
+    for (const i of [3, 2, 1, 0]) ok(first.platform.message(() => first.backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+    const before = ok(first.backend.uploadStatus(ALICE, uploadId));
+    expect(before.hashed).toBeLessThan(4);
+    const second = upgradeBackend(first);
+    const after = ok(second.backend.uploadStatus(ALICE, uploadId));
+    expect(after.hashed).toBe(before.hashed);
+    expect(after.hashedOffset).toBe(before.hashedOffset);
+    expect(second.stores.hashStates.len()).toBe(0);
+    expect(second.backend.currentLimits.maxChunkBytes).toBe(1_900_000);
+    while (second.platform.runDueTimers() > 0);
+    const blob = ok(second.platform.message(() => second.backend.finish(ALICE, uploadId, undefined)));
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+    expect(second.backend.stats().stableMemoryBytes).toBe(storedTotals(second.stores));
+  });
+
+  it('a corrupted saved midstate is not trusted: hashing restarts from chunk 0', () => {
+    const first = newBackend();
+    const data = pseudoRandom(300_000, 9);
+    const { uploadId } = ok(first.platform.message(() => first.backend.begin(ALICE, beginInput('bad', data, 100_000))));
+    ok(first.platform.message(() => first.backend.putChunk(ALICE, uploadId, 0, chunk(data, 100_000, 0))));
+    first.platform.message(() => first.backend.preUpgrade());
+    const saved = first.stores.hashStates.get(u64Key(uploadId))!;
+    first.stores.hashStates.insert(u64Key(uploadId), saved.subarray(0, saved.length - 1)); // truncated
+    const second = upgradeBackend(first, undefined, false);
+    expect(ok(second.backend.uploadStatus(ALICE, uploadId)).hashed).toBe(0);
+    for (const i of [1, 2]) ok(second.platform.message(() => second.backend.putChunk(ALICE, uploadId, i, chunk(data, 100_000, i))));
+    while (second.platform.runDueTimers() > 0);
+    const blob = ok(second.platform.message(() => second.backend.finish(ALICE, uploadId, undefined)));
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+  });
+
+  it('InitArgs given to an upgrade override only the fields they set; invalid ones refuse the upgrade', () => {
+    const first = newBackend({ max_chunk_bytes: [500], max_upload_bytes: [], upload_idle_timeout_s: [60n], max_open_uploads_per_caller: [] });
+    const second = upgradeBackend(first, { max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [3] });
+    expect(second.backend.currentLimits).toMatchObject({ maxChunkBytes: 500, uploadIdleTimeoutS: 60n, maxOpenUploadsPerCaller: 3 });
+    expect(() =>
+      upgradeBackend(second, { max_chunk_bytes: [0], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] })
+    ).toThrow(/max_chunk_bytes/);
+  });
+});
+
+describe('expiry', () => {
+  it('a timer aborts uploads idle past the timeout and frees their chunks; touched ones live on', () => {
+    const { backend, stores, platform } = newBackend({ max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [100n], max_open_uploads_per_caller: [] });
+    const data = pseudoRandom(3000, 10);
+    const idle = ok(platform.message(() => backend.begin(ALICE, beginInput('idle', data, 1000))));
+    const busy = ok(platform.message(() => backend.begin(ALICE, beginInput('busy', data, 1000))));
+    ok(platform.message(() => backend.putChunk(ALICE, idle.uploadId, 0, chunk(data, 1000, 0))));
+    platform.advance(60);
+    ok(platform.message(() => backend.putChunk(ALICE, busy.uploadId, 0, chunk(data, 1000, 0))));
+    platform.advance(45);
+    for (let i = 0; i < 5; i++) platform.runDueTimers();
+    expect(ok(backend.uploadStatus(ALICE, idle.uploadId)).state).toEqual({ kind: 'aborted' });
+    expect(ok(backend.uploadStatus(ALICE, busy.uploadId)).state).toEqual({ kind: 'open' });
+    expect(backend.stats()).toMatchObject({ openUploads: 1, storedBytes: 1000n });
+    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+  });
+
+  it('closed session records are pruned after a day', () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(10, 11);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('gone', data, 10))));
+    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    expect(stores.sessions.len()).toBe(1);
+    platform.advance(24 * 3600 + 120);
+    for (let i = 0; i < 3; i++) platform.runDueTimers();
+    expect(stores.sessions.len()).toBe(0);
+    expect(backend.uploadStatus(ALICE, uploadId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
+    expect(backend.myUploads(ALICE)).toEqual([]);
+  });
+});
+
+describe('memory ids', () => {
+  it('are distinct and within 0..=253', () => {
+    const ids = Object.values(MEMORY_IDS);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id >= 0 && id <= 253).toBe(true);
+  });
+});
+
+// Keeps the FakePlatform import used for type-only helpers in editors.
+export type { Backend, FakePlatform };

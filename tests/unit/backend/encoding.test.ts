@@ -1,0 +1,153 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { describe, expect, it } from 'vitest';
+import { ChunkBitmap } from '../../../src/backend/bitmap.js';
+import { bytesEqual, DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
+import { chunkKey, sessionKey } from '../../../src/backend/keys.js';
+import {
+  decodeAsset,
+  decodeBlob,
+  decodeHashState,
+  decodeLimits,
+  decodeSession,
+  encodeAsset,
+  encodeBlob,
+  encodeHashState,
+  encodeLimits,
+  encodeSession
+} from '../../../src/backend/upload/codec.js';
+import type { SessionRecord } from '../../../src/backend/upload/types.js';
+
+describe('keys', () => {
+  it('session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes)', () => {
+    const expected = sha256(
+      Uint8Array.from([...Buffer.from('photos/cat.jpg#'), 0x2a, 0x01, 0, 0, 0, 0, 0, 0])
+    );
+    expect(Buffer.from(sessionKey('photos/cat.jpg', 0x12an)).toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+  });
+
+  it('differs per upload of the same asset, and per asset', () => {
+    const keys = [sessionKey('a', 1n), sessionKey('a', 2n), sessionKey('b', 1n), sessionKey('a#', 1n)];
+    expect(new Set(keys.map((k) => Buffer.from(k).toString('hex'))).size).toBe(4);
+  });
+
+  it('chunk key = session key ‖ index as u32 big-endian, sorting by index', () => {
+    const session = sessionKey('x', 7n);
+    const key = chunkKey(session, 0x01020304);
+    expect(key.length).toBe(36);
+    expect(Buffer.from(key.subarray(0, 32)).equals(Buffer.from(session))).toBe(true);
+    expect(Array.from(key.subarray(32))).toEqual([1, 2, 3, 4]);
+    const sorted = [300, 2, 256, 1].map((i) => Buffer.from(chunkKey(session, i))).sort(Buffer.compare);
+    expect(sorted.map((k) => k.readUInt32BE(32))).toEqual([1, 2, 256, 300]);
+  });
+
+  it('u64 keys round-trip and sort numerically', () => {
+    const values = [0n, 1n, 255n, 256n, 2n ** 64n - 1n];
+    for (const v of values) expect(readU64Key(u64Key(v))).toBe(v);
+    const sorted = [...values].reverse().map((v) => Buffer.from(u64Key(v))).sort(Buffer.compare);
+    expect(sorted.map((k) => k.readBigUInt64BE(0))).toEqual(values);
+  });
+});
+
+describe('bitmap', () => {
+  it('tracks set bits, counts, missing and the first gap', () => {
+    const bitmap = ChunkBitmap.empty(20);
+    expect(bitmap.set(3)).toBe(true);
+    expect(bitmap.set(3)).toBe(false);
+    for (const i of [0, 1, 2, 9, 19]) bitmap.set(i);
+    expect(bitmap.count()).toBe(6);
+    expect(bitmap.indexes()).toEqual([0, 1, 2, 3, 9, 19]);
+    expect(bitmap.missing(3)).toEqual([4, 5, 6]);
+    expect(bitmap.firstMissingFrom(0)).toBe(4);
+    expect(bitmap.firstMissingFrom(9)).toBe(10);
+    expect(bitmap.has(20)).toBe(false);
+    expect(() => bitmap.set(20)).toThrow(RangeError);
+    expect(() => ChunkBitmap.fromBytes(new Uint8Array(2), 20)).toThrow(RangeError);
+  });
+});
+
+describe('encoding', () => {
+  it('reader refuses truncated input and trailing bytes', () => {
+    const bytes = new Writer().u32(5).text('héllo').finish();
+    const reader = new Reader(bytes);
+    expect(reader.u32()).toBe(5);
+    expect(reader.text()).toBe('héllo');
+    reader.end();
+    expect(() => new Reader(bytes.subarray(0, 6)).u64()).toThrow(DecodeError);
+    const extra = new Reader(Uint8Array.of(0, 0, 0, 1, 9));
+    extra.u32();
+    expect(() => extra.end()).toThrow(DecodeError);
+  });
+
+  it('bytesEqual compares aligned and unaligned views', () => {
+    const a = pseudo(1003);
+    const b = a.slice();
+    expect(bytesEqual(a, b)).toBe(true);
+    expect(bytesEqual(a.subarray(1), b.subarray(1))).toBe(true);
+    b[1001] ^= 1;
+    expect(bytesEqual(a, b)).toBe(false);
+    b[1001] ^= 1;
+    b[4] ^= 1;
+    expect(bytesEqual(a, b)).toBe(false);
+    expect(bytesEqual(a, a.subarray(1))).toBe(false);
+  });
+});
+
+function pseudo(n: number) {
+  return Uint8Array.from({ length: n }, (_, i) => (i * 31 + 7) & 0xff);
+}
+
+describe('record codecs', () => {
+  it('round-trip a session with every optional field, and are versioned', () => {
+    const received = ChunkBitmap.empty(10);
+    received.set(0);
+    received.set(7);
+    const session: SessionRecord = {
+      uploadId: 42n,
+      owner: Uint8Array.of(1, 2, 3),
+      sessionKey: sessionKey('a', 42n),
+      size: 9_999n,
+      chunkSize: 1000,
+      chunkCount: 10,
+      received,
+      receivedCount: 2,
+      hashed: 1,
+      hashedOffset: 64,
+      createdAtNs: 1n,
+      updatedAtNs: 2n,
+      expiresAtNs: 3n,
+      state: { kind: 'finished', blobId: 5n },
+      meta: { assetId: 'a', variant: 'thumb', fileName: 'ü.jpg', contentType: 'image/jpeg', expectedSha256: new Uint8Array(32).fill(7) }
+    };
+    const bytes = encodeSession(session);
+    expect(bytes.length).toBeLessThan(200);
+    expect(decodeSession(bytes)).toEqual(session);
+    const noDigest = { ...session, state: { kind: 'aborted' as const }, meta: { ...session.meta, expectedSha256: undefined } };
+    expect(decodeSession(encodeSession(noDigest))).toEqual(noDigest);
+    const future = bytes.slice();
+    future[0] = 2;
+    expect(() => decodeSession(future)).toThrow(/version 2/);
+  });
+
+  it('round-trip blobs, assets, limits and hash states', () => {
+    const blob = {
+      blobId: 3n,
+      owner: Uint8Array.of(4),
+      assetId: 'x',
+      variant: 'original',
+      fileName: 'f',
+      contentType: 'c',
+      size: 10n,
+      sha256: new Uint8Array(32).fill(1),
+      chunkSize: 5,
+      chunkCount: 2,
+      sessionKey: new Uint8Array(32).fill(2),
+      createdAtNs: 99n
+    };
+    expect(decodeBlob(encodeBlob(blob))).toEqual(blob);
+    const asset = { assetId: 'x', owner: Uint8Array.of(4), variants: [['original', 3n], ['thumb', 4n]] as Array<[string, bigint]> };
+    expect(decodeAsset(encodeAsset(asset))).toEqual(asset);
+    const limits = { maxChunkBytes: 1, maxUploadBytes: 2n, uploadIdleTimeoutS: 3n, maxOpenUploadsPerCaller: 4 };
+    expect(decodeLimits(encodeLimits(limits))).toEqual(limits);
+    expect(decodeHashState(encodeHashState(77n, Uint8Array.of(1, 2)))).toEqual({ hashedBytes: 77n, state: Uint8Array.of(1, 2) });
+  });
+});
