@@ -86,7 +86,8 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .command('replica')
     .description('run the embedded replica as a persistent local network')
     .option('--state-dir <dir>', 'folder keeping the replica state')
-    .option('--port <n>', 'port to listen on')
+    .option('--port <n>', 'port to listen on (default 4943)')
+    .option('--wasm <path>', 'canister Wasm to run (default: .azle/ic_upload/ic_upload.wasm, built by npm run build)')
     .allowUnknownOption()
     .action(
       run(async (cmd) => {

@@ -31,6 +31,8 @@ export interface ReplicaOptions {
   metering: boolean;
   /** Where canister debug_print lines go. */
   log: (line: string) => void;
+  /** The subnet's id (the HTTP interface derives it from its root key); a fixed one otherwise. */
+  subnetId?: Uint8Array;
 }
 
 /** Thrown by the metering import when an execution runs out of instructions. */

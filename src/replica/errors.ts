@@ -149,9 +149,13 @@ export class BadIngressError extends Error {
 
 /** An ingress message refused before execution; carries the reject the caller sees. */
 export class IngressRejectedError extends Error {
+  readonly rejectCode: number;
+  readonly errorCode: number;
   constructor(readonly reject: Reject) {
     super(reject.message);
     this.name = 'IngressRejectedError';
+    this.rejectCode = reject.rejectCode;
+    this.errorCode = reject.errorCode;
   }
 }
 

@@ -92,9 +92,28 @@ export class StateMachine implements ReplicaInstance {
     hasOpenCallContexts: (c) => this.hasOpenCallContexts(c),
     time: () => this.now
   });
-  private readonly subnet = new Uint8Array(29).fill(0x5a).fill(0x02, 28);
+  private readonly subnet: Uint8Array;
 
-  constructor(readonly options: ReplicaOptions) {}
+  constructor(readonly options: ReplicaOptions) {
+    this.subnet = options.subnetId ?? new Uint8Array(29).fill(0x5a).fill(0x02, 28);
+  }
+
+  /** Executions across all canisters so far: a cheap "did anything run" signal for persistence. */
+  executionCount(): number {
+    let n = 0;
+    for (const c of this.canisters.values()) n += c.metrics.executions;
+    return n;
+  }
+
+  /**
+   * A management canister call made directly by local tooling (not ingress): how `ic-upload
+   * replica` installs a canister whose Wasm is larger than an ingress message may be.
+   */
+  managementCall(sender: PrincipalBytes, method: string, payload: Uint8Array): CallResult {
+    const result = this.management.call(sender, method, payload, 0n);
+    if (result.kind === 'stopping') throw new Error('stop_canister is not available as a direct call');
+    return result;
+  }
 
   // ---- ReplicaInstance ----
 
