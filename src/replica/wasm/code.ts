@@ -16,6 +16,18 @@
 //  * Before each memory.init/copy/fill and table.init/copy/fill, the size operand (top of the
 //    stack) is passed through a helper that subtracts it from the counter, saturating at
 //    i64::MIN, and checks.
+//
+// Unlike the IC (where the counter lives in a register Wasmtime manages), a mutable global in V8
+// is a load and a store through the instance on every tiny block, a dependency chain that made
+// the QuickJS interpreter 4x slower. So each function caches the counter in an extra i64 local:
+// loaded from the global at entry, charged and checked in the local, written back ("flushed")
+// wherever the value can be observed outside the function — before every call (callees, ic0
+// imports such as performance_counter and out_of_instructions read or charge the global), before
+// return, return_call*, branches to the function's own label, the final `end` and `unreachable`
+// — and reloaded after every call. The global thus holds exactly the IC's value at every point
+// anyone can read it, and the check sees the same values as before; only a trap in the middle of
+// a function (an execution that is rolled back anyway) may leave the global behind by the charges
+// since the last flush.
 
 import { ByteReader, ByteWriter, InvalidWasmError, encodeS64, encodeU32 } from './binary.js';
 import { FC_CHARGES_SIZE, FC_COST, FUNCTION_ENTRY_COST, OPCODE_COST } from './costs.js';
@@ -57,47 +69,72 @@ class Edits {
   funcPos: number[] = [];
   funcEnd: number[] = [];
   funcIndex: number[] = [];
+  /** before the instruction here: global = local */
+  flushPos: number[] = [];
+  /** after the call ending here: local = global */
+  reloadPos: number[] = [];
   clear(): void {
     this.staticPos.length = this.staticCost.length = this.staticScope.length = 0;
     this.sizePos.length = 0;
     this.funcPos.length = this.funcEnd.length = this.funcIndex.length = 0;
+    this.flushPos.length = this.reloadPos.length = 0;
+  }
+
+  /**
+   * A flush before the instruction at `at`. Right after a call's reload it is a no-op and is
+   * dropped; the reload is dropped too unless execution may go on in this function with the
+   * local (`br_if` not taken): before another call (which reloads) or an exit it is dead.
+   */
+  flush(at: number, continuesWithLocal: boolean): void {
+    const n = this.reloadPos.length;
+    if (n > 0 && this.reloadPos[n - 1] === at) {
+      if (!continuesWithLocal) this.reloadPos.length = n - 1;
+    } else {
+      this.flushPos.push(at);
+    }
   }
 }
 
 class BodyRewriter {
   private readonly edits = new Edits();
-  private readonly chargePrefix: Uint8Array; // global.get C; i64.const
-  private readonly chargeSuffix: Uint8Array; // i64.sub; global.set C
-  private readonly check: Uint8Array; // if (C < 0) call out_of_instructions
+  private readonly counter: Uint8Array; // LEB of the counter global's index
+  private readonly outOfInstructions: Uint8Array; // LEB of out_of_instructions' function index
   private readonly chargeSize: Uint8Array; // i64.extend_i32_u; call charge_size; i32.wrap_i64
+  /** LEB of the current body's counter local */
+  private local: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly bytes: Uint8Array,
     private readonly idx: MeteringIndices
   ) {
-    const c = encodeU32(idx.counterGlobal);
-    this.chargePrefix = Uint8Array.of(Op.globalGet, ...c, Op.i64Const);
-    this.chargeSuffix = Uint8Array.of(Op.i64Sub, Op.globalSet, ...c);
-    this.check = Uint8Array.of(
-      ...[Op.globalGet, ...c, Op.i64Const, 0, Op.i64LtS, Op.if, BlockType.empty],
-      ...[Op.call, ...encodeU32(idx.outOfInstructionsFunc), Op.end]
-    );
+    this.counter = encodeU32(idx.counterGlobal);
+    this.outOfInstructions = encodeU32(idx.outOfInstructionsFunc);
     this.chargeSize = Uint8Array.of(Op.i64ExtendI32U, Op.call, ...encodeU32(idx.chargeSizeFunc), Op.i32WrapI64);
   }
 
-  /** Decodes the body `bytes[start, end)` and writes the instrumented body (without size) to `out`. */
-  rewrite(start: number, end: number, out: ByteWriter): void {
+  /**
+   * Decodes the body `bytes[start, end)` of a function with `params` parameters and writes the
+   * instrumented body (without size) to `out`: its locals plus the counter local, then the code.
+   */
+  rewrite(start: number, end: number, params: number, out: ByteWriter): void {
     const b = this.bytes;
     const r = new ByteReader(b, start, end);
-    // Locals: vec of (count, value type); copied as they are.
     const groups = r.u32();
+    const groupsStart = r.pos;
+    let locals = params;
     for (let i = 0; i < groups; i++) {
-      r.u32();
+      locals += r.u32();
       r.skipLeb();
     }
+    if (locals >= 2 ** 32 - 1) r.fail('too many locals');
     const codeStart = r.pos;
+    this.local = encodeU32(locals);
     this.scan(codeStart, end);
-    out.bytes(b.subarray(start, codeStart));
+    out.u32(groups + 1);
+    out.bytes(b.subarray(groupsStart, codeStart));
+    out.u32(1);
+    out.u8(ValType.i64);
+    this.emitReload(out);
     this.emit(codeStart, end, out);
   }
 
@@ -114,13 +151,29 @@ class BodyRewriter {
     let blockScope = SCOPE_REENTRANT;
     for (;;) {
       if (p >= end) throw new InvalidWasmError(`function body ending at byte offset ${end} has no final end`);
+      const at = p;
       const op = b[p++];
       let cost = OPCODE_COST[op];
       switch (IMMEDIATES[op]) {
         case Imm.none:
+          // The function's value of the counter becomes observable: it returns or traps.
+          if (op === Op.return || op === Op.unreachable || (op === Op.end && depth === 0)) e.flush(at, false);
           break;
         case Imm.leb:
-          while (b[p++] & 0x80);
+          if (op === Op.br || op === Op.brIf) {
+            // A branch to the function's own label returns.
+            let label = 0;
+            let shift = 0;
+            let byte: number;
+            do {
+              byte = b[p++];
+              label += (byte & 0x7f) * 2 ** shift;
+              shift += 7;
+            } while (byte & 0x80);
+            if (label === depth) e.flush(at, op === Op.brIf);
+          } else {
+            while (b[p++] & 0x80);
+          }
           break;
         case Imm.funcIndex: {
           const immStart = p;
@@ -138,17 +191,28 @@ class BodyRewriter {
             e.funcEnd.push(p);
             e.funcIndex.push(index + 1);
           }
+          if (op === Op.call) {
+            e.flush(at, false);
+            e.reloadPos.push(p);
+          } else if (op === Op.returnCall) {
+            e.flush(at, false);
+          }
           break;
         }
         case Imm.leb2:
           while (b[p++] & 0x80);
           while (b[p++] & 0x80);
+          // call_indirect, return_call_indirect
+          e.flush(at, false);
+          if (op === Op.callIndirect) e.reloadPos.push(p);
           break;
         case Imm.brTable: {
           const r = new ByteReader(b, p, end);
           const n = r.u32();
-          for (let i = 0; i <= n; i++) r.skipLeb();
+          let leaves = false;
+          for (let i = 0; i <= n; i++) if (r.u32() === depth) leaves = true;
           p = r.pos;
+          if (leaves) e.flush(at, false);
           break;
         }
         case Imm.memarg: {
@@ -172,20 +236,19 @@ class BodyRewriter {
           break;
         }
         case Imm.prefixFC: {
-          const opStart = p - 1;
           const r = new ByteReader(b, p, end);
           const sub = r.u32();
           const count = FC_LEB_COUNT[sub];
-          if (count === undefined) throw new InvalidWasmError(`unsupported 0xFC sub-opcode ${sub} at byte offset ${opStart}`);
+          if (count === undefined) throw new InvalidWasmError(`unsupported 0xFC sub-opcode ${sub} at byte offset ${at}`);
           for (let i = 0; i < count; i++) r.skipLeb();
           p = r.pos;
           cost = FC_COST[sub];
           // The IC charges the size before the operator runs, from the operand on the stack.
-          if (FC_CHARGES_SIZE[sub]) e.sizePos.push(opStart);
+          if (FC_CHARGES_SIZE[sub]) e.sizePos.push(at);
           break;
         }
         default:
-          throw new InvalidWasmError(`${describeOpcode(op)} at byte offset ${p - 1} is not supported`);
+          throw new InvalidWasmError(`${describeOpcode(op)} at byte offset ${at} is not supported`);
       }
       blockCost += cost;
       const ends = ENDS_BLOCK[op];
@@ -213,46 +276,91 @@ class BodyRewriter {
   }
 
   /**
-   * Merges the three sorted edit lists into the output. Where a size charge and a block charge
-   * fall on the same instruction, the size charge comes first, as in the IC (its injection
-   * points are stably sorted and the size point is recorded first).
+   * Merges the sorted edit lists into the output. At one position the order is: the reload after
+   * a call that ends there, a size charge, a block charge, a flush before the instruction there.
+   * A size charge comes before the block charge of the same instruction as in the IC (its
+   * injection points are stably sorted and the size point is recorded first).
    */
   private emit(codeStart: number, end: number, out: ByteWriter): void {
     const b = this.bytes;
     const e = this.edits;
     let copyFrom = codeStart;
+    let ri = 0;
     let si = 0;
     let di = 0;
+    let li = 0;
     let fi = 0;
+    const nr = e.reloadPos.length;
     const ns = e.staticPos.length;
     const nd = e.sizePos.length;
+    const nl = e.flushPos.length;
     const nf = e.funcPos.length;
     for (;;) {
+      const rp = ri < nr ? e.reloadPos[ri] : Infinity;
       const sp = si < ns ? e.staticPos[si] : Infinity;
       const dp = di < nd ? e.sizePos[di] : Infinity;
+      const lp = li < nl ? e.flushPos[li] : Infinity;
       const fp = fi < nf ? e.funcPos[fi] : Infinity;
-      if (dp <= sp && dp <= fp) {
-        if (dp === Infinity) break;
-        out.bytes(b.subarray(copyFrom, dp));
-        copyFrom = dp;
+      const next = Math.min(rp, sp, dp, lp, fp);
+      if (next === Infinity) break;
+      out.bytes(b.subarray(copyFrom, next));
+      copyFrom = next;
+      if (rp === next) {
+        this.emitReload(out);
+        ri++;
+      } else if (dp === next) {
+        this.emitFlush(out);
         out.bytes(this.chargeSize);
+        this.emitReload(out);
         di++;
-      } else if (sp <= fp) {
-        out.bytes(b.subarray(copyFrom, sp));
-        copyFrom = sp;
-        out.bytes(this.chargePrefix);
-        out.s64(e.staticCost[si]);
-        out.bytes(this.chargeSuffix);
-        if (e.staticScope[si] === SCOPE_REENTRANT) out.bytes(this.check);
+      } else if (sp === next) {
+        this.emitCharge(out, e.staticCost[si], e.staticScope[si] === SCOPE_REENTRANT);
         si++;
+      } else if (lp === next) {
+        this.emitFlush(out);
+        li++;
       } else {
-        out.bytes(b.subarray(copyFrom, fp));
         out.u32(e.funcIndex[fi]);
         copyFrom = e.funcEnd[fi];
         fi++;
       }
     }
     out.bytes(b.subarray(copyFrom, end));
+  }
+
+  /** local.get L; global.set C */
+  private emitFlush(out: ByteWriter): void {
+    out.u8(Op.localGet);
+    out.bytes(this.local);
+    out.u8(Op.globalSet);
+    out.bytes(this.counter);
+  }
+
+  /** global.get C; local.set L */
+  private emitReload(out: ByteWriter): void {
+    out.u8(Op.globalGet);
+    out.bytes(this.counter);
+    out.u8(Op.localSet);
+    out.bytes(this.local);
+  }
+
+  /** L -= cost; checked: if (L < 0) { flush; call out_of_instructions; reload } */
+  private emitCharge(out: ByteWriter, cost: number, checked: boolean): void {
+    out.u8(Op.localGet);
+    out.bytes(this.local);
+    out.u8(Op.i64Const);
+    out.s64(cost);
+    out.u8(Op.i64Sub);
+    out.u8(checked ? Op.localTee : Op.localSet);
+    out.bytes(this.local);
+    if (!checked) return;
+    out.bytes([Op.i64Const, 0, Op.i64LtS, Op.if, BlockType.empty]);
+    this.emitFlush(out);
+    out.u8(Op.call);
+    out.bytes(this.outOfInstructions);
+    // The host's out_of_instructions throws; should one ever return, go on with its counter.
+    this.emitReload(out);
+    out.u8(Op.end);
   }
 }
 
@@ -278,13 +386,15 @@ export function chargeSizeBody(counterGlobal: number, outOfInstructionsFunc: num
 
 /**
  * Rewrites the code section payload `bytes[start, end)`: every body metered and renumbered,
- * then `extraBodies` appended (their sizes are added here).
+ * then `extraBodies` appended (their sizes are added here). `paramCounts[i]` is the number of
+ * parameters of the i-th defined function (its counter local comes after its other locals).
  */
 export function meterCodeSection(
   bytes: Uint8Array,
   start: number,
   end: number,
   idx: MeteringIndices,
+  paramCounts: ArrayLike<number>,
   extraBodies: readonly Uint8Array[]
 ): Uint8Array {
   const r = new ByteReader(bytes, start, end);
@@ -294,12 +404,13 @@ export function meterCodeSection(
   out.u32(count + extraBodies.length);
   const body = new ByteWriter(1 << 16);
   const rewriter = new BodyRewriter(bytes, idx);
+  if (count !== paramCounts.length) r.fail(`code section has ${count} bodies for ${paramCounts.length} functions`);
   for (let i = 0; i < count; i++) {
     const size = r.u32();
     const bodyStart = r.pos;
     r.skip(size);
     body.reset();
-    rewriter.rewrite(bodyStart, bodyStart + size, body);
+    rewriter.rewrite(bodyStart, bodyStart + size, paramCounts[i], body);
     out.u32(body.length);
     out.bytes(body.view());
   }

@@ -80,6 +80,8 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
     return { bytes: writeModule(input, sections), globalExports, tableExported, metered: false };
   }
 
+  // Read before the type and function sections get entries appended.
+  const paramCounts = definedFuncParamCounts(input, get);
   const firstDefined = facts.importedFuncs;
   const remap = (f: number) => (f >= firstDefined ? f + 1 : f);
   const outOfInstructionsFunc = facts.importedFuncs;
@@ -130,6 +132,7 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
     code.payload ? 0 : code.start,
     code.payload ? code.payload.length : code.end,
     { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined },
+    paramCounts,
     [chargeSizeBody(counterGlobal, outOfInstructionsFunc)]
   );
 
@@ -196,6 +199,35 @@ function readFacts(input: Uint8Array, get: (id: number) => Section | undefined):
     }
   }
   return facts;
+}
+
+/** Number of parameters of each defined function, from the original type and function sections. */
+function definedFuncParamCounts(input: Uint8Array, get: (id: number) => Section | undefined): Uint32Array {
+  const typeParams: number[] = [];
+  const types = get(SectionId.type);
+  if (types) {
+    const r = sectionReader(input, types);
+    const n = r.u32();
+    for (let i = 0; i < n; i++) {
+      const form = r.u8();
+      if (form !== 0x60) r.fail(`unsupported type form 0x${form.toString(16)} (only function types)`);
+      const params = r.u32();
+      r.skip(params); // value types are one byte each (no GC reference types)
+      typeParams.push(params);
+      r.skip(r.u32());
+    }
+  }
+  const functions = get(SectionId.function);
+  if (!functions) return new Uint32Array(0);
+  const r = sectionReader(input, functions);
+  const counts = new Uint32Array(r.u32());
+  for (let i = 0; i < counts.length; i++) {
+    const type = r.u32();
+    const params = typeParams[type];
+    if (params === undefined) r.fail(`function ${i} has type ${type}, beyond the type section`);
+    counts[i] = params;
+  }
+  return counts;
 }
 
 function skipLimits(r: ByteReader): void {
