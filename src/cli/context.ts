@@ -20,7 +20,7 @@ export interface CliContext {
   journal(connection: Connection): Journal;
   deriver: ImageDeriver;
   runReplica(options: ReplicaOptions): Promise<void>;
-  /** Registers a handler for Ctrl-C; returns its remover. */
+  /** Registers a handler for Ctrl-C, after which the process exits with 130; returns its remover. */
   onInterrupt(handler: () => void): () => void;
 }
 
@@ -37,8 +37,12 @@ export function processContext(): CliContext {
     deriver: sharpDeriver,
     runReplica,
     onInterrupt(handler) {
-      process.once('SIGINT', handler);
-      return () => process.off('SIGINT', handler);
+      const onSigint = () => {
+        handler();
+        process.exit(130);
+      };
+      process.once('SIGINT', onSigint);
+      return () => process.off('SIGINT', onSigint);
     }
   };
 }

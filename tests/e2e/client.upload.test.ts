@@ -55,6 +55,17 @@ afterAll(async () => {
 });
 
 describe('client on the canister', () => {
+  it('uploads a 21 MB file with the default 1.9 MB chunks (under the ingress limit) and reads it back', async () => {
+    const data = bytes(21_000_000, 21);
+    const events: ProgressEvent[] = [];
+    const variants = await new Uploader({ actor: alice }).upload({ source: memorySource(data, 'big.bin') }, { onProgress: (e) => events.push(e) });
+    expect(variants.original!.chunk_size).toBe(1_900_000);
+    expect(variants.original!.chunk_count).toBe(12);
+    expect(Uint8Array.from(variants.original!.sha256)).toEqual(sha256(data));
+    expect(monotonicViolations(events)).toEqual([]);
+    expect((await downloadAsset(alice, 'big.bin')).bytes).toEqual(data);
+  });
+
   it('uploads many files with a small concurrency limit and reads each back byte for byte', async () => {
     const sizes = [1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 5, 200_000, 17, 90_001];
     const files = sizes.map((size, i) => ({ data: bytes(size, 100 + i), name: `many/${i}.bin` }));

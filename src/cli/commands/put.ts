@@ -78,12 +78,11 @@ export async function put(ctx: CliContext, paths: string[], options: PutOptions)
     concurrency: { files: options.concurrency, chunks: options.chunkConcurrency }
   });
   const view = progressView(options.json ? 'none' : ctx.isTTY ? 'bars' : 'lines', ctx.stderr);
-  // Ctrl-C leaves open uploads as they are: running the same command again resumes them.
-  const interrupt = new AbortController();
+  // Ctrl-C deliberately does not abort: open uploads stay on the canister and in the journal
+  // (written atomically), so running the same command again resumes them.
   const removeInterrupt = ctx.onInterrupt(() => {
     view.stop();
     ctx.stderr.write('\ninterrupted: run the same command again to resume\n');
-    interrupt.abort();
   });
   const started = Date.now();
   let outcomes;

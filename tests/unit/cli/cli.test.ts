@@ -106,6 +106,15 @@ describe('ic-upload CLI', () => {
     expect((await cli.run('status', 'abc')).stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('draws progress bars on a terminal without disturbing the results', async () => {
+    const cli = await testCli({ isTTY: true });
+    await writeFile(join(cli.cwd, 'a.bin'), bytes(3000, 1));
+    const put = await cli.run('put', 'a.bin');
+    expect(put.code).toBe(0);
+    expect(put.stdout).toMatch(/^uploaded a\.bin \(3\.00 kB\)/);
+    expect(put.stderr).not.toMatch(/\[1\/1\] finished/); // bars, not plain lines
+  });
+
   it('registers `replica` with its options and hands them to runReplica', async () => {
     const cli = await testCli();
     const r = await cli.run('replica', '--state-dir', '/tmp/s', '--port', '4943');
