@@ -32,6 +32,8 @@ export interface ChunkAckValue {
 }
 
 const NS_PER_S = 1_000_000_000n;
+/** my_uploads lists every open upload and recent closed ones, this many in all at most. */
+export const MY_UPLOADS_MAX = 100;
 
 export class UploadSessions {
   constructor(private readonly d: CompatDeps) {}
@@ -203,7 +205,7 @@ export class UploadSessions {
   }
 
   myUploads(caller: Uint8Array): SessionRecord[] {
-    return this.d.sessions.ofOwner(caller);
+    return this.d.sessions.ofOwner(caller, MY_UPLOADS_MAX);
   }
 
   /** Aborts open uploads idle past the timeout and frees their chunks; answers how many. */

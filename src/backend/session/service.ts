@@ -109,11 +109,16 @@ export class SessionService {
     return count;
   }
 
-  /** The owner's session records, by upload id. */
-  ofOwner(owner: Uint8Array): SessionRecord[] {
-    const ids = [...(this.byOwner.get(principalKey(owner)) ?? [])].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  /**
+   * The owner's session records by upload id: every open one, then the most recent closed ones,
+   * at most `limit` in all (a reply must stay small whatever the owner's history).
+   */
+  ofOwner(owner: Uint8Array, limit: number): SessionRecord[] {
+    const ids = [...(this.byOwner.get(principalKey(owner)) ?? [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
+    const open = ids.filter((id) => this.open.has(id));
+    const closed = ids.filter((id) => !this.open.has(id)).slice(0, Math.max(0, limit - open.length));
     const out: SessionRecord[] = [];
-    for (const id of ids) {
+    for (const id of [...open, ...closed].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       const session = this.get(id);
       if (session !== undefined) out.push(session);
     }

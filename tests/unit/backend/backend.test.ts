@@ -297,3 +297,21 @@ describe('memory ids', () => {
 
 // Keeps the FakePlatform import used for type-only helpers in editors.
 export type { Backend, FakePlatform };
+
+describe('my_uploads', () => {
+  it('lists every open upload and the most recent closed ones, at most 100, by upload id', () => {
+    const { backend, platform } = newBackend();
+    const data = pseudoRandom(10, 12);
+    const closed: bigint[] = [];
+    for (let i = 0; i < 105; i++) {
+      const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput(`m${i}`, data, 10))));
+      ok(platform.message(() => backend.abort(ALICE, uploadId)));
+      closed.push(uploadId);
+    }
+    const open = ok(platform.message(() => backend.begin(ALICE, beginInput('open', data, 10))));
+    const listed = backend.myUploads(ALICE).map((s) => s.uploadId);
+    expect(listed).toHaveLength(100);
+    expect(listed).toEqual([...closed.slice(-99), open.uploadId]);
+    expect(backend.myUploads(BOB)).toEqual([]);
+  });
+});
