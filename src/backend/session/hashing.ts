@@ -23,11 +23,17 @@ export const MIN_SLICE_BYTES = 64 * 1024;
  * byte) stays under the 40 billion limit.
  */
 export const MAX_SLICE_BYTES = 512 * 1024;
+/**
+ * Until a slice has been measured (after install or upgrade) slices are this small, so that even
+ * a hasher 50× slower than the default estimate (600,000 per byte) stays under the limit.
+ */
+export const CALIBRATION_SLICE_BYTES = 64 * 1024;
 /** Measurements on fewer bytes are dominated by fixed costs. */
 const MIN_MEASURED_BYTES = 16 * 1024;
 
 export class HashBudget {
   private instructionsPerByte = DEFAULT_INSTRUCTIONS_PER_BYTE;
+  private calibrated = false;
 
   constructor(
     private readonly counter: () => bigint,
@@ -36,6 +42,11 @@ export class HashBudget {
 
   get estimatePerByte(): number {
     return this.instructionsPerByte;
+  }
+
+  /** The largest slice one update() call may take now. */
+  maxSlice(): number {
+    return this.calibrated ? MAX_SLICE_BYTES : CALIBRATION_SLICE_BYTES;
   }
 
   /** Bytes that may still be hashed in the current message. */
@@ -47,6 +58,7 @@ export class HashBudget {
   /** Feeds a measured slice back into the estimate. */
   record(bytes: number, instructions: bigint): void {
     if (bytes < MIN_MEASURED_BYTES) return;
+    this.calibrated = true;
     const measured = (Number(instructions) / bytes) * ESTIMATE_MARGIN;
     // Never trust an estimate below 1/20 of the default: a counter that does not move (outside
     // a canister) must not turn the budget into "hash everything".
@@ -55,8 +67,8 @@ export class HashBudget {
 }
 
 /** How many bytes of a chunk to hash now: all that's left, or a 64-byte-aligned part of it. */
-export function sliceLength(remaining: number, allowance: number): number {
-  const limit = Math.min(allowance, MAX_SLICE_BYTES);
+export function sliceLength(remaining: number, allowance: number, maxSlice = MAX_SLICE_BYTES): number {
+  const limit = Math.min(allowance, maxSlice);
   if (limit >= remaining) return remaining;
   const aligned = limit - (limit % 64);
   return aligned >= MIN_SLICE_BYTES ? aligned : 0;
@@ -115,7 +127,7 @@ export class RollingHashes {
     while (session.hashed < session.chunkCount && session.received.has(session.hashed)) {
       const index = session.hashed;
       const length = chunkLength(session, index);
-      const take = sliceLength(length - session.hashedOffset, this.budget.allowance());
+      const take = sliceLength(length - session.hashedOffset, this.budget.allowance(), this.budget.maxSlice());
       if (take === 0) break;
       const bytes = source.chunk(session, index);
       const start = session.hashedOffset;
