@@ -49,6 +49,9 @@ export const errors = {
   openUploadsLimit: (max: number): UploadError => ({
     LimitExceeded: `the caller already has ${max} open uploads (max_open_uploads_per_caller): finish or abort one`
   }),
+  variantsLimit: (assetId: string, max: number): UploadError => ({
+    LimitExceeded: `asset "${assetId}" already has ${max} variants: replace or delete one`
+  }),
   digestMissing: (): UploadError => ({
     InvalidArgument: 'sha256 must be given at begin or at finish'
   }),

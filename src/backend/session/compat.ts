@@ -3,13 +3,13 @@
 // once nothing can fail, so an Err leaves everything as it was (except hashing progress).
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
 import { bytesEqual } from '../encoding.js';
-import { errors, MAX_MISSING_LISTED, ok, type Result } from '../errors.js';
+import { errors, MAX_MISSING_LISTED, ok, type Result, type UploadError } from '../errors.js';
 import { sessionKey } from '../keys.js';
 import { isAnonymous, type Platform } from '../platform.js';
 import type { CounterState } from '../counters.js';
 import type { BlobStore, FreeBudget } from '../upload/blob_store.js';
 import type { UploadService } from '../upload/service.js';
-import type { BlobRecord, Limits, SessionRecord } from '../upload/types.js';
+import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../upload/types.js';
 import type { ChunkSource, RollingHashes } from './hashing.js';
 import { chunkCountOf, type SessionService } from './service.js';
 
@@ -64,9 +64,14 @@ export class UploadSessions {
     return ok(session);
   }
 
-  private assetTakenByOther(caller: Uint8Array, assetId: string): boolean {
+  /** Whether finishing into this asset's variant is allowed for the caller: owner and room. */
+  private assetRefusal(caller: Uint8Array, assetId: string, variant: string): UploadError | undefined {
     const asset = this.d.uploads.asset(assetId);
-    return asset !== undefined && !bytesEqual(asset.owner, caller);
+    if (asset === undefined) return undefined;
+    if (!bytesEqual(asset.owner, caller)) return errors.notAssetOwner(assetId);
+    const isNew = !asset.variants.some(([name]) => name === variant);
+    if (isNew && asset.variants.length >= MAX_VARIANTS_PER_ASSET) return errors.variantsLimit(assetId, MAX_VARIANTS_PER_ASSET);
+    return undefined;
   }
 
   begin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
@@ -74,7 +79,8 @@ export class UploadSessions {
     const limits = this.d.limits();
     const invalid = assertBeginArgs(args, limits);
     if (invalid !== undefined) return { Err: invalid };
-    if (this.assetTakenByOther(caller, args.asset_id)) return { Err: errors.notAssetOwner(args.asset_id) };
+    const refused = this.assetRefusal(caller, args.asset_id, args.variant);
+    if (refused !== undefined) return { Err: refused };
     if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {
       return { Err: errors.openUploadsLimit(limits.maxOpenUploadsPerCaller) };
     }
@@ -142,9 +148,8 @@ export class UploadSessions {
     if (session.receivedCount < session.chunkCount) {
       return { Err: errors.incomplete(session.received.missing(MAX_MISSING_LISTED)) };
     }
-    if (this.assetTakenByOther(caller, session.meta.assetId)) {
-      return { Err: errors.notAssetOwner(session.meta.assetId) };
-    }
+    const refused = this.assetRefusal(caller, session.meta.assetId, session.meta.variant);
+    if (refused !== undefined) return { Err: refused };
     if (session.hashed < session.chunkCount) {
       // Hashing progress is the one change an Err may carry (DESIGN.md).
       if (this.d.hashes.advance(session, this.source()) > 0) this.d.sessions.save(session);

@@ -85,6 +85,9 @@ export const DEFAULT_LIMITS: Limits = {
  */
 export const MAX_CHUNK_COUNT = 65_536;
 
+/** get_asset answers every variant with its BlobInfo: the reply must stay small. */
+export const MAX_VARIANTS_PER_ASSET = 32;
+
 export const ASSET_ID_MAX_BYTES = 256;
 export const VARIANT_MAX_BYTES = 32;
 export const FILE_NAME_MAX_BYTES = 1024;

@@ -315,3 +315,21 @@ describe('my_uploads', () => {
     expect(backend.myUploads(BOB)).toEqual([]);
   });
 });
+
+describe('variants', () => {
+  it('an asset holds at most 32 variants; replacing one is always allowed', () => {
+    const { backend, platform } = newBackend();
+    const data = pseudoRandom(10, 13);
+    const upload = (variant: string) => {
+      const begun = platform.message(() => backend.begin(ALICE, beginInput('many', data, 10, { variant })));
+      if ('Err' in begun) return begun;
+      ok(platform.message(() => backend.putChunk(ALICE, begun.Ok.uploadId, 0, data)));
+      return platform.message(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
+    };
+    for (let i = 0; i < 32; i++) ok(upload(`v${i}`));
+    expect(upload('v32')).toMatchObject({ Err: { LimitExceeded: expect.stringContaining('32 variants') } });
+    ok(upload('v7'));
+    expect(ok(backend.getAsset(ALICE, 'many')).blobs).toHaveLength(32);
+    expect(backend.stats()).toMatchObject({ blobs: 32, assets: 1, storedBytes: 320n });
+  });
+});
