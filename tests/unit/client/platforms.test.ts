@@ -16,13 +16,13 @@ describe('platform entries', () => {
 
   it('uploads a Blob through blobSource, reading ranges only', async () => {
     const data = bytes(5_555, 12);
-    const file = new File([data], 'photo.bin', { type: 'application/x-test', lastModified: 123 });
+    const file = new File([data as Uint8Array<ArrayBuffer>], 'photo.bin', { type: 'application/x-test', lastModified: 123 });
     const source = browser.blobSource(file);
     expect([source.name, source.size, source.type, source.lastModified]).toEqual(['photo.bin', 5_555, 'application/x-test', 123]);
     expect(await source.read(100, 200)).toEqual(data.subarray(100, 200));
     const fake = new FakeUploadService();
     await new browser.Uploader({ actor: fake, chunkSize: 1000, clock: fakeClock() }).upload({ source });
     expect((await browser.downloadAsset(fake, 'photo.bin')).bytes).toEqual(data);
-    expect(browser.blobSource(new Blob([data]), 'x.png').type).toBe('image/png');
+    expect(browser.blobSource(new Blob([data as Uint8Array<ArrayBuffer>]), 'x.png').type).toBe('image/png');
   });
 });
