@@ -112,6 +112,25 @@ describe('an upgrade in the middle of an upload', () => {
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
     expect(hex(await readBlob(canister.actor, blob))).toBe(hex(data));
   });
+
+  it('keeps a midstate taken in the middle of budgeted hashing (chunks sent in reverse)', async () => {
+    const chunkSize = 1_000_000;
+    const data = testBytes(8 * chunkSize, 92);
+    const chunks = chunksOf(data, chunkSize);
+    const { upload_id } = await beginUpload(canister.actor, { assetId: 'upgrade-reverse', data, chunkSize });
+    for (let index = 7; index >= 0; index--) {
+      okOf(await canister.actor.put_chunk({ upload_id, index, bytes: chunks[index] }));
+    }
+    const before = okOf(await canister.actor.upload_status(upload_id));
+    // ≈ 70 billion instructions of hashing were released: one message did ≈ 30 billion.
+    expect(before.hashed).toBeLessThan(8);
+    await upgrade(encodeInitArgs(undefined));
+    const after = okOf(await canister.actor.upload_status(upload_id));
+    expect(after.hashed).toBeGreaterThanOrEqual(before.hashed);
+    expect(Array.from(after.received)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
+  });
 });
 
 describe('idle uploads', () => {
