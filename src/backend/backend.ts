@@ -71,6 +71,7 @@ export class Backend {
   private readonly uploads: UploadService;
   readonly api: UploadSessions;
   readonly budget: HashBudget;
+  private readonly hashStates: KeyValueStore;
   private hashTimerArmed = false;
   private garbageTimerArmed = false;
 
@@ -100,8 +101,6 @@ export class Backend {
     });
     this.hashStates = counted(stores.hashStates);
   }
-
-  private readonly hashStates: KeyValueStore;
 
   private freeBudget(): boolean {
     const allowed = this.platform.instructionCounter() < FREE_INSTRUCTION_LIMIT;

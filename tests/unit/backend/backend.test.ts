@@ -333,3 +333,33 @@ describe('variants', () => {
     expect(backend.stats()).toMatchObject({ blobs: 32, assets: 1, storedBytes: 320n });
   });
 });
+
+describe('freeing', () => {
+  it('frees a large upload in budgeted slices, finishing by timer; stats stay exact meanwhile', () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(40 * 1000, 14);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('free', data, 1000))));
+    for (let i = 0; i < 40; i++) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+    // Make each removal cost 3 billion instructions, as a 2 MB chunk would on a slow day.
+    const chunks = stores.chunks as MemoryStore;
+    const remove = chunks.remove.bind(chunks);
+    chunks.remove = (key: Uint8Array) => {
+      platform.instructions += 3_000_000_000n;
+      return remove(key);
+    };
+    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    const partly = backend.stats();
+    expect(partly.storedBytes).toBeGreaterThan(0n);
+    expect(partly.storedBytes).toBeLessThan(40_000n);
+    expect(stores.garbage.len()).toBe(1);
+    expect(partly.stableMemoryBytes).toBe(storedTotals(stores));
+    let runs = 0;
+    while (platform.runDueTimers() > 0 && runs < 20) runs++;
+    expect(runs).toBeGreaterThanOrEqual(3);
+    expect(backend.stats().storedBytes).toBe(0n);
+    expect(stores.garbage.len()).toBe(0);
+    expect(stores.chunks.len()).toBe(0);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+  });
+});
