@@ -105,7 +105,9 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
   const controller = controllerPrincipal(options.stateDir);
   const canisterId = deploy(machine, options.stateDir, controller, options.wasm);
   const replica = new PersistentReplica(machine, store);
-  machine.tick(); // let the canister's start-up timers (Azle seeds its randomness) run
+  // Replica time follows the wall clock from the first request on: agents check their ingress
+  // expiry against it and sync their clock only once.
+  replica.advance(); // also lets the canister's start-up timers (Azle seeds its randomness) run
   store.save(machine);
 
   let http: HttpInterface;
