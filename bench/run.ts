@@ -3,10 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { replicaBench } from './replica.js';
+import { uploadBench } from './upload.js';
 import { table } from './support.js';
 
 const sections: Array<[string, () => Promise<{ rows: Array<Record<string, string | number>>; json: unknown }>]> = [
-  ['Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench]
+  ['Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench],
+  ['Uploads: ic_upload on the embedded replica through pic-js', uploadBench]
 ];
 
 const only = process.argv.slice(2);
