@@ -6,9 +6,10 @@ import { replicaBench } from './replica.js';
 import { uploadBench } from './upload.js';
 import { table } from './support.js';
 
-const sections: Array<[string, () => Promise<{ rows: Array<Record<string, string | number>>; json: unknown }>]> = [
-  ['Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench],
-  ['Uploads: ic_upload on the embedded replica through pic-js', uploadBench]
+type Section = [key: string, title: string, run: () => Promise<{ rows: Array<Record<string, string | number>>; json: unknown }>];
+const sections: Section[] = [
+  ['replica', 'Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench],
+  ['uploads', 'Uploads: ic_upload on the embedded replica through pic-js', uploadBench]
 ];
 
 const only = process.argv.slice(2);
@@ -16,12 +17,12 @@ const results: Record<string, unknown> = {
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
   date: new Date().toISOString()
 };
-for (const [title, run] of sections) {
-  if (only.length && !only.some((o) => title.toLowerCase().includes(o.toLowerCase()))) continue;
+for (const [key, title, run] of sections) {
+  if (only.length && !only.includes(key)) continue;
   console.log(`\n## ${title}\n`);
   const { rows, json } = await run();
   console.log(table(rows));
-  results[title] = json;
+  results[key] = { title, ...(json as object) };
 }
 writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote bench/results.json');
