@@ -103,6 +103,7 @@ export class Canister implements CanisterHost {
   moduleHash: Uint8Array | undefined;
   private runtime: WasmRuntime | undefined;
   private running: ExecutionContext | undefined;
+  private limitOfRunning = 0n;
   /** Chunk store of the management canister's chunked install (hash hex → chunk). */
   readonly chunkStore = new Map<string, Uint8Array>();
 
@@ -227,8 +228,6 @@ export class Canister implements CanisterHost {
     return { heap: new Uint8Array(rt.memory.buffer), globals: rt.globals.map((g) => g.value) };
   }
 
-  private limitOfRunning = 0n;
-
   /** Runs one execution as a transaction. */
   execute(req: ExecuteRequest): ExecutionOutcome {
     const rt = this.runtime;
@@ -268,7 +267,8 @@ export class Canister implements CanisterHost {
     } else {
       if (ctx.certifiedData) this.certifiedData = ctx.certifiedData;
       if (ctx.timer !== undefined) this.globalTimer = ctx.timer;
-      this.cycles += ctx.cyclesAccepted - ctx.cyclesSpent;
+      // Cycles on a call left unperformed at the end are not spent.
+      this.cycles += ctx.cyclesAccepted - ctx.cyclesSpent + (ctx.pendingCall?.cycles ?? 0n);
       if (req.kind !== 'I' && req.kind !== 'G') this.canisterVersion++;
     }
     this.metrics.executions++;

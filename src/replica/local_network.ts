@@ -56,7 +56,7 @@ class PersistentReplica implements ReplicaInstance {
   ) {}
 
   persist(): void {
-    const count = this.machine.executionCount();
+    const count = this.machine.changeCount();
     if (count === this.savedAt || !this.machine.isQuiescent()) return;
     this.store.save(this.machine);
     this.savedAt = count;

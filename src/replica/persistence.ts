@@ -6,7 +6,8 @@
 // and stable memory as an append-only log of 64 KiB pages per canister: stable pages are
 // copy-on-write objects (stable_memory.ts), so a save appends only the pages written since the
 // last one, and the manifest records how much of each log is valid.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Canister, type ReplicaOptions } from './canister.js';
 import { WASM_PAGE } from './stable_memory.js';
@@ -133,33 +134,36 @@ export class ReplicaStateDir {
 
   private appendStablePages(c: Canister, id: string): LogState {
     let log = this.logs.get(id);
-    const live = [...c.stable.nonEmptyPages()];
+    const live = new Map(c.stable.nonEmptyPages());
     // A page that disappeared (reinstall, set_stable_memory) can't be expressed by appending,
     // and a log much larger than the memory wastes disk: both start a fresh log.
-    const vanished = log ? [...log.saved.keys()].some((i) => !live.some(([j]) => j === i)) : false;
-    if (!log || vanished || log.bytes > 2 * live.length * RECORD + 64 * 1024 * 1024) {
-      log = { file: `stable-${id}-${Date.now()}.log`, bytes: 0, saved: new Map() };
+    const vanished = log ? [...log.saved.keys()].some((i) => !live.has(i)) : false;
+    if (!log || vanished || log.bytes > 2 * live.size * RECORD + 64 * 1024 * 1024) {
+      log = { file: `stable-${id}-${this.generation + 1}-${randomUUID()}.log`, bytes: 0, saved: new Map() };
+      writeDurably(join(this.dir, log.file), new Uint8Array(0));
       this.logs.set(id, log);
     }
-    const fresh = live.filter(([i, page]) => log.saved.get(i) !== page);
-    if (fresh.length > 0) {
-      const fd = openSync(join(this.dir, log.file), 'a');
-      try {
-        const header = Buffer.alloc(4);
-        for (const [i, page] of fresh) {
-          header.writeUInt32LE(i, 0);
-          writeSync(fd, header);
-          writeSync(fd, page);
-          log.saved.set(i, page);
-        }
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+    const fresh = [...live].filter(([i, page]) => log.saved.get(i) !== page);
+    if (fresh.length === 0) return log;
+    // Records go at explicit offsets after the valid prefix: whatever a killed save left past
+    // it is overwritten, never built upon. The bookkeeping moves only after the fsync.
+    const fd = openSync(join(this.dir, log.file), 'r+');
+    try {
+      const header = Buffer.alloc(4);
+      let at = log.bytes;
+      for (const [i, page] of fresh) {
+        header.writeUInt32LE(i, 0);
+        writeSync(fd, header, 0, 4, at);
+        writeSync(fd, page, 0, page.length, at + 4);
+        at += RECORD;
       }
-      log.bytes += fresh.length * RECORD;
-    } else if (!existsSync(join(this.dir, log.file))) {
-      writeDurably(join(this.dir, log.file), new Uint8Array(0));
+      ftruncateSync(fd, at);
+      fsyncSync(fd);
+      log.bytes = at;
+    } finally {
+      closeSync(fd);
     }
+    for (const [i, page] of fresh) log.saved.set(i, page);
     return log;
   }
 

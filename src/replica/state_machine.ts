@@ -48,6 +48,8 @@ interface CallContext {
   instructions: bigint;
   /** A query method executed as a replicated call: its changes are never kept. */
   persist: boolean;
+  /** Cycles the caller attached and no execution of this context has accepted yet (refunded with the response). */
+  cyclesAvailable: bigint;
 }
 
 interface Callback {
@@ -93,16 +95,18 @@ export class StateMachine implements ReplicaInstance {
     time: () => this.now
   });
   private readonly subnet: Uint8Array;
+  private changes = 0;
 
   constructor(readonly options: ReplicaOptions) {
     this.subnet = options.subnetId ?? new Uint8Array(29).fill(0x5a).fill(0x02, 28);
   }
 
-  /** Executions across all canisters so far: a cheap "did anything run" signal for persistence. */
-  executionCount(): number {
-    let n = 0;
-    for (const c of this.canisters.values()) n += c.metrics.executions;
-    return n;
+  /**
+   * Counts what changed replicated state (executed messages, timers, management changes), so
+   * persistence saves after changes only — not after queries or idle rounds.
+   */
+  changeCount(): number {
+    return this.changes;
   }
 
   /**
@@ -111,6 +115,7 @@ export class StateMachine implements ReplicaInstance {
    */
   managementCall(sender: PrincipalBytes, method: string, payload: Uint8Array): CallResult {
     const result = this.management.call(sender, method, payload, 0n);
+    this.changes++;
     if (result.kind === 'stopping') throw new Error('stop_canister is not available as a direct call');
     return result;
   }
@@ -197,6 +202,7 @@ export class StateMachine implements ReplicaInstance {
     for (let n = 0; this.messages.length > 0 && n < MAX_MESSAGES_PER_ROUND; n++) {
       this.deliver(this.messages.shift()!);
     }
+    this.changes += queue.length;
     this.settleStops();
     this.forgetOldIngress();
   }
@@ -248,6 +254,7 @@ export class StateMachine implements ReplicaInstance {
   addCycles(canisterId: PrincipalBytes, amount: bigint): bigint {
     const canister = this.get(canisterId);
     canister.cycles += amount;
+    this.changes++;
     return canister.cycles;
   }
 
@@ -257,6 +264,7 @@ export class StateMachine implements ReplicaInstance {
 
   setStableMemory(canisterId: PrincipalBytes, bytes: Uint8Array): void {
     this.get(canisterId).stable.replace(bytes);
+    this.changes++;
   }
 
   subnetId(): PrincipalBytes {
@@ -391,7 +399,8 @@ export class StateMachine implements ReplicaInstance {
       responded: false,
       outstanding: 0,
       instructions: 0n,
-      persist: kind === 'update'
+      persist: kind === 'update',
+      cyclesAvailable: cycles
     };
     this.callContexts.set(cc.id, cc);
     const out = canister.execute({
@@ -401,15 +410,18 @@ export class StateMachine implements ReplicaInstance {
       limit: kind === 'update' ? InstructionLimit.update : InstructionLimit.query,
       persist: cc.persist
     });
-    this.afterExecution(cc, out, cycles);
+    this.afterExecution(cc, out);
   }
 
   private deliver(message: Message): void {
+    this.changes++;
     if (message.kind === 'request') {
       const origin: Origin = { kind: 'call', callerCanister: message.from, callbackId: message.callbackId, cycles: message.cycles };
       if (message.to.length === 0) {
         const result = this.management.call(message.from, message.method, message.payload, message.cycles);
-        this.answerManagement(result, (r) => this.respond({ origin, responded: false } as CallContext, r, 0n));
+        // The management canister keeps cycles only where the method takes them.
+        const keeps = (r: CallResult) => r.kind === 'reply' && (message.method === 'create_canister' || message.method === 'deposit_cycles');
+        this.answerManagement(result, (r) => this.respond({ origin, responded: false } as CallContext, r, keeps(r) ? 0n : message.cycles));
         return;
       }
       this.deliverCall(message.to, message.from, message.method, message.payload, message.cycles, origin);
@@ -442,6 +454,7 @@ export class StateMachine implements ReplicaInstance {
         rejectCode: isReply ? 0 : result.rejectCode,
         rejectMessage: isReply ? undefined : result.message,
         mayRespond: !cc.responded,
+        cyclesAvailable: cc.cyclesAvailable,
         cyclesRefunded: message.refund,
         callContextInstructions: cc.instructions,
         time: this.now
@@ -458,15 +471,15 @@ export class StateMachine implements ReplicaInstance {
         persist: cc.persist
       });
     }
-    this.afterExecution(cc, out, 0n);
+    this.afterExecution(cc, out);
   }
 
   /** Applies an execution's outcome to its call context: outgoing calls, response, closing. */
-  private afterExecution(cc: CallContext, out: ExecutionOutcome, cyclesOffered: bigint): void {
+  private afterExecution(cc: CallContext, out: ExecutionOutcome): void {
     cc.instructions += out.instructions;
     if (out.trap) {
       if (!cc.responded && cc.outstanding === 0) {
-        this.respond(cc, { kind: 'reject', ...out.trap.toReject(cc.canister.text) }, cyclesOffered);
+        this.respond(cc, { kind: 'reject', ...out.trap.toReject(cc.canister.text) }, cc.cyclesAvailable);
       }
       this.closeIfDone(cc);
       return;
@@ -485,8 +498,9 @@ export class StateMachine implements ReplicaInstance {
         cycles: call.cycles
       });
     }
+    if (cc.persist) cc.cyclesAvailable -= out.ctx.cyclesAccepted;
     if (out.ctx.response) {
-      this.respond(cc, responseToResult(out.ctx.response, cc.canister), cyclesOffered - out.ctx.cyclesAccepted);
+      this.respond(cc, responseToResult(out.ctx.response, cc.canister), cc.cyclesAvailable);
     }
     this.closeIfDone(cc);
   }
@@ -494,7 +508,7 @@ export class StateMachine implements ReplicaInstance {
   private closeIfDone(cc: CallContext): void {
     if (cc.outstanding > 0) return;
     if (!cc.responded && cc.origin.kind !== 'system') {
-      this.respond(cc, { kind: 'reject', ...rejects.didNotReply(cc.canister.text) }, 0n);
+      this.respond(cc, { kind: 'reject', ...rejects.didNotReply(cc.canister.text) }, cc.cyclesAvailable);
     }
     this.callContexts.delete(cc.id);
   }
@@ -513,6 +527,7 @@ export class StateMachine implements ReplicaInstance {
     if (canister.isEmpty || canister.status !== 'running') return;
     if (canister.globalTimer === 0n || canister.globalTimer > this.now) return;
     canister.globalTimer = 0n;
+    this.changes++;
     if (!canister.hasExport('canister_global_timer')) return;
     const cc: CallContext = {
       id: this.nextId++,
@@ -522,7 +537,8 @@ export class StateMachine implements ReplicaInstance {
       responded: true,
       outstanding: 0,
       instructions: 0n,
-      persist: true
+      persist: true,
+      cyclesAvailable: 0n
     };
     this.callContexts.set(cc.id, cc);
     const out = canister.execute({
@@ -532,7 +548,7 @@ export class StateMachine implements ReplicaInstance {
       limit: InstructionLimit.update,
       persist: true
     });
-    this.afterExecution(cc, out, 0n);
+    this.afterExecution(cc, out);
   }
 }
 
@@ -542,4 +558,3 @@ function responseToResult(response: Response | undefined, canister: Canister): C
   return { kind: 'reject', rejectCode: RejectCode.CANISTER_REJECT, errorCode: 406, message: response.message };
 }
 
-export { bytesEqual };

@@ -308,6 +308,8 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       rejectEnv: number
     ): void {
       const c = ctx('call_new');
+      // An unfinished call is discarded, and the cycles put on it go back to the balance.
+      if (c.pendingCall) c.cyclesSpent -= c.pendingCall.cycles;
       c.pendingCall = {
         callee: read(calleeSrc, calleeSize),
         method: decoder.decode(read(nameSrc, nameSize)),
@@ -363,13 +365,19 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
     },
     stable64_write(offset: bigint, src: bigint, size: bigint): void {
       ctx('stable64_write');
-      host.stable.write(read(Number(BigInt.asUintN(64, src)), Number(BigInt.asUintN(64, size))), BigInt.asUintN(64, offset));
+      const s = BigInt.asUintN(64, src);
+      const n = BigInt.asUintN(64, size);
+      if (s + n > BigInt(heap().length)) throw trap.contract(`heap out of bounds: ${s} + ${n} > ${heap().length}`);
+      host.stable.write(read(Number(s), Number(n)), BigInt.asUintN(64, offset));
     },
     stable64_read(dst: bigint, offset: bigint, size: bigint): void {
       ctx('stable64_read');
+      const h = heap();
+      if (BigInt.asUintN(64, dst) + BigInt.asUintN(64, size) > BigInt(h.length)) {
+        throw trap.contract(`heap out of bounds: ${BigInt.asUintN(64, dst)} + ${BigInt.asUintN(64, size)} > ${h.length}`);
+      }
       const d = Number(BigInt.asUintN(64, dst));
       const n = Number(BigInt.asUintN(64, size));
-      const h = heap();
       if (d + n > h.length) throw trap.contract(`heap out of bounds: ${d} + ${n} > ${h.length}`);
       host.stable.read(h.subarray(d, d + n), BigInt.asUintN(64, offset), n);
     },

@@ -29,13 +29,15 @@ export interface PocketIcServerOptions {
   log?: (line: string) => void;
 }
 
-interface Instance {
+type Instance = LiveInstance | { machine: undefined; deleted: true; autoProgress?: undefined };
+
+interface LiveInstance {
   machine: StateMachine;
-  deleted: boolean;
+  deleted: false;
   autoProgress?: NodeJS.Timeout;
 }
 
-type Handler = (ctx: { instance: Instance; body: unknown; raw: Buffer }) => unknown;
+type Handler = (ctx: { instance: LiveInstance; body: unknown; raw: Buffer }) => unknown;
 
 class HttpError extends Error {
   constructor(
@@ -117,8 +119,9 @@ export class PocketIcRestServer {
     const instance = Number.isInteger(id) ? this.instances[id] : undefined;
     if (!instance || instance.deleted) throw new HttpError(404, `Instance not found: ${parts[1]}`);
     if (parts.length === 2 && method === 'DELETE') {
-      instance.deleted = true;
       if (instance.autoProgress) clearInterval(instance.autoProgress);
+      // Ids are never reused; the slot keeps only a tombstone so the replica's memory is freed.
+      this.instances[id] = { machine: undefined, deleted: true };
       return { status: 200, text: '' };
     }
     const routeName = parts.slice(2).join('/');
@@ -220,8 +223,12 @@ export class PocketIcRestServer {
     'POST auto_progress': ({ instance }) => {
       instance.autoProgress ??= setInterval(() => {
         const m = instance.machine;
-        m.setTime(BigInt(Date.now()) * 1_000_000n > m.time() ? BigInt(Date.now()) * 1_000_000n : m.time());
-        m.tick();
+        try {
+          m.setTime(BigInt(Date.now()) * 1_000_000n > m.time() ? BigInt(Date.now()) * 1_000_000n : m.time());
+          m.tick();
+        } catch (e) {
+          this.options.log?.(`pocket-ic: auto-progress round failed: ${(e as Error).stack ?? e}`);
+        }
       }, 100);
       return null;
     },
