@@ -11,14 +11,36 @@ import type { AssetRecord, BlobRecord } from './types.js';
 
 /** list_assets answers at most this many per call, whatever the caller asks. */
 export const LIST_ASSETS_MAX = 100;
+/**
+ * A list_assets page stops growing once the query has used this many instructions: the limit is
+ * 5 billion, and Azle's Candid encoding of the reply still has to run after we return.
+ */
+export const LIST_INSTRUCTION_BUDGET = 3_000_000_000n;
+/**
+ * ... or once the reply's estimated Candid size reaches this many bytes (the IC's limit is 3 MiB).
+ * One asset (≤ 32 variants of ≤ 1.7 KB each) is far below it, so a page is never empty unless no
+ * asset is left: callers page with `after` and stop at an empty page.
+ */
+export const LIST_REPLY_BUDGET_BYTES = 1_500_000;
+/** Per-entry Candid framing not covered by the stored records' lengths (see AssetView.replyBytes). */
+const ASSET_FRAMING_BYTES = 48;
+const VARIANT_FRAMING_BYTES = 24;
 
 export interface AccessCheck {
   isController(principal: Uint8Array): boolean;
+  /** performanceCounter(0): instructions used so far by the current message. */
+  instructionCounter(): bigint;
 }
 
 export interface AssetView {
   asset: AssetRecord;
   blobs: BlobRecord[];
+  /**
+   * An upper estimate of the view's size in a Candid reply: the stored records' lengths (each
+   * holds every text and principal the BlobInfo carries, plus a 32-byte session key the reply
+   * does not) and some framing.
+   */
+  replyBytes: number;
 }
 
 function insertSorted(list: string[], value: string): void {
@@ -142,31 +164,49 @@ export class UploadService {
     return ok(bytes);
   }
 
-  private view(asset: AssetRecord): AssetView {
+  private view(asset: AssetRecord, recordBytes: number): AssetView {
     const blobs: BlobRecord[] = [];
+    let replyBytes = ASSET_FRAMING_BYTES + recordBytes;
     for (const [, blobId] of asset.variants) {
-      const blob = this.blob(blobId);
-      if (blob !== undefined) blobs.push(blob);
+      const bytes = this.blobs.get(u64Key(blobId));
+      if (bytes === undefined) continue;
+      blobs.push(decodeBlob(bytes));
+      replyBytes += VARIANT_FRAMING_BYTES + bytes.length;
     }
-    return { asset, blobs };
+    return { asset, blobs, replyBytes };
+  }
+
+  private viewOf(assetId: string): AssetView | undefined {
+    const bytes = this.assets.get(utf8(assetId));
+    return bytes === undefined ? undefined : this.view(decodeAsset(bytes), bytes.length);
   }
 
   getAsset(caller: Uint8Array, assetId: string): Result<AssetView> {
-    const asset = this.asset(assetId);
-    if (asset === undefined) return { Err: errors.assetNotFound(assetId) };
-    if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
-    return ok(this.view(asset));
+    const view = this.viewOf(assetId);
+    if (view === undefined) return { Err: errors.assetNotFound(assetId) };
+    if (!this.mayRead(view.asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
+    return ok(view);
   }
 
-  /** The caller's own assets with ids after `after`, at most `limit` (and LIST_ASSETS_MAX). */
+  /**
+   * The caller's own assets with ids after `after`: at most `limit` (and LIST_ASSETS_MAX), and
+   * fewer when the page reaches LIST_INSTRUCTION_BUDGET or LIST_REPLY_BUDGET_BYTES — a query that
+   * trapped on the IC's limits would answer nothing at all. A short page is not the end; an empty
+   * one is (the first remaining asset is always included).
+   */
   listAssets(caller: Uint8Array, after: string | undefined, limit: number): AssetView[] {
     const list = this.assetsByOwner.get(principalKey(caller)) ?? [];
     const start = after === undefined ? 0 : firstAfter(list, after);
     const end = Math.min(list.length, start + Math.min(limit, LIST_ASSETS_MAX));
     const out: AssetView[] = [];
+    let replyBytes = 0;
     for (let i = start; i < end; i++) {
-      const asset = this.asset(list[i]);
-      if (asset !== undefined) out.push(this.view(asset));
+      if (out.length > 0 && this.access.instructionCounter() >= LIST_INSTRUCTION_BUDGET) break;
+      const view = this.viewOf(list[i]);
+      if (view === undefined) continue;
+      if (out.length > 0 && replyBytes + view.replyBytes > LIST_REPLY_BUDGET_BYTES) break;
+      replyBytes += view.replyBytes;
+      out.push(view);
     }
     return out;
   }

@@ -45,6 +45,15 @@ export class MemoryStore implements KeyValueStore {
     });
   }
 
+  snapshotEntries(): Map<string, [Uint8Array, Uint8Array]> {
+    return new Map(this.entries);
+  }
+
+  restoreEntries(entries: Map<string, [Uint8Array, Uint8Array]>) {
+    this.entries.clear();
+    for (const [k, v] of entries) this.entries.set(k, v);
+  }
+
   totalBytes(): number {
     let total = 0;
     for (const [key, value] of this.entries.values()) total += key.length + value.length;
@@ -66,6 +75,81 @@ export function memoryStores(): Stores {
 
 export const CANISTER_INSTRUCTIONS_PER_BYTE = 8_650;
 export const UPDATE_LIMIT = 40_000_000_000n;
+export const QUERY_LIMIT = 5_000_000_000n;
+
+interface FakeTimer {
+  due: bigint;
+  run: () => void;
+  /** Set for setTimerInterval: rescheduled after every run, even one that trapped. */
+  periodSeconds?: number;
+}
+
+/** What a trapped message rolls back: its heap changes, store writes and timers it set. */
+type Rollback = () => void;
+
+/**
+ * Snapshots every object reachable from `roots` (own properties, Map/Set entries, typed array
+ * bytes) and answers a function that restores them in place: the IC discards a trapped message's
+ * heap changes, and so does this. MemoryStores are snapshotted by their entry map (their values
+ * are never mutated in place); FakePlatforms by their timer list (time and counters move on).
+ */
+export function snapshotHeap(...roots: object[]): Rollback {
+  const restores: Rollback[] = [];
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
+    const object = value as object;
+    if (seen.has(object) || typeof value === 'function') return;
+    seen.add(object);
+    if (object instanceof MemoryStore) {
+      const entries = object.snapshotEntries();
+      restores.push(() => object.restoreEntries(entries));
+      return;
+    }
+    if (object instanceof FakePlatform) {
+      const timers = [...object.timers];
+      restores.push(() => (object.timers = [...timers]));
+      return;
+    }
+    if (ArrayBuffer.isView(object)) {
+      const bytes = new Uint8Array(object.buffer, object.byteOffset, object.byteLength);
+      const copy = bytes.slice();
+      restores.push(() => bytes.set(copy));
+      return;
+    }
+    if (object instanceof Map) {
+      const entries = [...object.entries()];
+      restores.push(() => {
+        object.clear();
+        for (const [k, v] of entries) object.set(k, v);
+      });
+      for (const [k, v] of entries) {
+        visit(k);
+        visit(v);
+      }
+    } else if (object instanceof Set) {
+      const values = [...object];
+      restores.push(() => {
+        object.clear();
+        for (const v of values) object.add(v);
+      });
+      for (const v of values) visit(v);
+    }
+    const own = Object.getOwnPropertyDescriptors(object);
+    const record = object as Record<string | symbol, unknown>;
+    const names = Reflect.ownKeys(own).filter((k) => 'value' in own[k as string] && own[k as string].writable);
+    const values = names.map((k) => record[k]);
+    restores.push(() => {
+      for (const k of Reflect.ownKeys(object)) if (!names.includes(k) && Object.getOwnPropertyDescriptor(object, k)?.configurable) delete record[k];
+      names.forEach((k, i) => (record[k] = values[i]));
+    });
+    for (const v of values) visit(v);
+  };
+  for (const root of roots) visit(root);
+  return () => {
+    for (const restore of restores) restore();
+  };
+}
 
 export class FakePlatform implements Platform {
   now = 1_700_000_000_000_000_000n;
@@ -73,7 +157,14 @@ export class FakePlatform implements Platform {
   /** The most any message used: must stay under the IC's limit. */
   maxInstructions = 0n;
   controllers = new Set<string>();
-  timers: Array<{ due: bigint; run: () => void }> = [];
+  timers: FakeTimer[] = [];
+  /**
+   * With heap roots set (see trapsRollBack), a message that throws is rolled back as the IC rolls
+   * back a trap: heap reachable from the roots, stores and timers as before the message.
+   */
+  private heapRoots: object[] = [];
+  /** Timer runs that trapped (and were rolled back). */
+  traps: unknown[] = [];
 
   time() {
     return this.now;
@@ -91,22 +182,54 @@ export class FakePlatform implements Platform {
     this.timers.push({ due: this.now + BigInt(delaySeconds) * 1_000_000_000n, run: callback });
   }
 
+  setTimerInterval(periodSeconds: number, callback: () => void) {
+    this.timers.push({ due: this.now + BigInt(periodSeconds) * 1_000_000_000n, run: callback, periodSeconds });
+  }
+
+  /** From now on, a message that throws rolls back everything reachable from `roots`. */
+  trapsRollBack(...roots: object[]) {
+    this.heapRoots = roots;
+  }
+
   /** Runs `body` as one message: the counter starts at zero (plus the argument's decoding). */
-  message<T>(body: () => T, argumentBytes = 0): T {
+  message<T>(body: () => T, argumentBytes = 0, limit = UPDATE_LIMIT): T {
     this.instructions = BigInt(argumentBytes * 18);
+    const rollback = this.heapRoots.length > 0 ? snapshotHeap(this, ...this.heapRoots) : undefined;
     try {
-      return body();
+      const result = body();
+      if (this.instructions > limit) throw new Error(`message used ${this.instructions} instructions`);
+      return result;
+    } catch (error) {
+      rollback?.();
+      throw error;
     } finally {
       if (this.instructions > this.maxInstructions) this.maxInstructions = this.instructions;
-      if (this.instructions > UPDATE_LIMIT) throw new Error(`message used ${this.instructions} instructions`);
     }
   }
 
-  /** Runs the timers due now, each as its own message; answers how many ran. */
+  /** A query: the 5 billion instruction limit. */
+  query<T>(body: () => T): T {
+    return this.message(body, 0, QUERY_LIMIT);
+  }
+
+  /**
+   * Runs the timers due now, each as its own message; answers how many ran. Like ic-cdk-timers:
+   * a timer is taken off the queue before its message runs, so a trap does not bring it back,
+   * but an interval timer is rescheduled whatever its run did. With trapsRollBack, a trapping
+   * run is recorded in `traps` instead of thrown.
+   */
   runDueTimers(): number {
     const due = this.timers.filter((t) => t.due <= this.now);
     this.timers = this.timers.filter((t) => t.due > this.now);
-    for (const timer of due) this.message(timer.run);
+    for (const timer of due) {
+      try {
+        this.message(timer.run);
+      } catch (error) {
+        if (this.heapRoots.length === 0) throw error;
+        this.traps.push(error);
+      }
+      if (timer.periodSeconds !== undefined) this.setTimerInterval(timer.periodSeconds, timer.run);
+    }
     return due.length;
   }
 
