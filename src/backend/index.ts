@@ -124,6 +124,11 @@ export default class {
     return mapOk(backend.uploadStatus(caller(), uploadId), (s) => toUploadStatus(s, principal));
   }
 
+  /**
+   * The caller's uploads: open ones first, then recent closed ones, at most 100 and only as many
+   * whole records as fit a bounded reply (session/compat.ts MY_UPLOADS_REPLY_BUDGET_BYTES), since
+   * each may carry 65,536 `received` indexes. `upload_status` answers any one upload in full.
+   */
   @query([], IDL.Vec(t.UploadStatus))
   my_uploads() {
     return backend.myUploads(caller()).map((s) => toUploadStatus(s, principal));

@@ -32,8 +32,14 @@ export interface ChunkAckValue {
 }
 
 const NS_PER_S = 1_000_000_000n;
-/** my_uploads lists every open upload and recent closed ones, this many in all at most. */
+/** my_uploads lists open uploads and then recent closed ones, this many in all at most... */
 export const MY_UPLOADS_MAX = 100;
+/**
+ * ... and only while the reply's estimated size stays under this: `received` alone may hold 65,536
+ * indexes (256 KiB) per upload, and the IC refuses replies over 3 MiB (Azle's Candid encoding of
+ * the indexes also costs instructions). About four complete 65,536-chunk uploads fit.
+ */
+export const MY_UPLOADS_REPLY_BUDGET_BYTES = 1_100_000;
 
 export class UploadSessions {
   constructor(private readonly d: CompatDeps) {}
@@ -210,7 +216,7 @@ export class UploadSessions {
   }
 
   myUploads(caller: Uint8Array): SessionRecord[] {
-    return this.d.sessions.ofOwner(caller, MY_UPLOADS_MAX);
+    return this.d.sessions.ofOwner(caller, MY_UPLOADS_MAX, MY_UPLOADS_REPLY_BUDGET_BYTES);
   }
 
   /** Aborts open uploads idle past the timeout and frees their chunks; answers how many. */

@@ -29,6 +29,15 @@ export function chunkLength(session: Pick<SessionRecord, 'size' | 'chunkSize' | 
   return Number(session.size - BigInt(session.chunkSize) * BigInt(session.chunkCount - 1));
 }
 
+/** Candid framing and fixed-size fields of an UploadStatus, above its texts and indexes. */
+const STATUS_FIXED_BYTES = 128;
+
+/** An upper estimate of a session's UploadStatus in a Candid reply: `received` is 4 bytes an index. */
+export function statusReplyBytes(session: SessionRecord): number {
+  const texts = 3 * (session.meta.assetId.length + session.meta.variant.length); // UTF-8 ≤ 3 bytes per UTF-16 unit
+  return STATUS_FIXED_BYTES + session.owner.length + texts + 4 * session.receivedCount;
+}
+
 export function stateName(state: SessionState): string {
   return state.kind;
 }
@@ -110,19 +119,28 @@ export class SessionService {
   }
 
   /**
-   * The owner's session records by upload id: every open one, then the most recent closed ones,
-   * at most `limit` in all (a reply must stay small whatever the owner's history).
+   * The owner's session records by upload id, chosen open ones first (newest first), then the
+   * most recent closed ones: at most `limit` records, and only while their estimated reply size
+   * stays within `replyBudgetBytes`. A record is listed whole or not at all — `received` is never
+   * cut short — and one that doesn't fit is skipped for smaller ones; the first candidate is always
+   * listed (a single upload's reply is at most 256 KiB of indexes). Callers who miss an upload
+   * here ask `upload_status` for it.
    */
-  ofOwner(owner: Uint8Array, limit: number): SessionRecord[] {
+  ofOwner(owner: Uint8Array, limit: number, replyBudgetBytes: number): SessionRecord[] {
     const ids = [...(this.byOwner.get(principalKey(owner)) ?? [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const open = ids.filter((id) => this.open.has(id));
-    const closed = ids.filter((id) => !this.open.has(id)).slice(0, Math.max(0, limit - open.length));
+    const closed = ids.filter((id) => !this.open.has(id));
     const out: SessionRecord[] = [];
-    for (const id of [...open, ...closed].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    let replyBytes = 0;
+    for (const id of [...open, ...closed].slice(0, limit)) {
       const session = this.get(id);
-      if (session !== undefined) out.push(session);
+      if (session === undefined) continue;
+      const bytes = statusReplyBytes(session);
+      if (out.length > 0 && replyBytes + bytes > replyBudgetBytes) continue;
+      replyBytes += bytes;
+      out.push(session);
     }
-    return out;
+    return out.sort((a, b) => (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0));
   }
 
   /** Records a chunk as received (the caller has stored it); answers false if it already was. */

@@ -7,9 +7,15 @@ import { Principal } from '@icp-sdk/core/principal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { contractTypes } from '../../../candid/ic_upload.js';
 import type { BeginInput } from '../../../src/backend/assert.js';
-import { toAsset } from '../../../src/backend/interface.js';
+import { ChunkBitmap } from '../../../src/backend/bitmap.js';
+import { u64Key } from '../../../src/backend/encoding.js';
+import { toAsset, toUploadStatus } from '../../../src/backend/interface.js';
+import { sessionKey } from '../../../src/backend/keys.js';
+import { MY_UPLOADS_REPLY_BUDGET_BYTES } from '../../../src/backend/session/compat.js';
+import { encodeSession } from '../../../src/backend/upload/codec.js';
+import { MAX_CHUNK_COUNT, type SessionRecord, type SessionState } from '../../../src/backend/upload/types.js';
 import { LIST_ASSETS_MAX, LIST_INSTRUCTION_BUDGET, LIST_REPLY_BUDGET_BYTES } from '../../../src/backend/upload/service.js';
-import { ALICE, BOB, MemoryStore, meter, newBackend, pseudoRandom, QUERY_LIMIT } from './fakes.js';
+import { ALICE, BOB, MemoryStore, meter, newBackend, pseudoRandom, QUERY_LIMIT, upgradeBackend } from './fakes.js';
 
 const t = contractTypes(IDL);
 const REPLY_LIMIT = 3 * 1024 * 1024;
@@ -112,5 +118,66 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
     const page = platform.query(() => backend.listAssets(ALICE, assetIdOf(ASSETS - 3), 0xffff_ffff));
     expect(page.map((view) => view.asset.assetId)).toEqual([assetIdOf(ASSETS - 2), assetIdOf(ASSETS - 1)]);
     expect(LIST_ASSETS_MAX).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('my_uploads with uploads of 65,536 chunks', () => {
+  /** A session record as a 65,536-chunk upload leaves it: every chunk received. */
+  function fullSession(uploadId: bigint, state: SessionState, nowNs: bigint): SessionRecord {
+    const received = ChunkBitmap.empty(MAX_CHUNK_COUNT);
+    for (let i = 0; i < MAX_CHUNK_COUNT; i++) received.set(i);
+    return {
+      uploadId,
+      owner: ALICE,
+      sessionKey: sessionKey(`big${uploadId}`, uploadId),
+      size: BigInt(MAX_CHUNK_COUNT) * 32_768n,
+      chunkSize: 32_768,
+      chunkCount: MAX_CHUNK_COUNT,
+      received,
+      receivedCount: MAX_CHUNK_COUNT,
+      hashed: 0,
+      hashedOffset: 0,
+      createdAtNs: nowNs,
+      updatedAtNs: nowNs,
+      expiresAtNs: nowNs + 900_000_000_000n,
+      state,
+      meta: { assetId: `big${uploadId}`, variant: 'original', fileName: 'f', contentType: '', expectedSha256: undefined }
+    };
+  }
+
+  it('lists every open upload first, whole, and keeps the reply bounded', () => {
+    const first = newBackend({ max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [64] });
+    const data = pseudoRandom(10, 2);
+    const small = ok(first.platform.message(() => first.backend.begin(ALICE, { asset_id: 'small', variant: 'original', file_name: '', content_type: '', size: 10n, chunk_size: 10, sha256: undefined })));
+    ok(first.platform.message(() => first.backend.putChunk(ALICE, small.uploadId, 0, data)));
+    // 30 closed and 3 open uploads of 65,536 received chunks: 33 × 256 KiB of indexes.
+    const closedIds: bigint[] = [];
+    for (let n = 0; n < 30; n++) {
+      const id = 100n + BigInt(n);
+      closedIds.push(id);
+      first.stores.sessions.insert(u64Key(id), encodeSession(fullSession(id, { kind: 'aborted' }, first.platform.now)));
+    }
+    const openIds = [200n, 201n, 202n];
+    for (const id of openIds) first.stores.sessions.insert(u64Key(id), encodeSession(fullSession(id, { kind: 'open' }, first.platform.now)));
+    const { backend, platform } = upgradeBackend(first);
+
+    const listed = platform.query(() => backend.myUploads(ALICE));
+    const reply = IDL.encode([IDL.Vec(t.UploadStatus)], [listed.map((s) => toUploadStatus(s, principal))]).byteLength;
+    expect(reply).toBeLessThan(REPLY_LIMIT);
+    expect(reply).toBeLessThanOrEqual(MY_UPLOADS_REPLY_BUDGET_BYTES);
+    const ids = listed.map((s) => s.uploadId);
+    for (const id of [small.uploadId, ...openIds]) expect(ids).toContain(id);
+    // By upload id; the closed ones that fit are the most recent.
+    expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
+    const closedListed = ids.filter((id) => closedIds.includes(id));
+    expect(closedListed).toEqual(closedIds.slice(closedIds.length - closedListed.length));
+    // Never cut short: each listed record carries all its received indexes.
+    for (const s of listed) expect(s.received.indexes()).toHaveLength(s.receivedCount);
+
+    // upload_status of one such upload still answers in full.
+    const status = ok(platform.query(() => backend.uploadStatus(ALICE, closedIds[0])));
+    const one = IDL.encode([t.UploadStatusResult], [{ Ok: toUploadStatus(status, principal) }]).byteLength;
+    expect(one).toBeGreaterThan(4 * MAX_CHUNK_COUNT);
+    expect(one).toBeLessThan(300 * 1024);
   });
 });
