@@ -157,8 +157,12 @@ export class UploadSessions {
     const refused = this.assetRefusal(caller, session.meta.assetId, session.meta.variant);
     if (refused !== undefined) return { Err: refused };
     if (session.hashed < session.chunkCount) {
-      // Hashing progress is the one change an Err may carry (DESIGN.md).
-      if (this.d.hashes.advance(session, this.source()) > 0) this.d.sessions.save(session);
+      // Hashing progress is the one change an Err may carry (DESIGN.md). Every chunk has
+      // arrived and the client is polling: that is activity, so the upload must not expire
+      // while hashing catches up (its expiry moves as part of that progress).
+      this.d.hashes.advance(session, this.source());
+      this.d.sessions.touch(session, this.d.platform.time(), this.timeoutNs());
+      this.d.sessions.save(session);
       if (session.hashed < session.chunkCount) {
         this.d.scheduleHashing();
         return { Err: errors.hashPending(session.hashed, session.chunkCount) };
@@ -226,12 +230,19 @@ export class UploadSessions {
     return expired.length;
   }
 
-  /** Hashes stored-but-unhashed chunks within the budget; answers true if work remains. */
+  /**
+   * Hashes stored-but-unhashed chunks within the budget; answers true if work remains. Progress
+   * counts as activity (touch): an upload whose client has sent everything must not expire
+   * while the canister is still hashing what it sent.
+   */
   hashBacklog(): boolean {
     let remaining = false;
     for (const session of [...this.d.sessions.openSessions()]) {
       if (session.hashed >= this.d.sessions.contiguousEnd(session)) continue;
-      if (this.d.hashes.advance(session, this.source()) > 0) this.d.sessions.save(session);
+      if (this.d.hashes.advance(session, this.source()) > 0) {
+        this.d.sessions.touch(session, this.d.platform.time(), this.timeoutNs());
+        this.d.sessions.save(session);
+      }
       if (session.hashed < this.d.sessions.contiguousEnd(session)) remaining = true;
     }
     return remaining;
