@@ -3,10 +3,14 @@
 // size-charging helper. See `code.ts` for what happens inside function bodies.
 //
 // The import is appended after the existing imports, so imported function indices stay put and
-// every defined function moves up by one; every place that names a function (call, return_call,
-// ref.func in bodies, globals and element segments, exports, start, the `name` section) is
-// renumbered. The counter global, the helper function and its types are appended at the end of
-// their index spaces, so nothing else moves.
+// every defined function moves up by one. With metering each defined function becomes an
+// internal function of type (params, i64) -> (results, i64) that takes and returns the counter
+// (code.ts), and the functions reached other than by a direct call (exports, element segments,
+// `ref.func` in bodies and globals, start) get a reference wrapper with the original type that
+// reads and writes the counter global. Direct calls are renumbered to the internal function, all
+// references to the wrapper; the `name` section names the internal functions. The counter
+// global, the helper function, the wrappers and the new types are appended at the end of their
+// index spaces, so nothing else moves.
 
 import {
   ByteReader,
@@ -18,10 +22,11 @@ import {
   findOrInsertSection,
   readSections,
   sectionReader,
+  encodeS64,
   writeModule
 } from './binary.js';
-import { chargeSizeBody, meterCodeSection } from './code.js';
-import { Op, ValType } from './opcodes.js';
+import { type BodySignature, chargeSizeBody, meterCodeSection, referenceWrapperBody } from './code.js';
+import { BlockType, Op, ValType } from './opcodes.js';
 
 export const TABLE_EXPORT = '__replica_table';
 export const GLOBAL_EXPORT_PREFIX = '__replica_global_';
@@ -81,22 +86,53 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   }
 
   // Read before the type and function sections get entries appended.
-  const paramCounts = definedFuncParamCounts(input, get);
+  const types = readFuncTypes(input, get);
+  const definedTypes = definedFuncTypes(input, get, types.length);
   const firstDefined = facts.importedFuncs;
   const remap = (f: number) => (f >= firstDefined ? f + 1 : f);
   const outOfInstructionsFunc = facts.importedFuncs;
   const chargeSizeFunc = facts.importedFuncs + 1 + facts.definedFuncs;
+  const firstWrapper = chargeSizeFunc + 1;
   const counterGlobal = facts.importedGlobals + facts.definedGlobalMutable.length;
   added.push({ name: COUNTER_EXPORT, kind: ExternalKind.global, index: counterGlobal });
 
-  // Types: () -> () for the import, (i64) -> (i64) for the helper.
-  const typeSection = findOrInsertSection(sections, SectionId.type);
-  const types = withFuncTypes(input, typeSection, [
+  // Reference wrappers, numbered in the order their functions are first referenced.
+  const wrapperOf = new Map<number, number>();
+  const wrapped: number[] = [];
+  const refFunc = (f: number): number => {
+    if (f < firstDefined) return f;
+    let w = wrapperOf.get(f);
+    if (w === undefined) {
+      w = firstWrapper + wrapped.length;
+      wrapperOf.set(f, w);
+      wrapped.push(f);
+    }
+    return w;
+  };
+
+  // Types: () -> () for the import, (i64) -> (i64) for the helper, (params, i64) -> (results, i64)
+  // for each type of a defined function, and [] -> results for multi-value results (block types).
+  const usedTypes = [...new Set(definedTypes)];
+  const wanted: FuncTypeSpec[] = [
     { params: [], results: [] },
-    { params: [ValType.i64], results: [ValType.i64] }
-  ]);
-  typeSection.payload = types.payload;
-  const [voidType, chargeSizeType] = types.indices;
+    { params: [ValType.i64], results: [ValType.i64] },
+    ...usedTypes.map((t) => ({ params: [...types[t].params, ValType.i64], results: [...types[t].results, ValType.i64] }))
+  ];
+  const multiResult = usedTypes.filter((t) => types[t].results.length > 1);
+  wanted.push(...multiResult.map((t) => ({ params: [], results: types[t].results })));
+  const typeSection = findOrInsertSection(sections, SectionId.type);
+  const found = withFuncTypes(input, typeSection, wanted);
+  typeSection.payload = found.payload;
+  const [voidType, chargeSizeType] = found.indices;
+  const internalType = new Map(usedTypes.map((t, i) => [t, found.indices[2 + i]]));
+  const blockTypeOf = new Map<number, Uint8Array>();
+  for (const t of usedTypes) {
+    const results = types[t].results;
+    if (results.length === 0) blockTypeOf.set(t, Uint8Array.of(BlockType.empty));
+    else if (results.length === 1) blockTypeOf.set(t, Uint8Array.of(results[0]));
+  }
+  multiResult.forEach((t, i) => blockTypeOf.set(t, encodeS64(BigInt(found.indices[2 + usedTypes.length + i]))));
+  const signatures: BodySignature[] = Array.from(definedTypes, (t) => ({ params: types[t].params.length, resultBlockType: blockTypeOf.get(t)! }));
 
   const importSection = findOrInsertSection(sections, SectionId.import);
   importSection.payload = appendToVector(input, importSection, (w) => {
@@ -106,24 +142,21 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
     w.u32(voidType);
   });
 
-  const functionSection = findOrInsertSection(sections, SectionId.function);
-  functionSection.payload = appendToVector(input, functionSection, (w) => w.u32(chargeSizeType));
-
   const globalSection = findOrInsertSection(sections, SectionId.global);
-  globalSection.payload = rewriteGlobals(input, globalSection, remap);
+  globalSection.payload = rewriteGlobals(input, globalSection, refFunc);
 
   const exportSection = findOrInsertSection(sections, SectionId.export);
-  exportSection.payload = rewriteExports(input, exportSection, added, remap);
+  exportSection.payload = rewriteExports(input, exportSection, added, refFunc);
 
   const start = get(SectionId.start);
   if (start) {
     const w = new ByteWriter(5);
-    w.u32(remap(sectionReader(input, start).u32()));
+    w.u32(refFunc(sectionReader(input, start).u32()));
     start.payload = w.finish();
   }
 
   const element = get(SectionId.element);
-  if (element) element.payload = rewriteElements(input, element, remap);
+  if (element) element.payload = rewriteElements(input, element, refFunc);
 
   const code = findOrInsertSection(sections, SectionId.code);
   const codeBytes = code.payload ?? input;
@@ -131,13 +164,25 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
     codeBytes,
     code.payload ? 0 : code.start,
     code.payload ? code.payload.length : code.end,
-    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined },
-    paramCounts,
-    [chargeSizeBody(counterGlobal, outOfInstructionsFunc)]
+    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined, refFunc },
+    signatures,
+    () => [
+      chargeSizeBody(counterGlobal, outOfInstructionsFunc),
+      ...wrapped.map((f) => referenceWrapperBody(types[definedTypes[f - firstDefined]].params.length, f + 1, counterGlobal))
+    ]
   );
 
+  // Internal functions, the helper, then the wrappers (known once the code has been read).
+  const functionSection = findOrInsertSection(sections, SectionId.function);
+  const fw = new ByteWriter(definedTypes.length * 2 + wrapped.length * 2 + 16);
+  fw.u32(definedTypes.length + 1 + wrapped.length);
+  for (const t of definedTypes) fw.u32(internalType.get(t)!);
+  fw.u32(chargeSizeType);
+  for (const f of wrapped) fw.u32(definedTypes[f - firstDefined]);
+  functionSection.payload = fw.finish();
+
   for (const s of sections) {
-    if (s.id === SectionId.custom && customSectionName(input, s) === 'name') s.payload = rewriteNameSection(input, s, remap);
+    if (s.id === SectionId.custom && customSectionName(input, s) === 'name') s.payload = rewriteNameSection(input, s, remap, (f) => signatures[f - firstDefined]?.params);
   }
 
   return { bytes: writeModule(input, sections), globalExports, tableExported, metered: true };
@@ -201,33 +246,35 @@ function readFacts(input: Uint8Array, get: (id: number) => Section | undefined):
   return facts;
 }
 
-/** Number of parameters of each defined function, from the original type and function sections. */
-function definedFuncParamCounts(input: Uint8Array, get: (id: number) => Section | undefined): Uint32Array {
-  const typeParams: number[] = [];
-  const types = get(SectionId.type);
-  if (types) {
-    const r = sectionReader(input, types);
-    const n = r.u32();
-    for (let i = 0; i < n; i++) {
-      const form = r.u8();
-      if (form !== 0x60) r.fail(`unsupported type form 0x${form.toString(16)} (only function types)`);
-      const params = r.u32();
-      r.skip(params); // value types are one byte each (no GC reference types)
-      typeParams.push(params);
-      r.skip(r.u32());
-    }
+/** The type section's function types (value types are one byte each: no GC reference types). */
+function readFuncTypes(input: Uint8Array, get: (id: number) => Section | undefined): FuncTypeSpec[] {
+  const out: FuncTypeSpec[] = [];
+  const section = get(SectionId.type);
+  if (!section) return out;
+  const r = sectionReader(input, section);
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const form = r.u8();
+    if (form !== 0x60) r.fail(`unsupported type form 0x${form.toString(16)} (only function types)`);
+    const params = Array.from(r.bytesView(r.u32()));
+    const results = Array.from(r.bytesView(r.u32()));
+    out.push({ params, results });
   }
+  return out;
+}
+
+/** The type index of each defined function. */
+function definedFuncTypes(input: Uint8Array, get: (id: number) => Section | undefined, typeCount: number): Uint32Array {
   const functions = get(SectionId.function);
   if (!functions) return new Uint32Array(0);
   const r = sectionReader(input, functions);
-  const counts = new Uint32Array(r.u32());
-  for (let i = 0; i < counts.length; i++) {
+  const out = new Uint32Array(r.u32());
+  for (let i = 0; i < out.length; i++) {
     const type = r.u32();
-    const params = typeParams[type];
-    if (params === undefined) r.fail(`function ${i} has type ${type}, beyond the type section`);
-    counts[i] = params;
+    if (type >= typeCount) r.fail(`function ${i} has type ${type}, beyond the type section`);
+    out[i] = type;
   }
-  return counts;
+  return out;
 }
 
 function skipLimits(r: ByteReader): void {
@@ -415,8 +462,17 @@ function customSectionName(input: Uint8Array, section: Section): string {
   return sectionReader(input, section).name();
 }
 
-/** The `name` section with function indices in the function-names and local-names maps renumbered. */
-function rewriteNameSection(input: Uint8Array, section: Section, remap: (f: number) => number): Uint8Array {
+/**
+ * The `name` section with function indices in the function-names and local-names maps
+ * renumbered, and in local names of a defined function the indices from its parameter count up
+ * moved up by one (the counter parameter comes before the declared locals).
+ */
+function rewriteNameSection(
+  input: Uint8Array,
+  section: Section,
+  remap: (f: number) => number,
+  paramsOf: (f: number) => number | undefined
+): Uint8Array {
   const r = sectionReader(input, section);
   const w = new ByteWriter(r.end - r.pos + 16);
   const nameStart = r.pos;
@@ -437,19 +493,23 @@ function rewriteNameSection(input: Uint8Array, section: Section, remap: (f: numb
     const count = sub.u32();
     out.u32(count);
     for (let i = 0; i < count; i++) {
-      out.u32(remap(sub.u32()));
+      const f = sub.u32();
+      out.u32(remap(f));
       if (id === 1) {
         const from = sub.pos;
         sub.name();
         out.bytes(sub.bytes.subarray(from, sub.pos));
       } else {
-        const from = sub.pos;
+        const params = paramsOf(f) ?? Infinity;
         const locals = sub.u32();
+        out.u32(locals);
         for (let j = 0; j < locals; j++) {
-          sub.u32();
+          const local = sub.u32();
+          out.u32(local >= params ? local + 1 : local);
+          const from = sub.pos;
           sub.name();
+          out.bytes(sub.bytes.subarray(from, sub.pos));
         }
-        out.bytes(sub.bytes.subarray(from, sub.pos));
       }
     }
     w.u8(id);
