@@ -441,7 +441,8 @@ class BodyRewriter {
 
 /**
  * The helper the size charges call: `(param $size i64) (result i64)`, returns its argument so
- * the operand stack is unchanged. Same body as the IC's `decr_instruction_counter`.
+ * the operand stack is unchanged. The IC's `decr_instruction_counter`, except that an
+ * out_of_instructions that returns traps, as the checks in bodies do.
  */
 export function chargeSizeBody(counterGlobal: number, outOfInstructionsFunc: number): Uint8Array {
   const c = encodeU32(counterGlobal);
@@ -453,7 +454,7 @@ export function chargeSizeBody(counterGlobal: number, outOfInstructionsFunc: num
     ...[Op.i64Const, ...encodeS64(-(2n ** 63n)), Op.else, Op.localGet, 1, Op.end],
     ...[Op.globalSet, ...c],
     ...[Op.globalGet, ...c, Op.i64Const, 0, Op.i64LtS, Op.if, BlockType.empty],
-    ...[Op.call, ...encodeU32(outOfInstructionsFunc), Op.end],
+    ...[Op.call, ...encodeU32(outOfInstructionsFunc), Op.unreachable, Op.end],
     ...[Op.localGet, 0, Op.end]
   ];
   return Uint8Array.from(body);

@@ -6,7 +6,7 @@
 // call_indirect 10, return_call 3, return_call_indirect 60, table.set 5, ref.func 130, others 1.
 import { describe, expect, it } from 'vitest';
 import { COUNTER_EXPORT, METER_IMPORT_MODULE, OUT_OF_INSTRUCTIONS, TABLE_EXPORT, prepareWasm } from '../../../src/replica/wasm/prepare.js';
-import { EMPTY, I32, I64, type ModuleSpec, assemble, op } from './assemble.js';
+import { EMPTY, I32, I64, type ModuleSpec, assemble, fc, op } from './assemble.js';
 
 class OutOfInstructions extends Error {}
 
@@ -232,5 +232,19 @@ describe('metering calls: what the host sees across frames', () => {
     expect(() => call(m, 'spin')).toThrow(WebAssembly.RuntimeError);
     expect(calls).toBe(1);
     expect(m.counter.value).toBe(-2n);
+  });
+
+  it('nor does a size charge that ran out: memory.fill is not run', () => {
+    // entry 1 + i32.const ×2 + local.get + memory.fill 100 = 104, then the size
+    const fill: ModuleSpec = {
+      memoryPages: 1,
+      funcs: [{ params: [I32], export: 'fill', body: [op.i32_const, 0, op.i32_const, 0x2a, op.local_get, 0, op.fc, fc.memory_fill, 0] }]
+    };
+    let calls = 0;
+    const m = instantiate(fill, { budget: 1000n, outOfInstructions: () => void calls++ });
+    expect(() => call(m, 'fill', 1000)).toThrow(WebAssembly.RuntimeError);
+    expect(calls).toBe(1);
+    expect(m.counter.value).toBe(1000n - 104n - 1000n);
+    expect(new Uint8Array((m.exports.memory as WebAssembly.Memory).buffer)[0]).toBe(0);
   });
 });
