@@ -61,6 +61,37 @@ export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Li
 const FREE_INSTRUCTION_LIMIT = 34_000_000_000n;
 /** The expiry sweep runs this often at most (and at least every quarter of the idle timeout). */
 const MAX_SWEEP_PERIOD_S = 60;
+/**
+ * A one-off timer armed this long ago whose run has not cleared its mark is presumed lost: its
+ * run trapped, and the trap rolled back the clearing (and any timer the run set). Re-arming a
+ * timer that was merely late only costs one message with nothing to do.
+ */
+const TIMER_PRESUMED_LOST_NS = 30n * 1_000_000_000n;
+
+/**
+ * A chain of one-off timers that carries some work on in budgeted slices: each run does a slice
+ * and re-arms the chain while work remains. A trap in one run rolls back that run's re-arming and
+ * leaves the chain marked armed; the mark expires after TIMER_PRESUMED_LOST_NS, so the next
+ * arm() — from a message, or from the sweep interval, which traps cannot stop — starts it again.
+ */
+class TimerChain {
+  private armedAtNs: bigint | undefined;
+
+  constructor(
+    private readonly platform: Platform,
+    private readonly run: () => void
+  ) {}
+
+  arm(): void {
+    const now = this.platform.time();
+    if (this.armedAtNs !== undefined && now - this.armedAtNs < TIMER_PRESUMED_LOST_NS) return;
+    this.armedAtNs = now;
+    this.platform.setTimer(0, () => {
+      this.armedAtNs = undefined;
+      this.run();
+    });
+  }
+}
 
 export class Backend {
   readonly counters: CounterState;
@@ -72,8 +103,8 @@ export class Backend {
   readonly api: UploadSessions;
   readonly budget: HashBudget;
   private readonly hashStates: KeyValueStore;
-  private hashTimerArmed = false;
-  private garbageTimerArmed = false;
+  private readonly hashTimer: TimerChain;
+  private readonly garbageTimer: TimerChain;
 
   constructor(
     private readonly stores: Stores,
@@ -100,6 +131,8 @@ export class Backend {
       scheduleHashing: () => this.scheduleHashing()
     });
     this.hashStates = counted(stores.hashStates);
+    this.hashTimer = new TimerChain(platform, () => this.onHashTimer());
+    this.garbageTimer = new TimerChain(platform, () => this.onGarbageTimer());
   }
 
   private freeBudget(): boolean {
@@ -178,12 +211,7 @@ export class Backend {
   // ---- timers ----
 
   private scheduleHashing(): void {
-    if (this.hashTimerArmed) return;
-    this.hashTimerArmed = true;
-    this.platform.setTimer(0, () => {
-      this.hashTimerArmed = false;
-      this.onHashTimer();
-    });
+    this.hashTimer.arm();
   }
 
   /** A timer message: carries on hashing within the budget, re-arming itself while work remains. */
@@ -193,12 +221,7 @@ export class Backend {
   }
 
   private scheduleGarbage(): void {
-    if (this.garbageTimerArmed) return;
-    this.garbageTimerArmed = true;
-    this.platform.setTimer(0, () => {
-      this.garbageTimerArmed = false;
-      this.onGarbageTimer();
-    });
+    this.garbageTimer.arm();
   }
 
   onGarbageTimer(): void {
@@ -211,15 +234,16 @@ export class Backend {
     return Math.max(1, Math.min(MAX_SWEEP_PERIOD_S, quarter));
   }
 
+  /** An interval, not a self-re-arming one-off timer: a sweep that traps cannot stop the next. */
   private scheduleSweep(): void {
-    this.platform.setTimer(this.sweepPeriodS(), () => {
-      this.onSweepTimer();
-      this.scheduleSweep();
-    });
+    this.platform.setTimerInterval(this.sweepPeriodS(), () => this.onSweepTimer());
   }
 
   /** Expires idle uploads, prunes old closed session records, continues freeing. */
   onSweepTimer(): void {
+    // Restarts the hashing and freeing chains if a trap left them lost (see TimerChain).
+    if (this.api.hashWorkPending()) this.scheduleHashing();
+    if (this.blobStore.hasGarbage()) this.scheduleGarbage();
     const now = this.platform.time();
     this.api.expire(now);
     if (now > CLOSED_SESSION_RETENTION_NS) this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS);

@@ -13,6 +13,7 @@ import {
   Principal,
   query,
   setTimer,
+  setTimerInterval,
   StableBTreeMap,
   time,
   update
@@ -52,6 +53,9 @@ const platform: Platform = {
   isController: (principal) => isController(Principal.fromUint8Array(principal)),
   setTimer: (delaySeconds, callback) => {
     setTimer(delaySeconds, callback);
+  },
+  setTimerInterval: (periodSeconds, callback) => {
+    setTimerInterval(periodSeconds, callback);
   }
 };
 

@@ -7,8 +7,16 @@ export interface Platform {
   /** performanceCounter(0): instructions used so far by the current message. */
   instructionCounter(): bigint;
   isController(principal: Uint8Array): boolean;
-  /** Runs `callback` in a later message (a canister timer). */
+  /**
+   * Runs `callback` in a later message (a canister timer). If that message traps, everything it
+   * did is rolled back — including timers it set and heap flags it cleared.
+   */
   setTimer(delaySeconds: number, callback: () => void): void;
+  /**
+   * Runs `callback` every `periodSeconds`, each run its own message. ic-cdk-timers reschedules an
+   * interval outside the run's message, so a run that traps does not stop the later ones.
+   */
+  setTimerInterval(periodSeconds: number, callback: () => void): void;
 }
 
 export const ANONYMOUS_PRINCIPAL = Uint8Array.of(0x04);

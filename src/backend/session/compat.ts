@@ -230,6 +230,14 @@ export class UploadSessions {
     return expired.length;
   }
 
+  /** Whether some open upload has stored chunks its hash has not reached yet. */
+  hashWorkPending(): boolean {
+    for (const session of this.d.sessions.openSessions()) {
+      if (session.hashed < this.d.sessions.contiguousEnd(session)) return true;
+    }
+    return false;
+  }
+
   /**
    * Hashes stored-but-unhashed chunks within the budget; answers true if work remains. Progress
    * counts as activity (touch): an upload whose client has sent everything must not expire

@@ -4,7 +4,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeginInput } from '../../../src/backend/assert.js';
-import { ALICE, meter, newBackend, pseudoRandom } from './fakes.js';
+import type { InitArgsInput } from '../../../src/backend/backend.js';
+import { ALICE, MemoryStore, meter, newBackend, pseudoRandom } from './fakes.js';
 
 afterEach(() => meter(undefined));
 
@@ -30,12 +31,12 @@ function beginInput(assetId: string, data: Uint8Array, chunkSize: number): Begin
 const chunk = (data: Uint8Array, size: number, index: number) => data.subarray(index * size, Math.min(data.length, (index + 1) * size));
 
 const TIMEOUT_S = 100;
-const limits = { max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [BigInt(TIMEOUT_S)], max_open_uploads_per_caller: [] } as const;
+const limits: InitArgsInput = { max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [BigInt(TIMEOUT_S)], max_open_uploads_per_caller: [] };
 const SIZE = 1_900_000;
 
 /** Six 1.9 MB chunks sent in reverse: the last put releases ~11 MB to hash, several messages' worth. */
 function reverseUpload() {
-  const fixture = newBackend({ ...limits, max_chunk_bytes: [], max_open_uploads_per_caller: [] });
+  const fixture = newBackend(limits);
   const data = pseudoRandom(6 * SIZE, 21);
   const { uploadId } = ok(fixture.platform.message(() => fixture.backend.begin(ALICE, beginInput('rev', data, SIZE))));
   for (let i = 5; i >= 0; i--) ok(fixture.platform.message(() => fixture.backend.putChunk(ALICE, uploadId, i, chunk(data, SIZE, i)), SIZE));
@@ -69,5 +70,79 @@ describe('an upload whose chunks have all arrived does not expire while hashing 
     let result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
     while ('Err' in result && 'HashPending' in result.Err) result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
     expect(hex(ok(result).sha256)).toBe(hex(sha256(data)));
+  });
+});
+
+describe('a timer run that traps does not stop later runs', () => {
+  /** Makes `method` of a store throw once, as a trap would interrupt the message using it. */
+  function trapOnce(store: MemoryStore, method: 'get' | 'insert' | 'remove') {
+    const original = store[method].bind(store) as (...args: Uint8Array[]) => Uint8Array | undefined;
+    let armed = true;
+    (store as unknown as Record<string, unknown>)[method] = (...args: Uint8Array[]) => {
+      if (armed) {
+        armed = false;
+        throw new Error(`trap in ${method}`);
+      }
+      return original(...args);
+    };
+  }
+
+  it('hashing: after a trapped slice, the chain restarts and hashing completes without a finish', () => {
+    const fixture = newBackend();
+    const { backend, platform, stores } = fixture;
+    platform.trapsRollBack(backend);
+    const data = pseudoRandom(6 * SIZE, 22);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('trap', data, SIZE))));
+    for (let i = 5; i >= 0; i--) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, SIZE, i)), SIZE));
+    const before = ok(backend.uploadStatus(ALICE, uploadId)).hashed;
+    trapOnce(stores.chunks as MemoryStore, 'get'); // the timer's read-back of a stored chunk
+    platform.runDueTimers();
+    expect(platform.traps).toHaveLength(1);
+    expect(ok(backend.uploadStatus(ALICE, uploadId)).hashed).toBe(before);
+    platform.advance(60); // one sweep period
+    for (let runs = 0; runs < 20 && platform.runDueTimers() > 0; runs++);
+    expect(ok(backend.uploadStatus(ALICE, uploadId)).hashed).toBe(6);
+    expect(hex(ok(platform.message(() => backend.finish(ALICE, uploadId, undefined))).sha256)).toBe(hex(sha256(data)));
+  });
+
+  it('the expiry sweep: a trapped sweep does not stop the next one', () => {
+    const { backend, platform, stores } = newBackend(limits);
+    platform.trapsRollBack(backend);
+    const data = pseudoRandom(3000, 23);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('idle', data, 1000))));
+    ok(platform.message(() => backend.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0))));
+    platform.advance(TIMEOUT_S + 1);
+    trapOnce(stores.sessions as MemoryStore, 'insert'); // the sweep's save of the aborted session
+    platform.runDueTimers();
+    expect(platform.traps).toHaveLength(1);
+    expect(ok(backend.uploadStatus(ALICE, uploadId)).state).toEqual({ kind: 'open' });
+    platform.advance(TIMEOUT_S / 4);
+    platform.runDueTimers();
+    expect(ok(backend.uploadStatus(ALICE, uploadId)).state).toEqual({ kind: 'aborted' });
+    expect(backend.stats()).toMatchObject({ openUploads: 0, storedBytes: 0n });
+  });
+
+  it('freeing: after a trapped slice, the chain restarts at the next sweep and finishes', () => {
+    const { backend, platform, stores } = newBackend();
+    platform.trapsRollBack(backend);
+    const data = pseudoRandom(40 * 1000, 24);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('free', data, 1000))));
+    for (let i = 0; i < 40; i++) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+    const chunks = stores.chunks as MemoryStore;
+    const remove = chunks.remove.bind(chunks);
+    chunks.remove = (key: Uint8Array) => {
+      platform.instructions += 3_000_000_000n; // ~11 removals a message
+      return remove(key);
+    };
+    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    expect(stores.garbage.len()).toBe(1);
+    trapOnce(chunks, 'remove');
+    platform.runDueTimers();
+    expect(platform.traps).toHaveLength(1);
+    platform.advance(60); // one sweep period; then only timers due now (delay 0) run
+    for (let runs = 0; runs < 20 && platform.runDueTimers() > 0; runs++);
+    expect(stores.garbage.len()).toBe(0);
+    expect(stores.chunks.len()).toBe(0);
+    expect(backend.stats().storedBytes).toBe(0n);
   });
 });
