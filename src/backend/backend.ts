@@ -62,6 +62,13 @@ const FREE_INSTRUCTION_LIMIT = 34_000_000_000n;
 /** The expiry sweep runs this often at most (and at least every quarter of the idle timeout). */
 const MAX_SWEEP_PERIOD_S = 60;
 /**
+ * One sweep message handles at most this many session records (expiring or pruning) and stops
+ * once it has used this many instructions (of 40 billion); a timer carries on with the rest.
+ */
+const SWEEP_MAX_RECORDS = 1_000;
+const SWEEP_INSTRUCTION_LIMIT = 20_000_000_000n;
+
+/**
  * A one-off timer armed this long ago whose run has not cleared its mark is presumed lost: its
  * run trapped, and the trap rolled back the clearing (and any timer the run set). Re-arming a
  * timer that was merely late only costs one message with nothing to do.
@@ -105,6 +112,8 @@ export class Backend {
   private readonly hashStates: KeyValueStore;
   private readonly hashTimer: TimerChain;
   private readonly garbageTimer: TimerChain;
+  /** Continues a sweep that stopped at its budget, without waiting for the next interval. */
+  private readonly sweepTimer: TimerChain;
 
   constructor(
     private readonly stores: Stores,
@@ -133,6 +142,7 @@ export class Backend {
     this.hashStates = counted(stores.hashStates);
     this.hashTimer = new TimerChain(platform, () => this.onHashTimer());
     this.garbageTimer = new TimerChain(platform, () => this.onGarbageTimer());
+    this.sweepTimer = new TimerChain(platform, () => this.onSweepTimer());
   }
 
   private freeBudget(): boolean {
@@ -245,8 +255,11 @@ export class Backend {
     if (this.api.hashWorkPending()) this.scheduleHashing();
     if (this.blobStore.hasGarbage()) this.scheduleGarbage();
     const now = this.platform.time();
-    this.api.expire(now);
-    if (now > CLOSED_SESSION_RETENTION_NS) this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS);
+    let records = 0;
+    const more = () => records++ < SWEEP_MAX_RECORDS && this.platform.instructionCounter() < SWEEP_INSTRUCTION_LIMIT;
+    let done = this.api.expire(now, more);
+    if (done && now > CLOSED_SESSION_RETENTION_NS) done = this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS, more);
+    if (!done) this.sweepTimer.arm();
     if (this.blobStore.hasGarbage()) this.blobStore.collect(() => this.freeBudget());
     this.counters.flush();
   }

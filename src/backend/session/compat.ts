@@ -223,11 +223,21 @@ export class UploadSessions {
     return this.d.sessions.ofOwner(caller, MY_UPLOADS_MAX, MY_UPLOADS_REPLY_BUDGET_BYTES);
   }
 
-  /** Aborts open uploads idle past the timeout and frees their chunks; answers how many. */
-  expire(nowNs: bigint): number {
-    const expired = this.d.sessions.expired(nowNs);
-    for (const session of expired) this.close(session);
-    return expired.length;
+  /**
+   * Aborts open uploads idle past the timeout and frees their chunks (freeing what the budget
+   * allows now, the rest by timer), each only while `more()` allows; answers true when no expired
+   * upload is left open.
+   */
+  expire(nowNs: bigint, more: () => boolean): boolean {
+    const batch = 64;
+    for (;;) {
+      const expired = this.d.sessions.expired(nowNs, batch);
+      for (const session of expired) {
+        if (!more()) return false;
+        this.close(session);
+      }
+      if (expired.length < batch) return true;
+    }
   }
 
   /** Whether some open upload has stored chunks its hash has not reached yet. */

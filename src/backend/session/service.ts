@@ -168,27 +168,32 @@ export class SessionService {
     this.save(session);
   }
 
-  /** Open sessions whose expiry time has passed. */
-  expired(nowNs: bigint): SessionRecord[] {
+  /** Open sessions whose expiry time has passed, at most `max`. */
+  expired(nowNs: bigint, max: number): SessionRecord[] {
     const out: SessionRecord[] = [];
-    for (const session of this.open.values()) if (session.expiresAtNs <= nowNs) out.push(session);
+    for (const session of this.open.values()) {
+      if (out.length >= max) break;
+      if (session.expiresAtNs <= nowNs) out.push(session);
+    }
     return out;
   }
 
-  /** Removes closed session records closed before `cutoffNs`; answers how many. */
-  pruneClosed(cutoffNs: bigint): number {
-    let pruned = 0;
-    for (const [id, closedAtNs] of [...this.closedAt]) {
+  /**
+   * Removes closed session records closed before `cutoffNs`, each only while `more()` allows;
+   * answers true when none is left to remove.
+   */
+  pruneClosed(cutoffNs: bigint, more: () => boolean): boolean {
+    for (const [id, closedAtNs] of this.closedAt) {
       if (closedAtNs >= cutoffNs) continue;
+      if (!more()) return false;
       this.closedAt.delete(id);
       const bytes = this.store.remove(u64Key(id));
       if (bytes === undefined) continue;
-      pruned++;
       const owner = principalKey(decodeSession(bytes).owner);
       const ids = this.byOwner.get(owner);
       ids?.delete(id);
       if (ids?.size === 0) this.byOwner.delete(owner);
     }
-    return pruned;
+    return true;
   }
 }

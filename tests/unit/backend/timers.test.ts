@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeginInput } from '../../../src/backend/assert.js';
 import type { InitArgsInput } from '../../../src/backend/backend.js';
-import { ALICE, MemoryStore, meter, newBackend, pseudoRandom } from './fakes.js';
+import { ALICE, MemoryStore, meter, newBackend, pseudoRandom, UPDATE_LIMIT } from './fakes.js';
 
 afterEach(() => meter(undefined));
 
@@ -144,5 +144,50 @@ describe('a timer run that traps does not stop later runs', () => {
     expect(stores.garbage.len()).toBe(0);
     expect(stores.chunks.len()).toBe(0);
     expect(backend.stats().storedBytes).toBe(0n);
+  });
+});
+
+describe('the expiry sweep does bounded work per message', () => {
+  const many: InitArgsInput = { ...limits, max_open_uploads_per_caller: [2000] };
+
+  it('expires 1,500 idle uploads over several messages, none over the limit', () => {
+    const { backend, platform, stores } = newBackend(many);
+    const data = pseudoRandom(10, 25);
+    for (let i = 0; i < 1500; i++) ok(platform.message(() => backend.begin(ALICE, beginInput(`e${i}`, data, 10))));
+    const sessions = stores.sessions as MemoryStore;
+    const insert = sessions.insert.bind(sessions);
+    sessions.insert = (key: Uint8Array, value: Uint8Array) => {
+      platform.instructions += 100_000_000n; // a session record written back: 150 billion in all
+      return insert(key, value);
+    };
+    platform.maxInstructions = 0n;
+    platform.advance(TIMEOUT_S + 1);
+    let messages = 0;
+    while (platform.runDueTimers() > 0 && messages < 50) messages++;
+    expect(backend.stats().openUploads).toBe(0);
+    expect(messages).toBeGreaterThanOrEqual(4);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+  });
+
+  it('prunes 1,500 closed session records over several messages, none over the limit', () => {
+    const { backend, platform, stores } = newBackend(many);
+    const data = pseudoRandom(10, 26);
+    for (let i = 0; i < 1500; i++) {
+      const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput(`p${i}`, data, 10))));
+      ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    }
+    const sessions = stores.sessions as MemoryStore;
+    const remove = sessions.remove.bind(sessions);
+    sessions.remove = (key: Uint8Array) => {
+      platform.instructions += 50_000_000n; // 75 billion in all
+      return remove(key);
+    };
+    platform.maxInstructions = 0n;
+    platform.advance(24 * 3600 + 60);
+    let messages = 0;
+    while (platform.runDueTimers() > 0 && messages < 50) messages++;
+    expect(stores.sessions.len()).toBe(0);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    expect(backend.myUploads(ALICE)).toEqual([]);
   });
 });
