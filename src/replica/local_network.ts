@@ -5,7 +5,7 @@
 import { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FileKeyStore, loadOrCreateKeys } from './http/keys.js';
@@ -98,6 +98,47 @@ class PersistentReplica implements ReplicaInstance {
 
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
   mkdirSync(options.stateDir, { recursive: true });
+  const unlock = lockStateDir(options.stateDir);
+  try {
+    return await start(options, unlock);
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+/**
+ * One replica per state folder, as `dfx start` allows one per project: two would overwrite each
+ * other's saves. A lock left by a process that no longer runs is taken over.
+ */
+function lockStateDir(dir: string): () => void {
+  const file = join(dir, 'replica.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) {
+        throw new LocalNetworkError(`the state folder ${dir} is in use by another replica (process ${pid}); stop it or pick another --state-dir`);
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new LocalNetworkError(`cannot lock the state folder ${dir}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function start(options: LocalNetworkOptions, unlock: () => void): Promise<LocalNetwork> {
   const keys = loadOrCreateKeys(new FileKeyStore(join(options.stateDir, 'keys')));
   const store = new ReplicaStateDir(join(options.stateDir, 'replica'));
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
@@ -137,6 +178,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       clearInterval(timer);
       await http.close();
       replica.persist();
+      unlock();
     }
   };
 }
