@@ -64,6 +64,20 @@ export class ChunkBitmap {
     return i;
   }
 
+  /** The first index at or after `from` that is set (or `size`); skips empty bytes whole. */
+  firstSetFrom(from: number): number {
+    let i = from;
+    while (i < this.size) {
+      if ((i & 7) === 0 && this.bits[i >>> 3] === 0) {
+        i += 8;
+        continue;
+      }
+      if (this.has(i)) return i;
+      i++;
+    }
+    return this.size;
+  }
+
   clone(): ChunkBitmap {
     return new ChunkBitmap(this.bits.slice(), this.size);
   }

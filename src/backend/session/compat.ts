@@ -212,7 +212,7 @@ export class UploadSessions {
   private close(session: SessionRecord): void {
     this.d.sessions.close(session, { kind: 'aborted' }, this.d.platform.time());
     this.d.hashes.drop(session.uploadId);
-    this.d.blobStore.free(session.sessionKey, session.chunkCount, this.d.freeBudget);
+    this.d.blobStore.free(session.sessionKey, session.chunkCount, this.d.freeBudget, session.received);
   }
 
   status(caller: Uint8Array, uploadId: bigint): Result<SessionRecord> {

@@ -2,6 +2,7 @@
 // session key ‖ index, as they arrived, with no heap buffering. A finished blob keeps its chunks
 // under its session key, so finishing copies nothing. Freeing is budgeted: a large blob is
 // removed in slices, the rest recorded in the garbage map and finished by a timer.
+import type { ChunkBitmap } from '../bitmap.js';
 import { bytesEqual } from '../encoding.js';
 import { chunkKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
@@ -39,13 +40,15 @@ export class BlobStore {
   }
 
   /**
-   * Removes chunks 0..chunkCount-1 of a session while `budget` allows; what is left is recorded
-   * as garbage. Answers true when everything was removed now.
+   * Removes a session's chunks while `budget` allows: those marked in `stored` if given (an
+   * aborted upload may have received few of its chunks; looking up every index would cost a
+   * B-tree search each), else 0..chunkCount-1. What is left is recorded as garbage, with the
+   * bitmap. Answers true when everything was removed now.
    */
-  free(sessionKey: Uint8Array, chunkCount: number, budget: FreeBudget): boolean {
-    const next = this.removeRange(sessionKey, 0, chunkCount, budget);
+  free(sessionKey: Uint8Array, chunkCount: number, budget: FreeBudget, stored?: ChunkBitmap): boolean {
+    const next = this.removeRange(sessionKey, 0, chunkCount, budget, stored);
     if (next >= chunkCount) return true;
-    this.garbage.insert(sessionKey, encodeGarbage({ sessionKey, nextIndex: next, chunkCount }));
+    this.garbage.insert(sessionKey, encodeGarbage({ sessionKey, nextIndex: next, chunkCount, stored }));
     return false;
   }
 
@@ -58,7 +61,7 @@ export class BlobStore {
     while (this.garbage.len() > 0) {
       const [key, value] = this.garbage.items(0, 1)[0];
       const record = decodeGarbage(value);
-      const next = this.removeRange(record.sessionKey, record.nextIndex, record.chunkCount, budget);
+      const next = this.removeRange(record.sessionKey, record.nextIndex, record.chunkCount, budget, record.stored);
       if (next >= record.chunkCount) this.garbage.remove(key);
       else {
         this.garbage.insert(key, encodeGarbage({ ...record, nextIndex: next }));
@@ -68,12 +71,14 @@ export class BlobStore {
     return true;
   }
 
-  private removeRange(sessionKey: Uint8Array, from: number, to: number, budget: FreeBudget): number {
-    let index = from;
+  /** Answers the index to resume from (≥ `to` when done). */
+  private removeRange(sessionKey: Uint8Array, from: number, to: number, budget: FreeBudget, stored?: ChunkBitmap): number {
+    const nextOf = (index: number) => (stored === undefined ? index : Math.min(to, stored.firstSetFrom(index)));
+    let index = nextOf(from);
     while (index < to && budget()) {
       const removed = this.chunks.remove(chunkKey(sessionKey, index));
       if (removed !== undefined) this.tally.addStored(-removed.length);
-      index++;
+      index = nextOf(index + 1);
     }
     return index;
   }

@@ -152,14 +152,21 @@ export function decodeAsset(bytes: Uint8Array): AssetRecord {
   return { assetId, owner, variants };
 }
 
+/** Garbage V2 adds the stored-chunk bitmap; V1 records (all chunks stored) still decode. */
+const GARBAGE_V2 = 2;
+
 export function encodeGarbage(g: GarbageRecord): Uint8Array {
-  return new Writer(48).u8(V1).fixed(g.sessionKey).u32(g.nextIndex).u32(g.chunkCount).finish();
+  const w = new Writer(48 + (g.stored?.bits.length ?? 0));
+  if (g.stored === undefined) return w.u8(V1).fixed(g.sessionKey).u32(g.nextIndex).u32(g.chunkCount).finish();
+  return w.u8(GARBAGE_V2).fixed(g.sessionKey).u32(g.nextIndex).u32(g.chunkCount).bytes(g.stored.bits).finish();
 }
 
 export function decodeGarbage(bytes: Uint8Array): GarbageRecord {
   const r = new Reader(bytes);
-  version(r, 'garbage');
-  const record = { sessionKey: r.fixed(32), nextIndex: r.u32(), chunkCount: r.u32() };
+  const v = r.u8();
+  if (v !== V1 && v !== GARBAGE_V2) throw new DecodeError(`garbage format version ${v} unknown`);
+  const record: GarbageRecord = { sessionKey: r.fixed(32), nextIndex: r.u32(), chunkCount: r.u32() };
+  if (v === GARBAGE_V2) record.stored = ChunkBitmap.fromBytes(r.bytes(), record.chunkCount);
   r.end();
   return record;
 }

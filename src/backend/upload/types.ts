@@ -63,6 +63,11 @@ export interface GarbageRecord {
   sessionKey: Uint8Array;
   nextIndex: number;
   chunkCount: number;
+  /**
+   * The chunks stored, when not all of them (an aborted or expired upload): freeing visits only
+   * these instead of looking up every index. Absent: chunks 0..chunkCount-1 (a finished blob).
+   */
+  stored?: ChunkBitmap;
 }
 
 export interface Limits {

@@ -363,3 +363,31 @@ describe('freeing', () => {
     expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
   });
 });
+
+describe('freeing an aborted upload', () => {
+  it('visits only the chunks it received, also when freeing continues by timer', () => {
+    const { backend, stores, platform } = newBackend();
+    const size = 65_536;
+    const data = pseudoRandom(size, 15);
+    const { uploadId, chunkCount } = ok(platform.message(() => backend.begin(ALICE, beginInput('sparse', data, 1))));
+    expect(chunkCount).toBe(65_536);
+    const received = [0, 7, 8, 1000, 30_000, 40_000, 65_535];
+    for (const i of received) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1, i))));
+    const chunks = stores.chunks as MemoryStore;
+    const remove = chunks.remove.bind(chunks);
+    let removals = 0;
+    chunks.remove = (key: Uint8Array) => {
+      removals++;
+      platform.instructions += 12_000_000_000n; // three removals a message: the rest by timer
+      return remove(key);
+    };
+    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    expect(stores.garbage.len()).toBe(1);
+    for (let runs = 0; runs < 10 && platform.runDueTimers() > 0; runs++);
+    expect(stores.garbage.len()).toBe(0);
+    expect(stores.chunks.len()).toBe(0);
+    expect(removals).toBe(received.length);
+    expect(backend.stats().storedBytes).toBe(0n);
+    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+  });
+});

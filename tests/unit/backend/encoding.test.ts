@@ -6,11 +6,13 @@ import { chunkKey, sessionKey } from '../../../src/backend/keys.js';
 import {
   decodeAsset,
   decodeBlob,
+  decodeGarbage,
   decodeHashState,
   decodeLimits,
   decodeSession,
   encodeAsset,
   encodeBlob,
+  encodeGarbage,
   encodeHashState,
   encodeLimits,
   encodeSession
@@ -149,5 +151,27 @@ describe('record codecs', () => {
     const limits = { maxChunkBytes: 1, maxUploadBytes: 2n, uploadIdleTimeoutS: 3n, maxOpenUploadsPerCaller: 4 };
     expect(decodeLimits(encodeLimits(limits))).toEqual(limits);
     expect(decodeHashState(encodeHashState(77n, Uint8Array.of(1, 2)))).toEqual({ hashedBytes: 77n, state: Uint8Array.of(1, 2) });
+  });
+});
+
+describe('garbage records', () => {
+  it('round-trip with and without the stored-chunk bitmap; V1 records still decode', () => {
+    const key = sessionKey('g', 1n);
+    const stored = ChunkBitmap.empty(20);
+    for (const i of [3, 9, 19]) stored.set(i);
+    const v2 = decodeGarbage(encodeGarbage({ sessionKey: key, nextIndex: 4, chunkCount: 20, stored }));
+    expect(v2.stored?.indexes()).toEqual([3, 9, 19]);
+    expect(v2).toMatchObject({ nextIndex: 4, chunkCount: 20 });
+    const v1 = encodeGarbage({ sessionKey: key, nextIndex: 5, chunkCount: 7 });
+    expect(v1[0]).toBe(1);
+    expect(decodeGarbage(v1)).toEqual({ sessionKey: key, nextIndex: 5, chunkCount: 7 });
+    expect(() => decodeGarbage(Uint8Array.of(3, ...v1.subarray(1)))).toThrow(DecodeError);
+  });
+
+  it('firstSetFrom skips empty bytes and stops at the size', () => {
+    const bits = ChunkBitmap.empty(70);
+    for (const i of [0, 17, 69]) bits.set(i);
+    expect([0, 1, 18, 69].map((i) => bits.firstSetFrom(i))).toEqual([0, 17, 69, 69]);
+    expect(ChunkBitmap.empty(70).firstSetFrom(0)).toBe(70);
   });
 });
