@@ -120,7 +120,7 @@ function lockStateDir(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && isRunning(pid)) {
+      if (Number.isInteger(pid) && isRunning(pid)) {
         throw new LocalNetworkError(`the state folder ${dir} is in use by another replica (process ${pid}); stop it or pick another --state-dir`);
       }
       rmSync(file, { force: true });

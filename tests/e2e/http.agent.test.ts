@@ -29,6 +29,14 @@ beforeAll(async () => {
 });
 afterAll(() => network?.close());
 
+describe('the local network', () => {
+  it('refuses a second replica on the same state folder', async () => {
+    await expect(startLocalNetwork({ stateDir: join(dir, 'state'), wasm: WASM, port: 0 })).rejects.toThrow(
+      /state folder .* is in use by another replica \(process \d+\)/
+    );
+  });
+});
+
 describe('agent-js over the IC HTTP interface', () => {
   it('uploads a 21 MB file with the client library and reads it back byte for byte', async () => {
     const actor = await actorFor();
