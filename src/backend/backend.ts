@@ -42,16 +42,31 @@ export class InvalidInitArgs extends Error {
   }
 }
 
-/** Applies the given fields over `base`; refuses limits that would make the canister unusable. */
+/**
+ * A chunk travels in one put_chunk ingress message, which the IC refuses over 2 MiB (2,097,152
+ * bytes) including the envelope and Candid framing: a larger max_chunk_bytes would allow uploads
+ * that can never be sent.
+ */
+export const MAX_CHUNK_BYTES_CEILING = 2_000_000;
+
+/**
+ * Applies the given fields over `base`; refuses limits that would make the canister unusable.
+ * A stored max_chunk_bytes above the ceiling (written before it existed) is lowered to it, so an
+ * upgrade without arguments still succeeds; open uploads keep the chunk size they began with.
+ */
 export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Limits {
-  if (args === undefined) return { ...base };
   const limits: Limits = {
-    maxChunkBytes: args.max_chunk_bytes[0] ?? base.maxChunkBytes,
-    maxUploadBytes: args.max_upload_bytes[0] ?? base.maxUploadBytes,
-    uploadIdleTimeoutS: args.upload_idle_timeout_s[0] ?? base.uploadIdleTimeoutS,
-    maxOpenUploadsPerCaller: args.max_open_uploads_per_caller[0] ?? base.maxOpenUploadsPerCaller
+    maxChunkBytes: args?.max_chunk_bytes[0] ?? Math.min(base.maxChunkBytes, MAX_CHUNK_BYTES_CEILING),
+    maxUploadBytes: args?.max_upload_bytes[0] ?? base.maxUploadBytes,
+    uploadIdleTimeoutS: args?.upload_idle_timeout_s[0] ?? base.uploadIdleTimeoutS,
+    maxOpenUploadsPerCaller: args?.max_open_uploads_per_caller[0] ?? base.maxOpenUploadsPerCaller
   };
   if (limits.maxChunkBytes < 1) throw new InvalidInitArgs('max_chunk_bytes must be at least 1');
+  if (limits.maxChunkBytes > MAX_CHUNK_BYTES_CEILING) {
+    throw new InvalidInitArgs(
+      `max_chunk_bytes must be at most ${MAX_CHUNK_BYTES_CEILING} (a chunk travels in one ingress message of at most 2 MiB), got ${limits.maxChunkBytes}`
+    );
+  }
   if (limits.uploadIdleTimeoutS < 1n) throw new InvalidInitArgs('upload_idle_timeout_s must be at least 1');
   if (limits.maxOpenUploadsPerCaller < 1) throw new InvalidInitArgs('max_open_uploads_per_caller must be at least 1');
   return limits;

@@ -191,3 +191,11 @@ describe('reads of things that do not exist', () => {
     expect(errOf(await canister.actor.read_chunk(done.blob_id, 1))).toEqual({ ChunkOutOfRange: { index: 1, chunk_count: 1 } });
   });
 });
+
+describe('InitArgs', () => {
+  // A put_chunk ingress message is at most 2 MiB: a larger max_chunk_bytes would admit uploads
+  // whose chunks can never be sent, so install refuses it.
+  it('refuses max_chunk_bytes over 2,000,000 at install', async () => {
+    await expect(setupUpload(pic, { ...NO_LIMITS, max_chunk_bytes: [2_000_001] })).rejects.toThrow(/max_chunk_bytes must be at most 2000000/);
+  });
+});

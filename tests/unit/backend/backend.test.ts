@@ -3,7 +3,8 @@
 // stats checked against the stores' real contents.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Backend } from '../../../src/backend/backend.js';
+import { applyInitArgs, InvalidInitArgs, MAX_CHUNK_BYTES_CEILING, type Backend, type InitArgsInput } from '../../../src/backend/backend.js';
+import { DEFAULT_LIMITS } from '../../../src/backend/upload/types.js';
 import { u64Key } from '../../../src/backend/encoding.js';
 import { MEMORY_IDS } from '../../../src/backend/memory.js';
 import { HashBudget, INSTRUCTION_BUDGET, MAX_SLICE_BYTES, sliceLength } from '../../../src/backend/session/hashing.js';
@@ -389,5 +390,21 @@ describe('freeing an aborted upload', () => {
     expect(removals).toBe(received.length);
     expect(backend.stats().storedBytes).toBe(0n);
     expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+  });
+});
+
+describe('max_chunk_bytes', () => {
+  const args = (max: number): InitArgsInput => ({ max_chunk_bytes: [max], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] });
+
+  it('refuses more than fits in a 2 MiB ingress message, at install and upgrade', () => {
+    expect(applyInitArgs(DEFAULT_LIMITS, args(MAX_CHUNK_BYTES_CEILING)).maxChunkBytes).toBe(2_000_000);
+    expect(() => applyInitArgs(DEFAULT_LIMITS, args(2_000_001))).toThrow(InvalidInitArgs);
+    expect(() => newBackend(args(2_097_152))).toThrow(/max_chunk_bytes must be at most 2000000/);
+    const installed = newBackend(args(1_000_000));
+    expect(() => upgradeBackend(installed, args(3_000_000))).toThrow(/max_chunk_bytes/);
+  });
+
+  it('lowers a stored value above the ceiling, so an upgrade without arguments succeeds', () => {
+    expect(applyInitArgs({ ...DEFAULT_LIMITS, maxChunkBytes: 3_000_000 }, undefined).maxChunkBytes).toBe(MAX_CHUNK_BYTES_CEILING);
   });
 });
