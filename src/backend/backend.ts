@@ -333,6 +333,14 @@ export class Backend {
     return this.uploads.listAssets(caller, after, limit);
   }
 
+  /**
+   * `stable_memory_bytes` is a logical figure: the bytes of every key and value held in the
+   * canister's stable maps (config excepted), kept exact as the maps change (kv.ts CountingStore).
+   * It is NOT the size of the canister's stable memory: Azle 0.33's stable mode offers no API for
+   * that (its System API bindings have no ic0.stable64_size), and the real size is larger — B-tree nodes, the memory
+   * manager's buckets, and pages freed by removals, which stable memory never gives back.
+   * `stored_bytes` is the chunk bytes alone (open uploads, blobs, and garbage not yet freed).
+   */
   stats(): { openUploads: number; blobs: number; assets: number; storedBytes: bigint; stableMemoryBytes: bigint } {
     const counters = this.counters.snapshot;
     return {

@@ -163,6 +163,7 @@ export default class {
     return backend.deleteAsset(caller(), assetId);
   }
 
+  /** stable_memory_bytes: bytes of keys and values in the stable maps, not stable memory's size (backend.ts). */
   @query([], t.Stats)
   stats() {
     const s = backend.stats();

@@ -108,6 +108,9 @@ export interface Counters {
   nextBlobId: bigint;
   /** Chunk bytes currently in stable memory (open uploads, blobs, and garbage not yet freed). */
   storedBytes: bigint;
-  /** Bytes of every key and value in this canister's stable maps. */
+  /**
+   * Bytes of every key and value in this canister's stable maps (answered as stats'
+   * stable_memory_bytes: a logical total, not the stable memory's size — see Backend.stats).
+   */
   mapBytes: bigint;
 }
