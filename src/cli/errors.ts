@@ -1,5 +1,6 @@
 // CLI failures as classes carrying their exit code: 1 = the operation failed, 2 = usage error.
-import { messageOf } from '../client/errors.js';
+import { NETWORK_UNREACHABLE } from '../client/agent_errors.js';
+import { messageOf, summarizeError } from '../client/errors.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -35,9 +36,9 @@ export function oneSentence(error: unknown): string {
     };
     if (what[code]) return `${path}: ${what[code]}.`;
   }
-  const kind = (error as { kind?: unknown })?.kind;
-  if (kind === 'Transport') {
-    return `could not reach the network (${messageOf(error)}); is the replica running?`.replace(/\.?$/, '.');
+  const summary = summarizeError(error);
+  if (summary.code === NETWORK_UNREACHABLE) {
+    return `${summary.message}; is the replica running?`.replace(/\.?$/, '.');
   }
   let text = messageOf(error).trim();
   // agent-js puts call context after the first line; keep the first sentence-like part.
