@@ -50,7 +50,8 @@ const REJECT_NAMES = new Set(['CertifiedRejectErrorCode', 'UncertifiedRejectErro
 export function agentErrorCode(error: unknown): { code: AgentErrorCodeShape; kind?: ErrorKindEnum } | undefined {
   if (!(error instanceof Error)) return undefined;
   const cause = (error as { cause?: unknown }).cause;
-  if (!cause || typeof cause !== 'object') return undefined;
+  // AgentError's cause is a plain { code, kind }; an Error as cause means `error` merely wraps one.
+  if (!cause || typeof cause !== 'object' || cause instanceof Error) return undefined;
   const code = (cause as { code?: unknown }).code;
   if (!code || typeof code !== 'object' || typeof (code as AgentErrorCodeShape).name !== 'string') return undefined;
   return { code: code as AgentErrorCodeShape, kind: (cause as { kind?: ErrorKindEnum }).kind };

@@ -20,7 +20,8 @@ export class UploadError extends Error {
   }
 }
 
-/** The canister answered a permanent Err variant. */
+/** The canister answered a permanent Err variant. The message is the canister's own text (it
+ * names the asset, upload or blob); `method` says which call answered, for debugging. */
 export class ServiceError extends UploadError {
   readonly code: ErrorCode;
   constructor(
@@ -28,7 +29,7 @@ export class ServiceError extends UploadError {
     fileName: string,
     readonly method: string
   ) {
-    super(`${method} failed for ${fileName}: ${describeVariant(variant)}`, fileName);
+    super(describeVariant(variant, fileName), fileName);
     this.code = Object.keys(variant)[0] as ErrorCode;
   }
 }
@@ -41,7 +42,7 @@ export class RetriesExhaustedError extends UploadError {
     readonly attempts: number,
     cause: unknown
   ) {
-    super(`${method} for ${fileName} still failing after ${attempts} attempts: ${messageOf(cause)}`, fileName, { cause });
+    super(`gave up on ${fileName} after ${attempts} attempts: ${messageOf(cause)}`, fileName, { cause });
   }
 }
 
@@ -63,18 +64,29 @@ export class IntegrityError extends UploadError {
   }
 }
 
-export function describeVariant(variant: ContractError): string {
-  const [code, value] = Object.entries(variant)[0] as [string, unknown];
-  if (typeof value === 'string') return `${code}: ${value}`;
-  if (code === 'HashMismatch') {
-    const v = value as { expected: Uint8Array | number[]; actual: Uint8Array | number[] };
-    return `HashMismatch (expected ${toHex(v.expected)}, canister computed ${toHex(v.actual)})`;
+/** The contract's Err variant as a phrase for a person; `fileName` names the upload's file. */
+export function describeVariant(variant: ContractError, fileName = 'the file'): string {
+  if ('InvalidArgument' in variant) return variant.InvalidArgument;
+  if ('NotFound' in variant) return variant.NotFound;
+  if ('Forbidden' in variant) return variant.Forbidden;
+  if ('InvalidState' in variant) return variant.InvalidState;
+  if ('LimitExceeded' in variant) return variant.LimitExceeded;
+  if ('ChunkOutOfRange' in variant) {
+    const v = variant.ChunkOutOfRange;
+    return `chunk ${v.index} of ${fileName} is out of range (the upload has ${v.chunk_count} chunks)`;
   }
-  if (code === 'Incomplete') {
-    const v = value as { missing: Uint32Array | number[] };
-    return `Incomplete (missing chunks ${Array.from(v.missing).join(', ')})`;
+  if ('ChunkSizeMismatch' in variant) {
+    const v = variant.ChunkSizeMismatch;
+    return `chunk ${v.index} of ${fileName} has ${v.actual} bytes where the upload expects ${v.expected}`;
   }
-  return `${code} ${JSON.stringify(value)}`;
+  if ('ChunkConflict' in variant) return `chunk ${variant.ChunkConflict.index} of ${fileName} differs from the one the canister already has`;
+  if ('Incomplete' in variant) return `the canister is missing chunks ${Array.from(variant.Incomplete.missing).join(', ')} of ${fileName}`;
+  if ('HashMismatch' in variant) {
+    const v = variant.HashMismatch;
+    return `${fileName} does not match its SHA-256 (expected ${toHex(v.expected)}, the canister computed ${toHex(v.actual)})`;
+  }
+  const v = variant.HashPending;
+  return `the canister is still hashing ${fileName} (${v.hashed} of ${v.chunk_count} chunks)`;
 }
 
 /** One line for a person: agent-js errors read from their fields, others by their first line. */

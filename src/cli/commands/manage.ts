@@ -3,7 +3,7 @@ import type { Asset, UploadStatus } from '../../../candid/ic_upload.js';
 import { ServiceError } from '../../client/errors.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
-import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
+import { EXIT_FAILED, EXIT_OK, sentence, UsageError } from '../errors.js';
 import { assetJson, assetTable, json, statusJson, statusTable } from '../output.js';
 
 const PAGE = 100;
@@ -57,7 +57,7 @@ export async function rm(ctx: CliContext, assetIds: string[], options: GlobalOpt
       failed++;
       const error = new ServiceError(answer.Err, assetId, 'delete_asset');
       results.push({ assetId, removed: false, error: error.message });
-      if (!options.json) ctx.stderr.write(`${error.message}\n`);
+      if (!options.json) ctx.stderr.write(`error: ${sentence(error.message)}\n`);
     }
   }
   if (options.json) ctx.stdout.write(json(results));

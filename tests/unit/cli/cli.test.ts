@@ -7,7 +7,8 @@ import { outputPath } from '../../../src/cli/commands/get.js';
 import { networkUrl, resolveConnection } from '../../../src/cli/config.js';
 import { oneSentence } from '../../../src/cli/errors.js';
 import { assetTable, formatBytes, formatDuration, outcomeLine } from '../../../src/cli/output.js';
-import { ServiceError } from '../../../src/client/errors.js';
+import { HttpFetchErrorCode, TransportError } from '@icp-sdk/core/agent';
+import { RetriesExhaustedError, ServiceError } from '../../../src/client/errors.js';
 import { dimensions, portraitPng } from '../../fixtures/images.js';
 import { bytes } from '../client/helpers.js';
 import { ALICE, BOB } from '../../support/fake_upload_service.js';
@@ -54,8 +55,11 @@ describe('ic-upload CLI', () => {
     const rm = await cli.run('rm', 'big.bin', 'nope');
     expect(rm.code).toBe(1);
     expect(rm.stdout).toBe('removed big.bin\n');
-    expect(rm.stderr).toMatch(/NotFound/);
-    expect((await cli.run('get', 'big.bin')).code).toBe(1);
+    expect(rm.stderr).toBe('error: asset nope not found.\n'); // the fake's text for NotFound
+    const gone = await cli.run('get', 'big.bin');
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toBe('error: asset big.bin not found.\n'); // the canister's words, no internal method names
+    expect((await cli.run('get', 'photos/a.txt', '--variant', 'thumb')).stderr).toBe('error: asset photos/a.txt has no variant thumb (it has original).\n');
   });
 
   it('prints one JSON document for put --json, with failures as data and exit code 1', async () => {
@@ -157,10 +161,17 @@ describe('ic-upload CLI', () => {
     expect([formatDuration(5), formatDuration(125), formatDuration(7300), formatDuration(undefined)]).toEqual(['5s', '2m05s', '2h01m', '--']);
     expect(assetTable([])).toBe('no assets\n');
     const err = new ServiceError({ ChunkConflict: { index: 3 } }, 'f.bin', 'put_chunk');
-    expect(oneSentence(err)).toBe('put_chunk failed for f.bin: ChunkConflict {"index":3}.');
+    expect(oneSentence(err)).toBe('chunk 3 of f.bin differs from the one the canister already has.');
     expect(oneSentence(new Error('first line\n  details: lots'))).toBe('first line.');
     expect(
       outcomeLine({ status: 'failed', assetId: 'a', fileName: 'a', variants: {}, warnings: [], error: err })
-    ).toBe('failed a: put_chunk failed for f.bin: ChunkConflict {"index":3}');
+    ).toBe('failed a: chunk 3 of f.bin differs from the one the canister already has');
+    // A question stays a question: no period after ? or !.
+    const down = TransportError.fromCode(new HttpFetchErrorCode(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:4943') })));
+    expect(oneSentence(down)).toBe('could not reach the network (fetch failed: connect ECONNREFUSED 127.0.0.1:4943); is the replica running?');
+    expect(oneSentence(new RetriesExhaustedError('a.bin', 'put_chunk', 8, down))).toBe(
+      'gave up on a.bin after 8 attempts: could not reach the network (fetch failed: connect ECONNREFUSED 127.0.0.1:4943); is the replica running?'
+    );
+    expect(oneSentence(new Error('really!'))).toBe('really!');
   });
 });
