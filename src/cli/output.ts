@@ -1,8 +1,35 @@
 // How results look: human lines by default, one JSON document with --json. Formatting functions
 // are pure so tests check them without a network.
+//
+// The --json contract: every command prints exactly one JSON object on stdout (with `get -o -`,
+// whose stdout is the file, on stderr). It always has `ok: boolean`; when `ok` is false it has
+// `error: { message, code? }`. Commands over many items (put, rm) list them under `assets`, each
+// with its own `ok` and, when that is false, its own `error`. See `JsonError` for the codes.
 import type { Asset, BlobInfo, UploadStatus } from '../../candid/ic_upload.js';
 import type { AssetOutcome } from '../client/uploader.js';
 import { toHex } from '../client/errors.js';
+import { describeError, sentence } from './errors.js';
+
+/**
+ * A failure in --json output. `message` is the sentence printed after `error:` on stderr; `code`,
+ * when known, is one of: the canister's Err variant (`NotFound`, `Forbidden`, `InvalidArgument`,
+ * `LimitExceeded`, …), an IC error code (`IC0301`, `IC0503`, …), `CanisterNotOnNetwork`,
+ * `NetworkUnreachable`, `Timeout`, `HTTP<status>`, a Node errno (`ENOENT`, …) or `Usage`.
+ */
+export interface JsonError {
+  message: string;
+  code?: string;
+}
+
+export function errorJson(error: unknown): JsonError {
+  const { message, code } = describeError(error);
+  return code === undefined ? { message: sentence(message) } : { message: sentence(message), code };
+}
+
+/** The document printed when a command fails as a whole. */
+export function failureJson(error: unknown): { ok: false; error: JsonError } {
+  return { ok: false, error: errorJson(error) };
+}
 
 export function formatBytes(n: number | bigint): string {
   const v = Number(n);
@@ -44,12 +71,13 @@ export function blobJson(b: BlobInfo) {
 
 export function outcomeJson(o: AssetOutcome) {
   return {
+    ok: o.status === 'finished',
     assetId: o.assetId,
     fileName: o.fileName,
     status: o.status,
     variants: Object.fromEntries(Object.entries(o.variants).map(([v, b]) => [v, blobJson(b)])),
     warnings: o.warnings,
-    ...(o.status === 'finished' ? {} : { error: { kind: o.error.name, code: (o.error as { code?: string }).code, message: o.error.message } })
+    ...(o.status === 'finished' ? {} : { error: errorJson(o.error) })
   };
 }
 

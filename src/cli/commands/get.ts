@@ -28,7 +28,7 @@ export async function get(ctx: CliContext, assetId: string, options: GetOptions)
   const target = outputPath(ctx.cwd, blob.file_name, assetId, options.output);
   await downloadBlob(actor, blob, target === '-' ? streamSink(ctx.stdout) : fileSink(target));
   const report = target === '-' ? ctx.stderr : ctx.stdout;
-  if (options.json) report.write(json({ ...blobJson(blob), path: target }));
+  if (options.json) report.write(json({ ok: true, ...blobJson(blob), path: target }));
   else report.write(`${target === '-' ? 'wrote' : `saved ${target}:`} ${formatBytes(blob.size)}, sha256 ${toHex(blob.sha256).slice(0, 16)} verified\n`);
   return EXIT_OK;
 }

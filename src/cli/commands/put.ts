@@ -96,7 +96,8 @@ export async function put(ctx: CliContext, paths: string[], options: PutOptions)
   const failed = outcomes.filter((o) => o.status !== 'finished');
   const bytes = outcomes.reduce((n, o) => n + Number(o.variants.original?.size ?? 0n), 0);
   if (options.json) {
-    ctx.stdout.write(json({ ok: failed.length === 0, seconds, bytes, assets: outcomes.map(outcomeJson) }));
+    const error = failed.length ? { error: { message: `${failed.length} of ${outcomes.length} files did not upload.` } } : {};
+    ctx.stdout.write(json({ ok: failed.length === 0, seconds, bytes, assets: outcomes.map(outcomeJson), ...error }));
   } else {
     for (const o of outcomes) (o.status === 'finished' ? ctx.stdout : ctx.stderr).write(outcomeLine(o) + '\n');
     for (const o of outcomes) for (const w of o.warnings) ctx.stderr.write(`warning: ${w}\n`);

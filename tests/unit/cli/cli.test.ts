@@ -11,7 +11,7 @@ import { HttpFetchErrorCode, TransportError } from '@icp-sdk/core/agent';
 import { RetriesExhaustedError, ServiceError } from '../../../src/client/errors.js';
 import { dimensions, portraitPng } from '../../fixtures/images.js';
 import { bytes } from '../client/helpers.js';
-import { ALICE, BOB } from '../../support/fake_upload_service.js';
+import { ALICE, BOB, withFaults } from '../../support/fake_upload_service.js';
 import { testCli } from './cli_context.js';
 
 describe('ic-upload CLI', () => {
@@ -35,21 +35,23 @@ describe('ic-upload CLI', () => {
     const ls = await cli.run('ls');
     expect(ls.stdout.split('\n')[0]).toMatch(/^ASSET\s+SIZE\s+STORED\s+VARIANTS$/);
     expect(ls.stdout).toMatch(/^photos\/2024\/p\.png\s+.*display,original,placeholder,thumb$/m);
-    const lsJson = JSON.parse((await cli.run('ls', '--json')).stdout) as Array<{ assetId: string }>;
-    expect(lsJson.map((a) => a.assetId)).toEqual(['big.bin', 'photos/2024/p.png', 'photos/a.txt']);
+    const lsJson = JSON.parse((await cli.run('ls', '--json')).stdout) as { ok: boolean; assets: Array<{ assetId: string }> };
+    expect(lsJson.ok).toBe(true);
+    expect(lsJson.assets.map((a) => a.assetId)).toEqual(['big.bin', 'photos/2024/p.png', 'photos/a.txt']);
 
     const got = await cli.run('get', 'big.bin', '-o', 'copy.bin');
     expect(got.code).toBe(0);
     expect(Buffer.compare(await readFile(join(cli.cwd, 'copy.bin')), data)).toBe(0); // not toEqual: slow on 4 M elements
     const thumb = await cli.run('get', 'photos/2024/p.png', '--variant', 'thumb', '--json');
-    const info = JSON.parse(thumb.stdout) as { path: string; contentType: string; sha256: string };
+    const info = JSON.parse(thumb.stdout) as { ok: boolean; path: string; contentType: string; sha256: string };
+    expect(info.ok).toBe(true);
     expect(info.path).toBe(join(cli.cwd, 'p.thumb.webp'));
     expect(await dimensions(new Uint8Array(await readFile(info.path)))).toEqual({ width: 200, height: 320, format: 'webp' });
     const stdout = await cli.run('get', 'photos/a.txt', '-o', '-');
     expect(stdout.stdout).toBe('hello');
 
     const status = await cli.run('status', '1', '--json');
-    expect(JSON.parse(status.stdout)).toMatchObject({ uploadId: '1', state: 'finished', received: 3, hashed: 3, chunkCount: 3 });
+    expect(JSON.parse(status.stdout)).toMatchObject({ ok: true, uploadId: '1', state: 'finished', received: 3, hashed: 3, chunkCount: 3 });
     expect((await cli.run('status')).stdout).toBe('no uploads\n');
 
     const rm = await cli.run('rm', 'big.bin', 'nope');
@@ -83,9 +85,52 @@ describe('ic-upload CLI', () => {
     await writeFile(join(cli.cwd, 'x'), bytes(3, 3));
     const clash = await cli.run('put', 'x', '--json');
     expect(clash.code).toBe(1);
-    const failed = JSON.parse(clash.stdout) as { ok: boolean; assets: Array<{ status: string; error: { kind: string; code: string } }> };
-    expect(failed.ok).toBe(false);
-    expect(failed.assets[0]).toMatchObject({ status: 'failed', error: { kind: 'ServiceError', code: 'Forbidden' } });
+    const failed = JSON.parse(clash.stdout) as { ok: boolean; error: { message: string }; assets: Array<{ status: string; error: { message: string; code: string } }> };
+    expect(failed).toMatchObject({ ok: false, error: { message: '1 of 1 files did not upload.' } });
+    expect(failed.assets[0]).toEqual(
+      expect.objectContaining({ ok: false, status: 'failed', error: { message: 'asset belongs to another principal.', code: 'Forbidden' } }) // the fake's text
+    );
+  });
+
+  it('with --json prints exactly one document on stdout for every outcome: ok, and error { message, code } on failure', async () => {
+    const cli = await testCli();
+    await writeFile(join(cli.cwd, 'a.bin'), bytes(10, 1));
+    const doc = async (...argv: string[]) => {
+      const r = await cli.run(...argv, '--json');
+      return { code: r.code, doc: JSON.parse(r.stdout) as Record<string, unknown>, stderr: r.stderr };
+    };
+    expect(await doc('put', 'a.bin')).toMatchObject({ code: 0, doc: { ok: true, assets: [{ ok: true, assetId: 'a.bin', status: 'finished' }] } });
+    expect(await doc('ls')).toMatchObject({ code: 0, doc: { ok: true, assets: [{ assetId: 'a.bin' }] } });
+    expect(await doc('status')).toMatchObject({ code: 0, doc: { ok: true, open: [], journal: [] } });
+
+    expect(await doc('get', 'nosuch')).toEqual({ code: 1, doc: { ok: false, error: { message: 'asset nosuch not found.', code: 'NotFound' } }, stderr: 'error: asset nosuch not found.\n' });
+    const rm = await doc('rm', 'a.bin', 'nope');
+    expect(rm.code).toBe(1);
+    expect(rm.doc).toEqual({
+      ok: false,
+      assets: [
+        { ok: true, assetId: 'a.bin' },
+        { ok: false, assetId: 'nope', error: { message: 'asset nope not found.', code: 'NotFound' } }
+      ],
+      error: { message: '1 of 2 assets could not be removed.' }
+    });
+    const missing = await doc('put', 'missing.bin');
+    expect(missing).toMatchObject({ code: 1, doc: { ok: false, error: { message: `${join(cli.cwd, 'missing.bin')}: no such file or directory.`, code: 'ENOENT' } } });
+    expect(await doc('frobnicate')).toMatchObject({ code: 2, doc: { ok: false, error: { message: "unknown command 'frobnicate'.", code: 'Usage' } } });
+    expect(await doc('status', 'abc')).toMatchObject({ code: 2, doc: { ok: false, error: { message: 'upload id must be a number, not "abc".', code: 'Usage' } } });
+
+    const down = TransportError.fromCode(new HttpFetchErrorCode(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:4943') })));
+    cli.hooks.wrap = (service) => withFaults(service, () => down);
+    expect(await doc('ls')).toMatchObject({
+      code: 1,
+      doc: { ok: false, error: { message: 'could not reach the network (fetch failed: connect ECONNREFUSED 127.0.0.1:4943); is the replica running?', code: 'NetworkUnreachable' } }
+    });
+    cli.hooks.wrap = undefined;
+
+    // `get -o -` streams the file on stdout, so its report, failed or not, is on stderr.
+    const toStdout = await cli.run('get', 'nosuch', '-o', '-', '--json');
+    expect(toStdout.stdout).toBe('');
+    expect(JSON.parse(toStdout.stderr.slice(toStdout.stderr.indexOf('{')))).toEqual({ ok: false, error: { message: 'asset nosuch not found.', code: 'NotFound' } });
   });
 
   it('exits 2 on usage errors and 0 on help, without a stack trace', async () => {

@@ -3,6 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import type { IcUploadService } from '../../../candid/ic_upload.js';
 import { MemoryJournal } from '../../../src/client/journal.js';
 import { sharpDeriver } from '../../../src/client/node/sharp_deriver.js';
 import { resolveConnection, type Connection } from '../../../src/cli/config.js';
@@ -25,6 +26,8 @@ export async function testCli(options: { env?: NodeJS.ProcessEnv; isTTY?: boolea
   const journal = new MemoryJournal();
   const connections: Connection[] = [];
   const replicaCalls: ReplicaOptions[] = [];
+  /** Tests may put a wrapper (faults, a dead network) between the CLI and the fake. */
+  const hooks: { wrap?: (service: IcUploadService) => IcUploadService } = {};
   let out = capture();
   let err = capture();
   const ctx: CliContext = {
@@ -40,7 +43,7 @@ export async function testCli(options: { env?: NodeJS.ProcessEnv; isTTY?: boolea
     resolve: (o) => resolveConnection(o, env, cwd),
     connect: async (c) => {
       connections.push(c);
-      return { actor: fake, principal: fake.caller.toText(), journalNamespace: `${c.canisterId}:${fake.caller.toText()}` };
+      return { actor: hooks.wrap ? hooks.wrap(fake) : fake, principal: fake.caller.toText(), journalNamespace: `${c.canisterId}:${fake.caller.toText()}` };
     },
     journal: () => journal,
     deriver: sharpDeriver,
@@ -57,5 +60,5 @@ export async function testCli(options: { env?: NodeJS.ProcessEnv; isTTY?: boolea
     await new Promise((r) => setImmediate(r));
     return { code, stdout: out.text(), stderr: err.text(), stdoutBytes: out.bytes() };
   }
-  return { run, cwd, env, fake, journal, connections, replicaCalls };
+  return { run, cwd, env, fake, journal, connections, replicaCalls, hooks };
 }
