@@ -133,6 +133,24 @@ describe('ic-upload CLI', () => {
     expect(JSON.parse(toStdout.stderr.slice(toStdout.stderr.indexOf('{')))).toEqual({ ok: false, error: { message: 'asset nosuch not found.', code: 'NotFound' } });
   });
 
+  it('get -o <directory> writes into the directory under the stored file name, like cp', async () => {
+    const cli = await testCli();
+    const data = bytes(5000, 9);
+    await mkdir(join(cli.cwd, 'in'));
+    await writeFile(join(cli.cwd, 'in', 'big.bin'), data);
+    expect((await cli.run('put', 'in/big.bin', '--prefix', 'p')).code).toBe(0);
+    await mkdir(join(cli.cwd, 'out'));
+    const got = await cli.run('get', 'p/big.bin', '-o', 'out');
+    expect(got).toMatchObject({ code: 0, stderr: '' });
+    expect(got.stdout).toMatch(new RegExp(`^saved ${join(cli.cwd, 'out', 'big.bin')}: 5\\.00 kB`));
+    expect(Buffer.compare(await readFile(join(cli.cwd, 'out', 'big.bin')), data)).toBe(0);
+    await mkdir(join(cli.cwd, 'out2'));
+    expect((await cli.run('get', 'p/big.bin', '-o', 'out2/')).code).toBe(0);
+    expect(Buffer.compare(await readFile(join(cli.cwd, 'out2', 'big.bin')), data)).toBe(0);
+    const noDir = await cli.run('get', 'p/big.bin', '-o', 'nodir/');
+    expect(noDir).toMatchObject({ code: 1, stderr: 'error: -o nodir/: no such directory.\n' });
+  });
+
   it('exits 2 on usage errors and 0 on help, without a stack trace', async () => {
     const cli = await testCli();
     expect((await cli.run('--help')).code).toBe(0);
