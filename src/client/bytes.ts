@@ -61,8 +61,11 @@ const CONTENT_TYPES: Record<string, string> = {
   wav: 'audio/wav'
 };
 
-/** Guesses a MIME type from a file name; '' when unknown. */
+/** What bytes of no known type are (RFC 2046 §4.5.1): stored rather than an empty content type. */
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** Guesses a MIME type from a file name; application/octet-stream when unknown. */
 export function contentTypeFor(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
-  return dot < 0 ? '' : (CONTENT_TYPES[fileName.slice(dot + 1).toLowerCase()] ?? '');
+  return (dot < 0 ? undefined : CONTENT_TYPES[fileName.slice(dot + 1).toLowerCase()]) ?? DEFAULT_CONTENT_TYPE;
 }

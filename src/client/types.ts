@@ -9,7 +9,7 @@ export interface ByteSource {
   /** File name as stored in the blob record. */
   readonly name: string;
   readonly size: number;
-  /** MIME type ('' when unknown). */
+  /** MIME type ('' when unknown: the upload then stores application/octet-stream). */
   readonly type: string;
   /** Modification time in ms, part of the resume fingerprint when known. */
   readonly lastModified?: number;

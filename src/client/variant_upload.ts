@@ -3,7 +3,7 @@
 // `chunkConcurrency` in flight; the digest goes to the canister at `finish`.
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { BlobInfo, IcUploadService, Result, UploadError as ContractError, UploadStatus } from '../../candid/ic_upload.js';
-import { chunkRange } from './bytes.js';
+import { chunkRange, DEFAULT_CONTENT_TYPE } from './bytes.js';
 import { RetriesExhaustedError, ServiceError, UploadAbortedError, UploadError } from './errors.js';
 import { fingerprint, statusMatches } from './journal.js';
 import type { ProgressTracker } from './progress.js';
@@ -129,7 +129,8 @@ export class VariantUpload {
           asset_id: assetId,
           variant,
           file_name: source.name,
-          content_type: this.req.contentType ?? source.type,
+          // A source may not know its type (a Blob without one, a custom source): never store ''.
+          content_type: this.req.contentType || source.type || DEFAULT_CONTENT_TYPE,
           size: BigInt(source.size),
           chunk_size: this.ctx.chunkSize,
           sha256: []

@@ -25,4 +25,18 @@ describe('platform entries', () => {
     expect((await browser.downloadAsset(fake, 'photo.bin')).bytes).toEqual(data);
     expect(browser.blobSource(new Blob([data as Uint8Array<ArrayBuffer>]), 'x.png').type).toBe('image/png');
   });
+
+  it('stores application/octet-stream, never an empty content type, for bytes of no known type', async () => {
+    const fake = new FakeUploadService();
+    const uploader = new node.Uploader({ actor: fake, chunkSize: 1000, clock: fakeClock() });
+    const untyped = browser.blobSource(new Blob([bytes(10, 1) as Uint8Array<ArrayBuffer>]), 'data.xyz');
+    expect(untyped.type).toBe('application/octet-stream');
+    const custom = { ...node.memorySource(bytes(10, 2), 'custom'), type: '' }; // a source that knows nothing
+    const file = await node.fileSource(new URL(import.meta.url).pathname.replace(/platforms\.test\.ts$/, 'helpers.ts'));
+    const outcomes = await uploader.uploadAll([{ source: untyped }, { source: custom }, { source: file, assetId: 'helpers' }]);
+    const types = outcomes.map((o) => o.variants.original?.content_type);
+    expect(types).toEqual(['application/octet-stream', 'application/octet-stream', 'application/octet-stream']); // .ts has no entry
+    expect(node.contentTypeFor('README')).toBe('application/octet-stream');
+    expect(node.contentTypeFor('a.JPG')).toBe('image/jpeg');
+  });
 });
