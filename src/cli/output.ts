@@ -75,6 +75,8 @@ export function outcomeJson(o: AssetOutcome) {
     assetId: o.assetId,
     fileName: o.fileName,
     status: o.status,
+    resumed: o.resumed,
+    bytesSent: o.bytesSent,
     variants: Object.fromEntries(Object.entries(o.variants).map(([v, b]) => [v, blobJson(b)])),
     warnings: o.warnings,
     ...(o.status === 'finished' ? {} : { error: errorJson(o.error) })
@@ -87,8 +89,19 @@ export function outcomeLine(o: AssetOutcome): string {
     .filter((v) => v !== 'original')
     .sort();
   const variants = extra.length ? ` + ${extra.join(', ')}` : '';
-  if (o.status === 'finished') return `uploaded ${o.assetId} (${formatBytes(original?.size ?? 0n)}${variants}) sha256 ${toHex(original?.sha256 ?? []).slice(0, 16)}`;
+  const resumed = o.resumed ? `, resumed: ${formatBytes(o.bytesSent)} sent` : '';
+  if (o.status === 'finished') return `uploaded ${o.assetId} (${formatBytes(original?.size ?? 0n)}${variants}${resumed}) sha256 ${toHex(original?.sha256 ?? []).slice(0, 16)}`;
   return `${o.status === 'aborted' ? 'interrupted' : 'failed'} ${o.assetId}: ${o.error.message}`;
+}
+
+/** put's last line: files, sizes, and the rate of the bytes this run actually sent. */
+export function putSummary(outcomes: AssetOutcome[], seconds: number): string {
+  const done = outcomes.filter((o) => o.status === 'finished').length;
+  const stored = outcomes.reduce((n, o) => n + Number(o.variants.original?.size ?? 0n), 0);
+  const sent = outcomes.reduce((n, o) => n + o.bytesSent, 0);
+  const resumed = outcomes.filter((o) => o.resumed).length;
+  const rate = seconds > 0 ? ` (${formatBytes(Math.round(sent / seconds))}/s)` : '';
+  return `${done} of ${outcomes.length} uploaded (${formatBytes(stored)}${resumed ? `, ${resumed} resumed` : ''}), sent ${formatBytes(sent)} in ${seconds.toFixed(1)}s${rate}`;
 }
 
 export function assetJson(a: Asset) {

@@ -52,9 +52,18 @@ export interface UploadRunOptions {
   onState?: (key: string, state: UploadState) => void;
 }
 
-export type AssetOutcome =
-  | { status: 'finished'; assetId: string; fileName: string; variants: Record<string, BlobInfo>; warnings: string[] }
-  | { status: 'failed' | 'aborted'; assetId: string; fileName: string; variants: Record<string, BlobInfo>; warnings: string[]; error: UploadError };
+interface OutcomeBase {
+  assetId: string;
+  fileName: string;
+  variants: Record<string, BlobInfo>;
+  warnings: string[];
+  /** The original carried on an upload from an earlier run (found through the journal). */
+  resumed: boolean;
+  /** Bytes sent in this run, all variants together: excludes what earlier runs had stored. */
+  bytesSent: number;
+}
+
+export type AssetOutcome = (OutcomeBase & { status: 'finished' }) | (OutcomeBase & { status: 'failed' | 'aborted'; error: UploadError });
 
 export class Uploader {
   private readonly actor: IcUploadService;
@@ -123,8 +132,9 @@ export class Uploader {
     const onAbort = () => lane.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     const errors: unknown[] = [];
+    const uploads: VariantUpload[] = [original];
     try {
-      const derivatives = this.shouldDerive(item) ? this.derivativeLane(ctx, item, assetId, variants, warnings, errors, lane.signal) : Promise.resolve();
+      const derivatives = this.shouldDerive(item) ? this.derivativeLane(ctx, item, assetId, variants, warnings, errors, uploads, lane.signal) : Promise.resolve();
       try {
         variants.original = await original.run(signal);
       } catch (error) {
@@ -136,10 +146,11 @@ export class Uploader {
       signal?.removeEventListener('abort', onAbort);
       await item.source.close?.().catch(() => undefined);
     }
-    if (errors.length === 0) return { status: 'finished', assetId, fileName, variants, warnings };
+    const base: OutcomeBase = { assetId, fileName, variants, warnings, resumed: original.resumed, bytesSent: uploads.reduce((n, u) => n + u.bytesSent, 0) };
+    if (errors.length === 0) return { status: 'finished', ...base };
     const first = errors[0];
     const error = first instanceof UploadError ? first : new UploadError(messageOf(first), fileName, { cause: first });
-    return { status: error instanceof UploadAbortedError && signal?.aborted ? 'aborted' : 'failed', assetId, fileName, variants, warnings, error };
+    return { status: error instanceof UploadAbortedError && signal?.aborted ? 'aborted' : 'failed', ...base, error };
   }
 
   private shouldDerive(item: UploadItem): boolean {
@@ -154,6 +165,7 @@ export class Uploader {
     variants: Record<string, BlobInfo>,
     warnings: string[],
     errors: unknown[],
+    uploads: VariantUpload[],
     signal: AbortSignal
   ): Promise<void> {
     return this.derivativeLimit.run(async () => {
@@ -175,6 +187,7 @@ export class Uploader {
             variant: image.variant,
             contentType: image.contentType
           });
+          uploads.push(upload);
           try {
             variants[image.variant] = await upload.run(signal);
           } catch (error) {

@@ -33,6 +33,10 @@ export interface VariantUploadRequest {
 
 export class VariantUpload {
   state: UploadState = { kind: 'pending' };
+  /** Whether this run carried on an upload the journal remembered (open or already finished). */
+  resumed = false;
+  /** Chunk bytes the canister acknowledged in this run: what was actually sent, resends counted once. */
+  bytesSent = 0;
   readonly key: string;
   readonly progress: FileProgress;
   private readonly fp: string;
@@ -55,6 +59,7 @@ export class VariantUpload {
     try {
       signal?.throwIfAborted();
       const resumed = await this.resume(signal);
+      this.resumed = resumed !== undefined;
       if (resumed?.kind === 'finished') return resumed.blob;
       let received = new Set<number>();
       let chunkCount: number;
@@ -183,6 +188,7 @@ export class VariantUpload {
   private async putChunk(uploadId: bigint, index: number, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
     const answer = await this.call('put_chunk', () => this.ctx.actor.put_chunk({ upload_id: uploadId, index, bytes }), signal);
     const ack = this.unwrap('put_chunk', answer);
+    this.bytesSent += bytes.length;
     this.ctx.tracker.acknowledged(this.progress, bytes.length, this.hashedBytes(ack.hashed));
   }
 

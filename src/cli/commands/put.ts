@@ -6,7 +6,7 @@ import { Uploader, type UploadItem } from '../../client/uploader.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
-import { formatBytes, json, outcomeJson, outcomeLine } from '../output.js';
+import { json, outcomeJson, outcomeLine, putSummary } from '../output.js';
 import { progressView } from '../progress_view.js';
 
 export interface PutOptions extends GlobalOptions {
@@ -94,15 +94,15 @@ export async function put(ctx: CliContext, paths: string[], options: PutOptions)
   }
   const seconds = (Date.now() - started) / 1000;
   const failed = outcomes.filter((o) => o.status !== 'finished');
-  const bytes = outcomes.reduce((n, o) => n + Number(o.variants.original?.size ?? 0n), 0);
   if (options.json) {
+    const bytes = outcomes.reduce((n, o) => n + Number(o.variants.original?.size ?? 0n), 0);
+    const bytesSent = outcomes.reduce((n, o) => n + o.bytesSent, 0);
     const error = failed.length ? { error: { message: `${failed.length} of ${outcomes.length} files did not upload.` } } : {};
-    ctx.stdout.write(json({ ok: failed.length === 0, seconds, bytes, assets: outcomes.map(outcomeJson), ...error }));
+    ctx.stdout.write(json({ ok: failed.length === 0, seconds, bytes, bytesSent, assets: outcomes.map(outcomeJson), ...error }));
   } else {
     for (const o of outcomes) (o.status === 'finished' ? ctx.stdout : ctx.stderr).write(outcomeLine(o) + '\n');
     for (const o of outcomes) for (const w of o.warnings) ctx.stderr.write(`warning: ${w}\n`);
-    const rate = seconds > 0 ? ` (${formatBytes(Math.round(bytes / seconds))}/s)` : '';
-    ctx.stderr.write(`${outcomes.length - failed.length} of ${outcomes.length} uploaded, ${formatBytes(bytes)} in ${seconds.toFixed(1)}s${rate}\n`);
+    ctx.stderr.write(putSummary(outcomes, seconds) + '\n');
   }
   return failed.length === 0 ? EXIT_OK : EXIT_FAILED;
 }

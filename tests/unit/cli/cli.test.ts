@@ -151,6 +151,28 @@ describe('ic-upload CLI', () => {
     expect(noDir).toMatchObject({ code: 1, stderr: 'error: -o nodir/: no such directory.\n' });
   });
 
+  it('after a resume, put counts only the bytes sent in this run and says which files resumed', async () => {
+    const cli = await testCli();
+    const data = bytes(4_100_000, 5); // 1.9 + 1.9 + 0.3 MB chunks
+    await writeFile(join(cli.cwd, 'big.bin'), data);
+    await writeFile(join(cli.cwd, 'small.bin'), bytes(1000, 6));
+    // The first run dies (a non-transient failure) on the second chunk: one chunk stays stored, journaled.
+    cli.hooks.wrap = (service) => withFaults(service, (method, n) => (method === 'put_chunk' && n === 2 ? new Error('process killed') : undefined));
+    const first = await cli.run('put', 'big.bin', '--chunk-concurrency', '1');
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/^0 of 1 uploaded \(0 B\), sent 1\.90 MB in /m);
+    cli.hooks.wrap = undefined;
+
+    const second = await cli.run('put', 'big.bin', 'small.bin');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/^uploaded big\.bin \(4\.10 MB, resumed: 2\.20 MB sent\) sha256 [0-9a-f]{16}$/m);
+    expect(second.stdout).toMatch(/^uploaded small\.bin \(1\.00 kB\) sha256/m);
+    expect(second.stderr).toMatch(/^2 of 2 uploaded \(4\.10 MB, 1 resumed\), sent 2\.20 MB in \d+\.\ds/m); // 2,200,000 + 1,000 bytes
+    expect(cli.fake.putLog.filter((p) => p.uploadId === 1n).map((p) => p.index)).toEqual([0, 1, 2]);
+    const again = JSON.parse((await cli.run('put', 'small.bin', '--json')).stdout) as { bytes: number; bytesSent: number; assets: Array<{ resumed: boolean; bytesSent: number }> };
+    expect(again).toMatchObject({ bytes: 1000, bytesSent: 1000, assets: [{ resumed: false, bytesSent: 1000 }] });
+  });
+
   it('exits 2 on usage errors and 0 on help, without a stack trace', async () => {
     const cli = await testCli();
     expect((await cli.run('--help')).code).toBe(0);
@@ -227,7 +249,7 @@ describe('ic-upload CLI', () => {
     expect(oneSentence(err)).toBe('chunk 3 of f.bin differs from the one the canister already has.');
     expect(oneSentence(new Error('first line\n  details: lots'))).toBe('first line.');
     expect(
-      outcomeLine({ status: 'failed', assetId: 'a', fileName: 'a', variants: {}, warnings: [], error: err })
+      outcomeLine({ status: 'failed', assetId: 'a', fileName: 'a', variants: {}, warnings: [], resumed: false, bytesSent: 0, error: err })
     ).toBe('failed a: chunk 3 of f.bin differs from the one the canister already has');
     // A question stays a question: no period after ? or !.
     const down = TransportError.fromCode(new HttpFetchErrorCode(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:4943') })));
