@@ -64,7 +64,8 @@ describe('ic-upload CLI on the local network', () => {
   it('lists the assets with their variants', async () => {
     const ls = await cli('ls', '--json');
     expect(ls.code).toBe(0);
-    const assets = JSON.parse(ls.stdout) as Array<{ assetId: string; variants: Record<string, unknown> }>;
+    const { ok, assets } = JSON.parse(ls.stdout) as { ok: boolean; assets: Array<{ assetId: string; variants: Record<string, unknown> }> };
+    expect(ok).toBe(true);
     expect(assets.map((a) => a.assetId).sort()).toEqual(['big.bin', 'photos/landscape.jpg', 'photos/portrait.png']);
   });
 
@@ -84,7 +85,7 @@ describe('ic-upload CLI on the local network', () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toMatch(/^error: .*big\.bin/m);
     expect(gone.stderr).not.toMatch(/\n\s+at /); // no stack trace without --verbose
-    const ls = JSON.parse((await cli('ls', '--json')).stdout) as Array<{ assetId: string }>;
-    expect(ls.map((a) => a.assetId).sort()).toEqual(['photos/landscape.jpg', 'photos/portrait.png']);
+    const { assets } = JSON.parse((await cli('ls', '--json')).stdout) as { assets: Array<{ assetId: string }> };
+    expect(assets.map((a) => a.assetId).sort()).toEqual(['photos/landscape.jpg', 'photos/portrait.png']);
   });
 });
