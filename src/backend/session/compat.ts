@@ -35,11 +35,12 @@ const NS_PER_S = 1_000_000_000n;
 /** my_uploads lists open uploads and then recent closed ones, this many in all at most... */
 export const MY_UPLOADS_MAX = 100;
 /**
- * ... and only while the reply's estimated size stays under this: `received` alone may hold 65,536
- * indexes (256 KiB) per upload, and the IC refuses replies over 3 MiB (Azle's Candid encoding of
- * the indexes also costs instructions). About four complete 65,536-chunk uploads fit.
+ * ... and only while the `received` indexes of the records listed stay under this. Bytes are not
+ * the limit — 10,000 indexes are 40 KB — but Azle's Candid encoding of a `vec nat32` costs
+ * ≈ 290,000 instructions an index (measured on the replica: 10,000 indexes ≈ 2.3 billion,
+ * 18,000 ≈ 4.6 billion), and a query may use 5 billion. A record is listed whole or skipped.
  */
-export const MY_UPLOADS_REPLY_BUDGET_BYTES = 1_100_000;
+export const MY_UPLOADS_MAX_RECEIVED_INDEXES = 10_000;
 
 export class UploadSessions {
   constructor(private readonly d: CompatDeps) {}
@@ -220,7 +221,7 @@ export class UploadSessions {
   }
 
   myUploads(caller: Uint8Array): SessionRecord[] {
-    return this.d.sessions.ofOwner(caller, MY_UPLOADS_MAX, MY_UPLOADS_REPLY_BUDGET_BYTES);
+    return this.d.sessions.ofOwner(caller, MY_UPLOADS_MAX, MY_UPLOADS_MAX_RECEIVED_INDEXES);
   }
 
   /**

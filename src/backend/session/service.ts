@@ -29,15 +29,6 @@ export function chunkLength(session: Pick<SessionRecord, 'size' | 'chunkSize' | 
   return Number(session.size - BigInt(session.chunkSize) * BigInt(session.chunkCount - 1));
 }
 
-/** Candid framing and fixed-size fields of an UploadStatus, above its texts and indexes. */
-const STATUS_FIXED_BYTES = 128;
-
-/** An upper estimate of a session's UploadStatus in a Candid reply: `received` is 4 bytes an index. */
-export function statusReplyBytes(session: SessionRecord): number {
-  const texts = 3 * (session.meta.assetId.length + session.meta.variant.length); // UTF-8 ≤ 3 bytes per UTF-16 unit
-  return STATUS_FIXED_BYTES + session.owner.length + texts + 4 * session.receivedCount;
-}
-
 export function stateName(state: SessionState): string {
   return state.kind;
 }
@@ -120,24 +111,20 @@ export class SessionService {
 
   /**
    * The owner's session records by upload id, chosen open ones first (newest first), then the
-   * most recent closed ones: at most `limit` records, and only while their estimated reply size
-   * stays within `replyBudgetBytes`. A record is listed whole or not at all — `received` is never
-   * cut short — and one that doesn't fit is skipped for smaller ones; the first candidate is always
-   * listed (a single upload's reply is at most 256 KiB of indexes). Callers who miss an upload
-   * here ask `upload_status` for it.
+   * most recent closed ones: at most `limit` records, and only while their `received` indexes
+   * total at most `maxIndexes`. A record is listed whole or not at all — `received` is never cut
+   * short — and one that doesn't fit is skipped for smaller ones.
    */
-  ofOwner(owner: Uint8Array, limit: number, replyBudgetBytes: number): SessionRecord[] {
+  ofOwner(owner: Uint8Array, limit: number, maxIndexes: number): SessionRecord[] {
     const ids = [...(this.byOwner.get(principalKey(owner)) ?? [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
     const open = ids.filter((id) => this.open.has(id));
     const closed = ids.filter((id) => !this.open.has(id));
     const out: SessionRecord[] = [];
-    let replyBytes = 0;
+    let indexes = 0;
     for (const id of [...open, ...closed].slice(0, limit)) {
       const session = this.get(id);
-      if (session === undefined) continue;
-      const bytes = statusReplyBytes(session);
-      if (out.length > 0 && replyBytes + bytes > replyBudgetBytes) continue;
-      replyBytes += bytes;
+      if (session === undefined || indexes + session.receivedCount > maxIndexes) continue;
+      indexes += session.receivedCount;
       out.push(session);
     }
     return out.sort((a, b) => (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0));

@@ -12,14 +12,23 @@ import type { AssetRecord, BlobRecord } from './types.js';
 /** list_assets answers at most this many per call, whatever the caller asks. */
 export const LIST_ASSETS_MAX = 100;
 /**
- * A list_assets page stops growing once the query has used this many instructions: the limit is
- * 5 billion, and Azle's Candid encoding of the reply still has to run after we return.
+ * A list_assets page stops growing once the query has used this many instructions (the limit
+ * is 5 billion) ...
  */
 export const LIST_INSTRUCTION_BUDGET = 3_000_000_000n;
 /**
+ * ... or once what it has used plus the estimated cost of Azle's Candid encoding of the reply,
+ * which runs after we return, would pass this. Measured on the replica (62 assets × 32 variants,
+ * maximum-length texts): reading one such asset ≈ 0.77 billion instructions, encoding its 55 KB
+ * ≈ 0.85 billion, i.e. ≈ 15,400 per reply byte; the estimate below has a margin.
+ */
+export const LIST_TOTAL_INSTRUCTION_BUDGET = 4_000_000_000;
+export const ENCODE_INSTRUCTIONS_PER_REPLY_BYTE = 18_000;
+/**
  * ... or once the reply's estimated Candid size reaches this many bytes (the IC's limit is 3 MiB).
- * One asset (≤ 32 variants of ≤ 1.7 KB each) is far below it, so a page is never empty unless no
- * asset is left: callers page with `after` and stop at an empty page.
+ * The first remaining asset is always included (≤ 32 variants: ≈ 1.7 billion instructions and
+ * 55 KB at most), so a page is never empty unless no asset is left: callers page with `after`
+ * and stop at an empty page.
  */
 export const LIST_REPLY_BUDGET_BYTES = 1_500_000;
 /** Per-entry Candid framing not covered by the stored records' lengths (see AssetView.replyBytes). */
@@ -190,7 +199,7 @@ export class UploadService {
 
   /**
    * The caller's own assets with ids after `after`: at most `limit` (and LIST_ASSETS_MAX), and
-   * fewer when the page reaches LIST_INSTRUCTION_BUDGET or LIST_REPLY_BUDGET_BYTES — a query that
+   * fewer when the page reaches one of the budgets above — a query that
    * trapped on the IC's limits would answer nothing at all. A short page is not the end; an empty
    * one is (the first remaining asset is always included).
    */
@@ -204,7 +213,12 @@ export class UploadService {
       if (out.length > 0 && this.access.instructionCounter() >= LIST_INSTRUCTION_BUDGET) break;
       const view = this.viewOf(list[i]);
       if (view === undefined) continue;
-      if (out.length > 0 && replyBytes + view.replyBytes > LIST_REPLY_BUDGET_BYTES) break;
+      if (out.length > 0) {
+        const total = replyBytes + view.replyBytes;
+        const encoding = total * ENCODE_INSTRUCTIONS_PER_REPLY_BYTE;
+        if (total > LIST_REPLY_BUDGET_BYTES) break;
+        if (Number(this.access.instructionCounter()) + encoding > LIST_TOTAL_INSTRUCTION_BUDGET) break;
+      }
       replyBytes += view.replyBytes;
       out.push(view);
     }
