@@ -130,8 +130,8 @@ export default class {
 
   /**
    * The caller's uploads: open ones first, then recent closed ones, at most 100 and only as many
-   * whole records as keep the reply's `received` indexes under 10,000 in all (session/compat.ts
-   * MY_UPLOADS_MAX_RECEIVED_INDEXES: Azle's Candid encoding costs ≈ 290,000 instructions an index).
+   * whole records as keep the reply's `received` indexes under 100,000 in all (session/compat.ts
+   * MY_UPLOADS_MAX_RECEIVED_INDEXES: each index costs ≈ 24,000 instructions to encode).
    */
   @query([], IDL.Vec(t.UploadStatus))
   my_uploads() {

@@ -36,11 +36,12 @@ const NS_PER_S = 1_000_000_000n;
 export const MY_UPLOADS_MAX = 100;
 /**
  * ... and only while the `received` indexes of the records listed stay under this. Bytes are not
- * the limit — 10,000 indexes are 40 KB — but Azle's Candid encoding of a `vec nat32` costs
- * ≈ 290,000 instructions an index (measured on the replica: 10,000 indexes ≈ 2.3 billion,
- * 18,000 ≈ 4.6 billion), and a query may use 5 billion. A record is listed whole or skipped.
+ * the limit (100,000 indexes are 400 KB) but instructions: `received` goes out as a Uint32Array,
+ * which Azle's Candid encodes at ≈ 24,000 instructions an index (measured on the replica; a plain
+ * array costs ≈ 300,000), so 100,000 indexes are ≈ 2.4 billion of a query's 5 billion. A record is
+ * listed whole or skipped; `upload_status` always answers for one upload (65,536 indexes at most).
  */
-export const MY_UPLOADS_MAX_RECEIVED_INDEXES = 10_000;
+export const MY_UPLOADS_MAX_RECEIVED_INDEXES = 100_000;
 
 export class UploadSessions {
   constructor(private readonly d: CompatDeps) {}

@@ -169,7 +169,7 @@ describe('my_uploads with many received chunks', () => {
     const data = pseudoRandom(10, 2);
     const small = ok(first.platform.message(() => first.backend.begin(ALICE, { asset_id: 'small', variant: 'original', file_name: '', content_type: '', size: 10n, chunk_size: 10, sha256: undefined })));
     ok(first.platform.message(() => first.backend.putChunk(ALICE, small.uploadId, 0, data)));
-    // 30 closed uploads of 3,000 received chunks, 2 open ones of 4,000, one complete of 65,536.
+    // 30 closed uploads of 3,000 received chunks, 2 open ones of 40,000, one complete of 65,536.
     const closedIds: bigint[] = [];
     for (let n = 0; n < 30; n++) {
       const id = 100n + BigInt(n);
@@ -177,7 +177,7 @@ describe('my_uploads with many received chunks', () => {
       first.stores.sessions.insert(u64Key(id), encodeSession(bigSession(id, { kind: 'aborted' }, first.platform.now, 3_000)));
     }
     const openIds = [200n, 201n];
-    for (const id of openIds) first.stores.sessions.insert(u64Key(id), encodeSession(bigSession(id, { kind: 'open' }, first.platform.now, 4_000)));
+    for (const id of openIds) first.stores.sessions.insert(u64Key(id), encodeSession(bigSession(id, { kind: 'open' }, first.platform.now, 40_000)));
     first.stores.sessions.insert(u64Key(300n), encodeSession(bigSession(300n, { kind: 'finished', blobId: 1n }, first.platform.now, MAX_CHUNK_COUNT)));
     const { backend, platform } = upgradeBackend(first);
 
