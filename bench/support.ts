@@ -1,6 +1,6 @@
 // Shared benchmark plumbing: an in-process embedded replica behind its PocketIC REST server, so a
 // benchmark drives it through unmodified pic-js and can still read the replica's own metrics.
-import { PocketIc } from '@dfinity/pic';
+import { PocketIc, PocketIcServer } from '@dfinity/pic';
 import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
 import type { Canister } from '../src/replica/canister.js';
 import type { StateMachine } from '../src/replica/state_machine.js';
@@ -26,6 +26,23 @@ export async function startReplica(metering = true): Promise<BenchReplica> {
     close: async () => {
       await pic.tearDown();
       await server.close();
+    }
+  };
+}
+
+/**
+ * The embedded replica in its own process, spawned by pic-js as a PocketIC binary, as the tests
+ * run it: client work (reading, hashing, JSON) overlaps canister execution as it would with any
+ * replica. Wall-time comparisons use this one.
+ */
+export async function startExternalReplica(): Promise<{ pic: PocketIc; close(): Promise<void> }> {
+  const server = await PocketIcServer.start({ binPath: 'scripts/pocket-ic' });
+  const pic = await PocketIc.create(server.getUrl(), { processingTimeoutMs: 600_000 });
+  return {
+    pic,
+    close: async () => {
+      await pic.tearDown();
+      await server.stop();
     }
   };
 }
