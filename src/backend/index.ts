@@ -20,7 +20,7 @@ import {
 } from 'azle';
 import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 
-import { contractTypes } from '../../candid/ic_upload.js';
+import { contractTypes, type BeginArgs } from '../../candid/ic_upload.js';
 import { Backend, type InitArgsInput, type Stores } from './backend.js';
 import { mapOk, toAsset, toBlobInfo, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
@@ -76,16 +76,6 @@ function initArgs(): InitArgsInput | undefined {
   return value[0];
 }
 
-interface BeginArgsWire {
-  asset_id: string;
-  variant: string;
-  file_name: string;
-  content_type: string;
-  size: bigint;
-  chunk_size: number;
-  sha256: [] | [Uint8Array | number[]];
-}
-
 export default class {
   @init([IDL.Opt(t.InitArgs)], { manual: true })
   init(): void {
@@ -103,7 +93,7 @@ export default class {
   }
 
   @update([t.BeginArgs], t.BeginResult)
-  begin(args: BeginArgsWire) {
+  begin(args: BeginArgs) {
     const result = backend.begin(caller(), { ...args, sha256: optBytes(args.sha256) });
     return mapOk(result, (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs }));
   }
