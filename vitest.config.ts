@@ -9,6 +9,8 @@ export default defineConfig({
     // Canister executions are CPU-bound and the machine has 2 cores.
     maxWorkers: 2,
     pool: 'forks',
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       {
