@@ -6,6 +6,7 @@ import { trap } from './errors.js';
 export const WASM_PAGE = 65536;
 /** The IC's stable memory limit: 500 GiB. */
 const MAX_PAGES = (500n * 1024n * 1024n * 1024n) / BigInt(WASM_PAGE);
+const BIGGEST = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** A saved state of stable memory: page references are shared, never written after a checkpoint. */
 export interface StableCheckpoint {
@@ -64,6 +65,12 @@ export class StableMemory {
   write(src: Uint8Array, offset: bigint): void {
     this.checkBounds(offset, src.length);
     let pos = Number(offset);
+    const within = pos % WASM_PAGE;
+    if (within + src.length <= WASM_PAGE) {
+      // Most writes are small and inside one page.
+      this.writablePage((pos - within) / WASM_PAGE).set(src, within);
+      return;
+    }
     let done = 0;
     while (done < src.length) {
       const index = Math.floor(pos / WASM_PAGE);
@@ -122,7 +129,8 @@ export class StableMemory {
   }
 
   private checkBounds(offset: bigint, size: number): void {
-    if (offset < 0n || offset + BigInt(size) > BigInt(this.sizePages) * BigInt(WASM_PAGE)) {
+    // Plain numbers are exact below 2^53 bytes (8 PiB), far above the 500 GiB limit.
+    if (offset < 0n || offset > BIGGEST || Number(offset) + size > this.sizePages * WASM_PAGE) {
       throw trap.wasm('stable memory out of bounds');
     }
   }

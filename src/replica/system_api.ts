@@ -60,6 +60,10 @@ const AVAILABLE: Record<string, ApiContext[]> = {
   trap: ALL
 };
 
+const ALLOWED: Record<string, ReadonlySet<ApiContext>> = Object.fromEntries(
+  Object.entries(AVAILABLE).map(([name, contexts]) => [name, new Set(contexts)])
+);
+
 /** Reply size limits: 2 MiB for replicated executions, 3 MiB for non-replicated queries. */
 const REPLY_LIMIT_REPLICATED = 2 * 1024 * 1024;
 const REPLY_LIMIT_QUERY = 3 * 1024 * 1024;
@@ -153,11 +157,18 @@ const strictDecoder = new TextDecoder('utf-8', { fatal: true });
  * progress; calling an import when none is running is a bug in the replica, not the canister.
  */
 export function systemApi(host: CanisterHost, current: () => ExecutionContext): Record<string, Function> {
-  const heap = () => new Uint8Array(host.memory().buffer);
+  // Stable structures call stable64_read/write thousands of times per message (a 1.9 MB value
+  // is ~15,000 writes), so the hot path keeps one heap view until the memory grows.
+  let view = new Uint8Array(0);
+  const heap = (): Uint8Array => {
+    const buffer = host.memory().buffer;
+    if (view.buffer !== buffer) view = new Uint8Array(buffer);
+    return view;
+  };
 
   const ctx = (name: string): ExecutionContext => {
     const c = current();
-    if (!AVAILABLE[name]!.includes(c.kind)) {
+    if (!ALLOWED[name]!.has(c.kind)) {
       throw trap.contract(`"ic0_${name}" cannot be executed in ${contextName(c.kind)} mode`);
     }
     return c;
@@ -367,8 +378,10 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       ctx('stable64_write');
       const s = BigInt.asUintN(64, src);
       const n = BigInt.asUintN(64, size);
-      if (s + n > BigInt(heap().length)) throw trap.contract(`heap out of bounds: ${s} + ${n} > ${heap().length}`);
-      host.stable.write(read(Number(s), Number(n)), BigInt.asUintN(64, offset));
+      const h = heap();
+      if (s + n > BigInt(h.length)) throw trap.contract(`heap out of bounds: ${s} + ${n} > ${h.length}`);
+      // A view, not a copy: the stable memory copies the bytes into its pages at once.
+      host.stable.write(h.subarray(Number(s), Number(s + n)), BigInt.asUintN(64, offset));
     },
     stable64_read(dst: bigint, offset: bigint, size: bigint): void {
       ctx('stable64_read');
