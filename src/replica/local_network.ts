@@ -49,6 +49,7 @@ export class LocalNetworkError extends Error {
  */
 class PersistentReplica implements ReplicaInstance {
   private savedAt = -1;
+  private commit: Promise<void> | undefined;
 
   constructor(
     readonly machine: StateMachine,
@@ -56,10 +57,32 @@ class PersistentReplica implements ReplicaInstance {
   ) {}
 
   persist(): void {
+    // Only a state with nothing in flight is saved (call contexts are not persisted): finish
+    // what is under way first; a canister calling itself forever gets no save until it stops.
+    for (let i = 0; i < 10 && !this.machine.isQuiescent(); i++) this.machine.tick();
     const count = this.machine.changeCount();
     if (count === this.savedAt || !this.machine.isQuiescent()) return;
     this.store.save(this.machine);
     this.savedAt = count;
+  }
+
+  /**
+   * Group commit: calls that complete in the same turn of the event loop (the HTTP requests
+   * already waiting are handled before `setImmediate` callbacks run) share one save.
+   */
+  durable(): Promise<void> {
+    this.commit ??= new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        this.commit = undefined;
+        try {
+          this.persist();
+          resolve();
+        } catch (e) {
+          reject(e);
+        }
+      })
+    );
+    return this.commit;
   }
 
   /** Follows the wall clock and runs a round: timers and asynchronously submitted calls. */
@@ -73,11 +96,7 @@ class PersistentReplica implements ReplicaInstance {
   time = () => this.machine.time();
   setTime = (n: bigint) => this.machine.setTime(n);
   submitIngress = (call: CanisterCall, id?: Uint8Array) => this.machine.submitIngress(call, id);
-  awaitIngress = (id: Uint8Array): CallResult => {
-    const result = this.machine.awaitIngress(id);
-    this.persist();
-    return result;
-  };
+  awaitIngress = (id: Uint8Array): CallResult => this.machine.awaitIngress(id);
   ingressStatus = (id: Uint8Array): IngressStatus | undefined => this.machine.ingressStatus(id);
   query = (call: CanisterCall) => this.machine.query(call);
   tick = () => {
@@ -153,7 +172,13 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
 
   let http: HttpInterface;
   try {
-    http = await startHttpInterface({ replica, keys, port: options.port ?? 4943, host: options.host ?? '127.0.0.1' });
+    http = await startHttpInterface({
+      replica,
+      keys,
+      durable: () => replica.durable(),
+      port: options.port ?? 4943,
+      host: options.host ?? '127.0.0.1'
+    });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new LocalNetworkError(

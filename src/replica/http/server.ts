@@ -40,6 +40,11 @@ const MANAGEMENT_CANISTER = new Uint8Array(0);
 export interface HttpInterfaceOptions {
   replica: ReplicaInstance & Partial<CanisterMetadataSource>;
   keys: ReplicaKeys;
+  /**
+   * Resolves once everything executed so far is durable (the local network's state folder);
+   * a synchronous call is answered only after it, so a reply the caller saw survives a kill.
+   */
+  durable?: () => Promise<void>;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -259,6 +264,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       switch (target.kind) {
         case 'call': {
           const out = handleCall(body, target.mode, target.ecid);
+          if (out.status === 200 && options.durable) await options.durable();
           return respond(res, out.status, out.body);
         }
         case 'query':
