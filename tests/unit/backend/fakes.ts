@@ -277,14 +277,4 @@ export function upgradeBackend(
   return { backend, stores: old.stores, platform: old.platform };
 }
 
-export function pseudoRandom(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2654435761 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { pseudoRandomBytes as pseudoRandom } from '../../support/bytes.js';

@@ -1,18 +1,7 @@
 // Shared bits for client unit tests: deterministic bytes, a fake clock, a progress recorder.
 import type { Clock, ProgressEvent } from '../../../src/client/index.js';
 
-/** Deterministic pseudo-random bytes (xorshift), different per seed. */
-export function bytes(length: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed * 2654435761 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export { pseudoRandomBytes as bytes } from '../../support/bytes.js';
 
 /** A clock whose sleeps return at once and are recorded. */
 export function fakeClock(): Clock & { sleeps: number[] } {
