@@ -2,11 +2,12 @@
 // with Azle's StableBTreeMaps and System API; unit tests build one with in-memory fakes. Every
 // method that changes state ends with flush(), which writes the counters once.
 import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './upload/codec.js';
-import { u64Key } from './encoding.js';
+import { readU64Key, u64Key } from './encoding.js';
 import { Sha256 } from './hash/sha256.js';
 import { CountingStore, type KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import { CounterState } from './counters.js';
+import type { InitArgs } from '../../candid/ic_upload.js';
 import type { BeginInput } from './assert.js';
 import type { Result } from './errors.js';
 import type { Platform } from './platform.js';
@@ -14,7 +15,7 @@ import { UploadSessions, type ChunkAckValue } from './session/compat.js';
 import { hashedBytes, HashBudget, INSTRUCTION_BUDGET, RollingHashes } from './session/hashing.js';
 import { SessionService } from './session/service.js';
 import { BlobStore } from './upload/blob_store.js';
-import { UploadService, type AssetView } from './upload/service.js';
+import { UploadService, type AssetPageView, type AssetView } from './upload/service.js';
 import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './upload/types.js';
 
 export interface Stores {
@@ -27,13 +28,11 @@ export interface Stores {
   garbage: KeyValueStore;
 }
 
-/** InitArgs as Candid decodes them: each field an optional. */
-export interface InitArgsInput {
-  max_chunk_bytes: [] | [number];
-  max_upload_bytes: [] | [bigint];
-  upload_idle_timeout_s: [] | [bigint];
-  max_open_uploads_per_caller: [] | [number];
-}
+/**
+ * InitArgs as Candid decodes them (each field an optional). A field absent from the object is
+ * treated as `[]`: an argument from an older client that knew fewer fields still applies.
+ */
+export type InitArgsInput = Partial<InitArgs>;
 
 export class InvalidInitArgs extends Error {
   constructor(message: string) {
@@ -56,10 +55,13 @@ export const MAX_CHUNK_BYTES_CEILING = 2_000_000;
  */
 export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Limits {
   const limits: Limits = {
-    maxChunkBytes: args?.max_chunk_bytes[0] ?? Math.min(base.maxChunkBytes, MAX_CHUNK_BYTES_CEILING),
-    maxUploadBytes: args?.max_upload_bytes[0] ?? base.maxUploadBytes,
-    uploadIdleTimeoutS: args?.upload_idle_timeout_s[0] ?? base.uploadIdleTimeoutS,
-    maxOpenUploadsPerCaller: args?.max_open_uploads_per_caller[0] ?? base.maxOpenUploadsPerCaller
+    maxChunkBytes: args?.max_chunk_bytes?.[0] ?? Math.min(base.maxChunkBytes, MAX_CHUNK_BYTES_CEILING),
+    maxUploadBytes: args?.max_upload_bytes?.[0] ?? base.maxUploadBytes,
+    uploadIdleTimeoutS: args?.upload_idle_timeout_s?.[0] ?? base.uploadIdleTimeoutS,
+    maxOpenUploadsPerCaller: args?.max_open_uploads_per_caller?.[0] ?? base.maxOpenUploadsPerCaller,
+    maxOpenUploads: args?.max_open_uploads?.[0] ?? base.maxOpenUploads,
+    maxBytesPerCaller: args?.max_bytes_per_caller?.[0] ?? base.maxBytesPerCaller,
+    maxAssetsPerCaller: args?.max_assets_per_caller?.[0] ?? base.maxAssetsPerCaller
   };
   if (limits.maxChunkBytes < 1) throw new InvalidInitArgs('max_chunk_bytes must be at least 1');
   if (limits.maxChunkBytes > MAX_CHUNK_BYTES_CEILING) {
@@ -69,6 +71,7 @@ export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Li
   }
   if (limits.uploadIdleTimeoutS < 1n) throw new InvalidInitArgs('upload_idle_timeout_s must be at least 1');
   if (limits.maxOpenUploadsPerCaller < 1) throw new InvalidInitArgs('max_open_uploads_per_caller must be at least 1');
+  if (limits.maxOpenUploads < 1n) throw new InvalidInitArgs('max_open_uploads must be at least 1');
   return limits;
 }
 
@@ -187,6 +190,7 @@ export class Backend {
       this.hashStates.insert(u64Key(uploadId), encodeHashState(hashedBytes(session), hasher.exportState()));
     }
     this.counters.flush();
+    this.stores.config.insert(CONFIG_KEYS.preUpgradeInstructions, u64Key(this.platform.instructionCounter()));
   }
 
   postUpgrade(args: InitArgsInput | undefined): void {
@@ -196,6 +200,20 @@ export class Backend {
     this.load();
     this.restoreHashStates();
     this.counters.flush();
+    this.recordUpgradeInstructions();
+  }
+
+  /** Last: the figure covers everything post_upgrade did, plus what pre_upgrade carried across. */
+  private recordUpgradeInstructions(): void {
+    const carried = this.stores.config.remove(CONFIG_KEYS.preUpgradeInstructions);
+    const pre = carried === undefined ? 0n : readU64Key(carried);
+    this.stores.config.insert(CONFIG_KEYS.upgradeInstructions, u64Key(pre + this.platform.instructionCounter()));
+  }
+
+  /** What the last upgrade's hooks used; undefined before the first upgrade. */
+  upgradeInstructions(): bigint | undefined {
+    const bytes = this.stores.config.get(CONFIG_KEYS.upgradeInstructions);
+    return bytes === undefined ? undefined : readU64Key(bytes);
   }
 
   private load(): void {
@@ -333,6 +351,14 @@ export class Backend {
     return this.uploads.listAssets(caller, after, limit);
   }
 
+  listAssetsPage(caller: Uint8Array, after: string | undefined, limit: number): AssetPageView {
+    return this.uploads.listAssetsPage(caller, after, limit);
+  }
+
+  setPublic(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
+    return this.mutate(() => this.uploads.setPublic(caller, assetId, isPublic));
+  }
+
   /**
    * `stable_memory_bytes` is a logical figure: the bytes of every key and value held in the
    * canister's stable maps (config excepted), kept exact as the maps change (kv.ts CountingStore).
@@ -341,9 +367,17 @@ export class Backend {
    * manager's buckets, and pages freed by removals, which stable memory never gives back.
    * `stored_bytes` is the chunk bytes alone (open uploads, blobs, and garbage not yet freed).
    */
-  stats(): { openUploads: number; blobs: number; assets: number; storedBytes: bigint; stableMemoryBytes: bigint } {
+  stats(): {
+    openUploads: number;
+    blobs: number;
+    assets: number;
+    storedBytes: bigint;
+    stableMemoryBytes: bigint;
+    upgradeInstructions: bigint | undefined;
+  } {
     const counters = this.counters.snapshot;
     return {
+      upgradeInstructions: this.upgradeInstructions(),
       openUploads: this.sessions.openCount(),
       blobs: this.uploads.blobCount(),
       assets: this.uploads.assetCount(),

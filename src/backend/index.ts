@@ -22,7 +22,7 @@ import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 
 import { contractTypes, type BeginArgs } from '../../candid/ic_upload.js';
 import { Backend, type InitArgsInput, type Stores } from './backend.js';
-import { mapOk, toAsset, toBlobInfo, toUploadStatus } from './interface.js';
+import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
 import { MEMORY_IDS } from './memory.js';
 import type { Platform } from './platform.js';
@@ -94,7 +94,12 @@ export default class {
 
   @update([t.BeginArgs], t.BeginResult)
   begin(args: BeginArgs) {
-    const result = backend.begin(caller(), { ...args, sha256: optBytes(args.sha256) });
+    const result = backend.begin(caller(), {
+      ...args,
+      sha256: optBytes(args.sha256),
+      idempotency_key: optBytes(args.idempotency_key),
+      public: args.public[0]
+    });
     return mapOk(result, (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs }));
   }
 
@@ -148,6 +153,26 @@ export default class {
     return backend.listAssets(caller(), after[0], limit).map((view) => toAsset(view, principal));
   }
 
+  /** Pages with an explicit end: `next` is present exactly when more of the caller's assets remain. */
+  @query([IDL.Opt(IDL.Text), IDL.Nat32], t.AssetPage)
+  list_assets_page(after: [] | [string], limit: number) {
+    const page = backend.listAssetsPage(caller(), after[0], limit);
+    return {
+      assets: page.assets.map((view) => toAsset(view, principal)),
+      next: page.next === undefined ? [] : [page.next]
+    };
+  }
+
+  @update([IDL.Text, IDL.Bool], t.AssetResult)
+  set_public(assetId: string, isPublic: boolean) {
+    return mapOk(backend.setPublic(caller(), assetId, isPublic), (view) => toAsset(view, principal));
+  }
+
+  @query([], t.Limits)
+  limits() {
+    return toLimits(backend.currentLimits);
+  }
+
   @update([IDL.Text], t.UnitResult)
   delete_asset(assetId: string) {
     return backend.deleteAsset(caller(), assetId);
@@ -162,7 +187,8 @@ export default class {
       blobs: BigInt(s.blobs),
       assets: BigInt(s.assets),
       stored_bytes: s.storedBytes,
-      stable_memory_bytes: s.stableMemoryBytes
+      stable_memory_bytes: s.stableMemoryBytes,
+      upgrade_instructions: s.upgradeInstructions === undefined ? [] : [s.upgradeInstructions]
     };
   }
 }

@@ -21,5 +21,9 @@ export const MEMORY_IDS = {
 
 export const CONFIG_KEYS = {
   limits: Uint8Array.of(1),
-  counters: Uint8Array.of(2)
+  counters: Uint8Array.of(2),
+  /** u64: instructions pre_upgrade used, carried to post_upgrade (then removed). */
+  preUpgradeInstructions: Uint8Array.of(3),
+  /** u64: instructions the last upgrade's hooks used, pre_upgrade + post_upgrade. */
+  upgradeInstructions: Uint8Array.of(4)
 } as const;

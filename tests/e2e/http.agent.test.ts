@@ -61,7 +61,9 @@ describe('agent-js over the IC HTTP interface', () => {
       content_type: 'text/plain',
       size: 1n,
       chunk_size: 1,
-      sha256: []
+      sha256: [],
+      idempotency_key: [],
+      public: []
     });
     expect(bad).toHaveProperty('Err.InvalidArgument');
   });
@@ -78,7 +80,9 @@ describe('agent-js over the IC HTTP interface', () => {
       content_type: 'text/plain',
       size: 1n,
       chunk_size: 1,
-      sha256: []
+      sha256: [],
+      idempotency_key: [],
+      public: []
     });
     expect(refused).toHaveProperty('Err.Forbidden');
     const alice = await actorFor();

@@ -57,7 +57,9 @@ describe('anonymous', () => {
         content_type: 'text/plain',
         size: 1n,
         chunk_size: 1,
-        sha256: []
+        sha256: [],
+        idempotency_key: [],
+        public: []
       })
     );
   });
@@ -92,7 +94,9 @@ describe('another principal', () => {
         content_type: 'image/webp',
         size: 10n,
         chunk_size: 10,
-        sha256: []
+        sha256: [],
+        idempotency_key: [],
+        public: []
       })
     );
   });

@@ -28,7 +28,9 @@ beforeAll(async () => {
             content_type: 'c'.repeat(256),
             size: 0n,
             chunk_size: 1,
-            sha256: [empty]
+            sha256: [empty],
+            idempotency_key: [],
+            public: []
           })
         );
         okOf(await canister.actor.finish({ upload_id: begun.upload_id, sha256: [] }));

@@ -89,6 +89,9 @@ export class UploadSessions {
     if (invalid !== undefined) return { Err: invalid };
     const refused = this.assetRefusal(caller, args.asset_id, args.variant);
     if (refused !== undefined) return { Err: refused };
+    if (BigInt(this.d.sessions.openCount()) >= limits.maxOpenUploads) {
+      return { Err: errors.canisterOpenUploadsLimit(limits.maxOpenUploads) };
+    }
     if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {
       return { Err: errors.openUploadsLimit(limits.maxOpenUploadsPerCaller) };
     }
@@ -106,7 +109,9 @@ export class UploadSessions {
           variant: args.variant,
           fileName: args.file_name,
           contentType: args.content_type,
-          expectedSha256: args.sha256
+          expectedSha256: args.sha256,
+          public: args.public,
+          idempotencyKey: args.idempotency_key
         }
       },
       this.d.platform.time(),
@@ -187,7 +192,7 @@ export class UploadSessions {
       sessionKey: session.sessionKey,
       createdAtNs: now
     };
-    this.d.uploads.commit(blob, this.d.freeBudget);
+    this.d.uploads.commit(blob, session.meta.public, this.d.freeBudget);
     this.d.sessions.close(session, { kind: 'finished', blobId: blob.blobId }, now);
     this.d.hashes.drop(uploadId);
     return ok(blob);

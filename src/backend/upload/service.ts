@@ -52,6 +52,12 @@ export interface AssetView {
   replyBytes: number;
 }
 
+export interface AssetPageView {
+  assets: AssetView[];
+  /** Absent exactly when no asset of the caller's remains after this page. */
+  next: string | undefined;
+}
+
 function insertSorted(list: string[], value: string): void {
   let lo = 0;
   let hi = list.length;
@@ -130,10 +136,11 @@ export class UploadService {
    * Makes a finished upload's blob the asset's variant, creating the asset if needed, and frees
    * the blob it replaces. The caller has checked that the asset is the owner's or unclaimed.
    */
-  commit(blob: BlobRecord, budget: FreeBudget): void {
+  commit(blob: BlobRecord, makePublic: boolean | undefined, budget: FreeBudget): void {
     this.blobs.insert(u64Key(blob.blobId), encodeBlob(blob));
     const existing = this.asset(blob.assetId);
-    const asset: AssetRecord = existing ?? { assetId: blob.assetId, owner: blob.owner, variants: [] };
+    const asset: AssetRecord = existing ?? { assetId: blob.assetId, owner: blob.owner, variants: [], public: false };
+    if (makePublic !== undefined) asset.public = makePublic;
     let replaced: bigint | undefined;
     const slot = asset.variants.findIndex(([name]) => name === blob.variant);
     if (slot >= 0) {
@@ -204,12 +211,21 @@ export class UploadService {
    * one is (the first remaining asset is always included).
    */
   listAssets(caller: Uint8Array, after: string | undefined, limit: number): AssetView[] {
+    return this.listAssetsPage(caller, after, limit).assets;
+  }
+
+  /**
+   * A page as listAssets answers it, with `next` (the last asset id listed) exactly when more of
+   * the caller's assets remain after it.
+   */
+  listAssetsPage(caller: Uint8Array, after: string | undefined, limit: number): AssetPageView {
     const list = this.assetsByOwner.get(principalKey(caller)) ?? [];
     const start = after === undefined ? 0 : firstAfter(list, after);
     const end = Math.min(list.length, start + Math.min(limit, LIST_ASSETS_MAX));
     const out: AssetView[] = [];
     let replyBytes = 0;
-    for (let i = start; i < end; i++) {
+    let i = start;
+    for (; i < end; i++) {
       if (out.length > 0 && this.access.instructionCounter() >= LIST_INSTRUCTION_BUDGET) break;
       const view = this.viewOf(list[i]);
       if (view === undefined) continue;
@@ -222,7 +238,23 @@ export class UploadService {
       replyBytes += view.replyBytes;
       out.push(view);
     }
-    return out;
+    const last = out.at(-1)?.asset.assetId;
+    return { assets: out, next: last !== undefined && i < list.length ? last : undefined };
+  }
+
+  /** Makes an asset public or private: its owner or a controller. */
+  setPublic(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
+    const bytes = this.assets.get(utf8(assetId));
+    if (bytes === undefined) return { Err: errors.assetNotFound(assetId) };
+    const asset = decodeAsset(bytes);
+    if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
+    if (asset.public !== isPublic) {
+      asset.public = isPublic;
+      const encoded = encodeAsset(asset);
+      this.assets.insert(utf8(assetId), encoded);
+      return ok(this.view(asset, encoded.length));
+    }
+    return ok(this.view(asset, bytes.length));
   }
 
   deleteAsset(caller: Uint8Array, assetId: string, budget: FreeBudget): Result<null> {

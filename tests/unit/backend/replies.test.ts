@@ -160,7 +160,7 @@ describe('my_uploads with many received chunks', () => {
       updatedAtNs: nowNs,
       expiresAtNs: nowNs + 900_000_000_000n,
       state,
-      meta: { assetId: `big${uploadId}`, variant: 'original', fileName: 'f', contentType: '', expectedSha256: undefined }
+      meta: { assetId: `big${uploadId}`, variant: 'original', fileName: 'f', contentType: '', expectedSha256: undefined, public: undefined, idempotencyKey: undefined }
     };
   }
 
