@@ -7,6 +7,7 @@ import { Sha256 } from './hash/sha256.js';
 import { CountingStore, type KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import { CounterState } from './counters.js';
+import { Migration } from './migration.js';
 import type { InitArgs } from '../../candid/ic_upload.js';
 import type { BeginInput } from './assert.js';
 import type { Result } from './errors.js';
@@ -26,6 +27,12 @@ export interface Stores {
   assets: KeyValueStore;
   hashStates: KeyValueStore;
   garbage: KeyValueStore;
+  openSessions: KeyValueStore;
+  closedQueue: KeyValueStore;
+  ownerUploads: KeyValueStore;
+  ownerAssets: KeyValueStore;
+  ownerTotals: KeyValueStore;
+  idempotency: KeyValueStore;
 }
 
 /**
@@ -85,6 +92,8 @@ const MAX_SWEEP_PERIOD_S = 60;
  */
 const SWEEP_MAX_RECORDS = 1_000;
 const SWEEP_INSTRUCTION_LIMIT = 20_000_000_000n;
+/** One migration slice enters at most this many records (sessions or blobs). */
+const MIGRATION_MAX_RECORDS = 20_000;
 
 /**
  * A one-off timer armed this long ago whose run has not cleared its mark is presumed lost: its
@@ -132,6 +141,8 @@ export class Backend {
   private readonly garbageTimer: TimerChain;
   /** Continues a sweep that stopped at its budget, without waiting for the next interval. */
   private readonly sweepTimer: TimerChain;
+  private readonly migration: Migration;
+  private readonly migrationTimer: TimerChain;
 
   constructor(
     private readonly stores: Stores,
@@ -143,9 +154,24 @@ export class Backend {
     const counter = () => platform.instructionCounter();
     this.budget = new HashBudget(counter, instructionBudget);
     this.hashes = new RollingHashes(this.budget, counter);
-    this.sessions = new SessionService(counted(stores.sessions));
+    this.sessions = new SessionService({
+      records: counted(stores.sessions),
+      open: counted(stores.openSessions),
+      closedQueue: counted(stores.closedQueue),
+      ownerLists: counted(stores.ownerUploads)
+    });
     this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters);
-    this.uploads = new UploadService(counted(stores.blobs), counted(stores.assets), this.blobStore, platform);
+    this.uploads = new UploadService(
+      {
+        blobs: counted(stores.blobs),
+        assets: counted(stores.assets),
+        ownerAssets: counted(stores.ownerAssets),
+        ownerTotals: counted(stores.ownerTotals)
+      },
+      this.blobStore,
+      platform,
+      Number(platform.time() & 0xffff_ffffn)
+    );
     this.api = new UploadSessions({
       sessions: this.sessions,
       hashes: this.hashes,
@@ -154,6 +180,7 @@ export class Backend {
       counters: this.counters,
       platform,
       limits: () => this.limits,
+      idempotency: counted(stores.idempotency),
       freeBudget: () => this.freeBudget(),
       scheduleHashing: () => this.scheduleHashing()
     });
@@ -161,6 +188,15 @@ export class Backend {
     this.hashTimer = new TimerChain(platform, () => this.onHashTimer());
     this.garbageTimer = new TimerChain(platform, () => this.onGarbageTimer());
     this.sweepTimer = new TimerChain(platform, () => this.onSweepTimer());
+    this.migration = new Migration({
+      config: stores.config,
+      hashStates: this.hashStates,
+      sessions: this.sessions,
+      uploads: this.uploads,
+      counters: this.counters,
+      hashes: this.hashes
+    });
+    this.migrationTimer = new TimerChain(platform, () => this.onMigrationTimer());
   }
 
   private freeBudget(): boolean {
@@ -178,6 +214,7 @@ export class Backend {
   init(args: InitArgsInput | undefined): void {
     this.limits = applyInitArgs(DEFAULT_LIMITS, args);
     this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
+    this.migration.markFresh();
     this.load();
     this.counters.flush();
   }
@@ -197,8 +234,11 @@ export class Backend {
     const stored = this.stores.config.get(CONFIG_KEYS.limits);
     this.limits = applyInitArgs(stored === undefined ? DEFAULT_LIMITS : decodeLimits(stored), args);
     this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
+    this.counters.load();
+    this.migration.startIfNeeded();
     this.load();
     this.restoreHashStates();
+    if (this.migration.pending()) this.onMigrationTimer();
     this.counters.flush();
     this.recordUpgradeInstructions();
   }
@@ -219,7 +259,6 @@ export class Backend {
   private load(): void {
     this.counters.load();
     this.sessions.load();
-    this.uploads.load();
     this.scheduleSweep();
     if (this.blobStore.hasGarbage()) this.scheduleGarbage();
   }
@@ -247,7 +286,7 @@ export class Backend {
       }
       if (session.hashed < this.sessions.contiguousEnd(session)) this.scheduleHashing();
     }
-    // States of sessions that are no longer open.
+    // States of sessions that are no longer open (one call: paging would skip from the front).
     for (const [key] of this.hashStates.items(0, this.hashStates.len())) this.hashStates.remove(key);
   }
 
@@ -291,9 +330,20 @@ export class Backend {
     let records = 0;
     const more = () => records++ < SWEEP_MAX_RECORDS && this.platform.instructionCounter() < SWEEP_INSTRUCTION_LIMIT;
     let done = this.api.expire(now, more);
-    if (done && now > CLOSED_SESSION_RETENTION_NS) done = this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS, more);
+    if (done && now > CLOSED_SESSION_RETENTION_NS) {
+      done = this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS, more, (session) => this.api.pruned(session));
+    }
+    if (this.migration.pending()) this.migrationTimer.arm();
     if (!done) this.sweepTimer.arm();
     if (this.blobStore.hasGarbage()) this.blobStore.collect(() => this.freeBudget());
+    this.counters.flush();
+  }
+
+  /** A migration slice: a timer message (and the first slice in post_upgrade). */
+  onMigrationTimer(): void {
+    let records = 0;
+    const more = () => records++ < MIGRATION_MAX_RECORDS && this.platform.instructionCounter() < SWEEP_INSTRUCTION_LIMIT;
+    if (!this.migration.step(more)) this.migrationTimer.arm();
     this.counters.flush();
   }
 

@@ -44,7 +44,13 @@ const stores: Stores = {
   blobs: stableStore(MEMORY_IDS.blobs),
   assets: stableStore(MEMORY_IDS.assets),
   hashStates: stableStore(MEMORY_IDS.hashStates),
-  garbage: stableStore(MEMORY_IDS.garbage)
+  garbage: stableStore(MEMORY_IDS.garbage),
+  openSessions: stableStore(MEMORY_IDS.openSessions),
+  closedQueue: stableStore(MEMORY_IDS.closedQueue),
+  ownerUploads: stableStore(MEMORY_IDS.ownerUploads),
+  ownerAssets: stableStore(MEMORY_IDS.ownerAssets),
+  ownerTotals: stableStore(MEMORY_IDS.ownerTotals),
+  idempotency: stableStore(MEMORY_IDS.idempotency)
 };
 
 const platform: Platform = {
@@ -59,7 +65,7 @@ const platform: Platform = {
   }
 };
 
-const backend = new Backend(stores, platform);
+export const backend = new Backend(stores, platform);
 
 const principal = (bytes: Uint8Array): Principal => Principal.fromUint8Array(bytes);
 const caller = (): Uint8Array => msgCaller().toUint8Array();
@@ -76,7 +82,7 @@ function initArgs(): InitArgsInput | undefined {
   return value[0];
 }
 
-export default class {
+export class IcUploadCanister {
   @init([IDL.Opt(t.InitArgs)], { manual: true })
   init(): void {
     backend.init(initArgs());
@@ -192,3 +198,5 @@ export default class {
     };
   }
 }
+
+export default IcUploadCanister;

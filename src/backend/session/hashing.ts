@@ -96,6 +96,10 @@ export class RollingHashes {
     this.hashers.set(uploadId, hasher);
   }
 
+  has(uploadId: bigint): boolean {
+    return this.hashers.has(uploadId);
+  }
+
   drop(uploadId: bigint): void {
     this.hashers.delete(uploadId);
   }
