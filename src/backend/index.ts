@@ -4,9 +4,11 @@
 import {
   IDL,
   init,
+  inspectMessage,
   isController,
   msgArgData,
   msgCaller,
+  msgMethodName,
   performanceCounter,
   postUpgrade,
   preUpgrade,
@@ -24,6 +26,7 @@ import { contractTypes, type BeginArgs } from '../../candid/ic_upload.js';
 import { Backend, type InitArgsInput, type Stores } from './backend.js';
 import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
+import { argumentRefusal, isUpdateMethod } from './inspect.js';
 import { MEMORY_IDS } from './memory.js';
 import type { Platform } from './platform.js';
 
@@ -86,6 +89,18 @@ export class IcUploadCanister {
   @init([IDL.Opt(t.InitArgs)], { manual: true })
   init(): void {
     backend.init(initArgs());
+  }
+
+  /**
+   * Ingress updates only (queries and inter-canister calls never pass here): refuses, before
+   * consensus and at no cost to the canister, anonymous callers and arguments whose Candid
+   * header no method of ours takes (inspect.ts).
+   */
+  @inspectMessage({ manual: true })
+  inspectMessage(): boolean {
+    const method = msgMethodName();
+    if (isUpdateMethod(method) && msgCaller().isAnonymous()) return false;
+    return argumentRefusal(method, msgArgData()) === undefined;
   }
 
   @preUpgrade
