@@ -14,7 +14,7 @@ import {
   VARIANT_MAX_BYTES,
   type Limits,
   type SessionRecord
-} from './upload/types.js';
+} from './model/types.js';
 
 /** BeginArgs with its optional bytes and flags unwrapped from Candid's `[] | [x]`. */
 export type BeginInput = Omit<BeginArgs, 'sha256' | 'idempotency_key' | 'public'> & {

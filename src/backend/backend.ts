@@ -1,7 +1,7 @@
 // The canister's state and services, assembled from stores and a Platform. index.ts builds one
 // with Azle's StableBTreeMaps and System API; unit tests build one with in-memory fakes. Every
 // method that changes state ends with flush(), which writes the counters once.
-import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './upload/codec.js';
+import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './model/codec.js';
 import { readU64Key, u64Key } from './encoding.js';
 import { Sha256 } from './hash/sha256.js';
 import { CountingStore, type KeyValueStore } from './kv.js';
@@ -12,12 +12,12 @@ import type { InitArgs } from '../../candid/ic_upload.js';
 import type { BeginInput } from './assert.js';
 import type { Result } from './errors.js';
 import type { Platform } from './platform.js';
-import { UploadSessions, type ChunkAckValue } from './session/compat.js';
+import { UploadSessions, type ChunkAckValue } from './uploads/service.js';
 import { hashedBytes, HashBudget, INSTRUCTION_BUDGET, RollingHashes } from './session/hashing.js';
 import { SessionService } from './session/service.js';
-import { BlobStore } from './upload/blob_store.js';
-import { UploadService, type AssetPageView, type AssetView } from './upload/service.js';
-import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './upload/types.js';
+import { BlobStore } from './assets/blob_store.js';
+import { AssetCatalogue, type AssetPageView, type AssetView } from './assets/catalogue.js';
+import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './model/types.js';
 
 export interface Stores {
   config: KeyValueStore;
@@ -133,7 +133,7 @@ export class Backend {
   private readonly sessions: SessionService;
   private readonly hashes: RollingHashes;
   private readonly blobStore: BlobStore;
-  private readonly uploads: UploadService;
+  private readonly uploads: AssetCatalogue;
   readonly api: UploadSessions;
   readonly budget: HashBudget;
   private readonly hashStates: KeyValueStore;
@@ -161,7 +161,7 @@ export class Backend {
       ownerLists: counted(stores.ownerUploads)
     });
     this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters);
-    this.uploads = new UploadService(
+    this.uploads = new AssetCatalogue(
       {
         blobs: counted(stores.blobs),
         assets: counted(stores.assets),

@@ -146,7 +146,7 @@ export class IcUploadCanister {
 
   /**
    * The caller's uploads: open ones first, then recent closed ones, at most 100 and only as many
-   * whole records as keep the reply's `received` indexes under 100,000 in all (session/compat.ts
+   * whole records as keep the reply's `received` indexes under 100,000 in all (uploads/service.ts
    * MY_UPLOADS_MAX_RECEIVED_INDEXES: each index costs ≈ 24,000 instructions to encode).
    */
   @query([], IDL.Vec(t.UploadStatus))

@@ -1,7 +1,7 @@
 // Domain records → the Candid contract's shapes (candid/ic_upload.ts). The principal type is
 // passed in, so this module serves the canister (Azle's Principal) and Node tests alike.
 import type { Result } from './errors.js';
-import type { AssetView } from './upload/service.js';
+import type { AssetView } from './assets/catalogue.js';
 import type { Limits as ContractLimits } from '../../candid/ic_upload.js';
 import {
   ASSET_ID_MAX_BYTES,
@@ -10,7 +10,7 @@ import {
   type BlobRecord,
   type Limits,
   type SessionRecord
-} from './upload/types.js';
+} from './model/types.js';
 
 export function toBlobInfo<P>(b: BlobRecord, principal: (bytes: Uint8Array) => P) {
   return {

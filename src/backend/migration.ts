@@ -11,7 +11,7 @@ import type { KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import type { RollingHashes } from './session/hashing.js';
 import type { SessionService } from './session/service.js';
-import type { UploadService } from './upload/service.js';
+import type { AssetCatalogue } from './assets/catalogue.js';
 
 export const LAYOUT_INDEXED = 2;
 
@@ -27,7 +27,7 @@ export interface MigrationDeps {
   config: KeyValueStore;
   hashStates: KeyValueStore;
   sessions: SessionService;
-  uploads: UploadService;
+  uploads: AssetCatalogue;
   counters: CounterState;
   hashes: RollingHashes;
 }

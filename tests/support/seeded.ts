@@ -22,6 +22,7 @@ export interface Probe {
 export interface SeededService extends IcUploadService {
   seed(prefix: string, from: number, count: number): Promise<number>;
   probe(assetId: string): Promise<Probe>;
+  seed_asset(assetId: string, variants: string[], fileName: string, contentType: string): Promise<number>;
 }
 
 export const seededIdlFactory: CandidIDL.InterfaceFactory = (args) => {
@@ -39,12 +40,13 @@ export const seededIdlFactory: CandidIDL.InterfaceFactory = (args) => {
   return IDL.Service({
     ...Object.fromEntries(base._fields),
     seed: IDL.Func([IDL.Text, IDL.Nat32, IDL.Nat32], [IDL.Nat32], []),
-    probe: IDL.Func([IDL.Text], [Probe], [])
+    probe: IDL.Func([IDL.Text], [Probe], []),
+    seed_asset: IDL.Func([IDL.Text, IDL.Vec(IDL.Text), IDL.Text, IDL.Text], [IDL.Nat32], [])
   });
 };
 
-/** Zero-byte uploads per seed message: far below the 40-billion update limit. */
-export const SEED_BATCH = 500;
+/** Zero-byte uploads per seed message (≈ 14 million instructions each): one message stays short. */
+export const SEED_BATCH = 100;
 
 export async function setupSeeded(pic: PocketIc, wasm = SEEDED_WASM): Promise<{ canisterId: Principal; actor: UploadActor & SeededService }> {
   const fixture = await pic.setupCanister<SeededService>({

@@ -7,7 +7,7 @@
 // The unit of work is a slice of a chunk, not a whole chunk, so progress never stalls even if
 // one chunk alone would cost more than the budget; the frontier is (chunk, byte offset).
 import { Sha256 } from '../hash/sha256.js';
-import type { SessionRecord } from '../upload/types.js';
+import type { SessionRecord } from '../model/types.js';
 import { chunkLength } from './service.js';
 
 export const INSTRUCTION_BUDGET = 30_000_000_000;

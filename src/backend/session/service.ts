@@ -8,8 +8,8 @@ import { readU64Key, u64Key } from '../encoding.js';
 import { closedQueueKey, ownerPrefix, readClosedQueueKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
 import { principalKey } from '../platform.js';
-import { decodeSession, encodeSession } from '../upload/codec.js';
-import type { SessionRecord, SessionState, UploadMeta } from '../upload/types.js';
+import { decodeSession, encodeSession } from '../model/codec.js';
+import type { SessionRecord, SessionState, UploadMeta } from '../model/types.js';
 import { IdLists } from './id_lists.js';
 
 const EMPTY = new Uint8Array(0);

@@ -48,6 +48,27 @@ export default class extends IcUploadCanister {
     return finished;
   }
 
+  /** One asset with the given variants (zero-byte uploads), file name and content type. */
+  @update([IDL.Text, IDL.Vec(IDL.Text), IDL.Text, IDL.Text], IDL.Nat32)
+  seed_asset(assetId: string, variants: string[], fileName: string, contentType: string): number {
+    const caller = msgCaller().toUint8Array();
+    let finished = 0;
+    for (const variant of variants) {
+      const begun = backend.begin(caller, {
+        asset_id: assetId,
+        variant,
+        file_name: fileName,
+        content_type: contentType,
+        size: 0n,
+        chunk_size: 1,
+        sha256: EMPTY_DIGEST
+      });
+      if ('Err' in begun) continue;
+      if ('Ok' in backend.finish(caller, begun.Ok.uploadId, undefined)) finished++;
+    }
+    return finished;
+  }
+
   /**
    * Instructions each service call uses inside one message, Candid aside: one small upload of
    * the caller's (begin, put_chunk, finish), a page of 10 assets, my_uploads, stats, and the

@@ -16,8 +16,8 @@ import {
   encodeHashState,
   encodeLimits,
   encodeSession
-} from '../../../src/backend/upload/codec.js';
-import type { SessionRecord } from '../../../src/backend/upload/types.js';
+} from '../../../src/backend/model/codec.js';
+import type { SessionRecord } from '../../../src/backend/model/types.js';
 
 describe('keys', () => {
   it('session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes)', () => {

@@ -11,17 +11,17 @@ import { ChunkBitmap } from '../../../src/backend/bitmap.js';
 import { u64Key } from '../../../src/backend/encoding.js';
 import { toAsset, toUploadStatus } from '../../../src/backend/interface.js';
 import { sessionKey } from '../../../src/backend/keys.js';
-import { MY_UPLOADS_MAX_RECEIVED_INDEXES } from '../../../src/backend/session/compat.js';
-import { decodeCounters, encodeCounters, encodeSession } from '../../../src/backend/upload/codec.js';
+import { MY_UPLOADS_MAX_RECEIVED_INDEXES } from '../../../src/backend/uploads/service.js';
+import { decodeCounters, encodeCounters, encodeSession } from '../../../src/backend/model/codec.js';
 import { CONFIG_KEYS } from '../../../src/backend/memory.js';
-import { MAX_CHUNK_COUNT, type SessionRecord, type SessionState } from '../../../src/backend/upload/types.js';
+import { MAX_CHUNK_COUNT, type SessionRecord, type SessionState } from '../../../src/backend/model/types.js';
 import {
   ENCODE_INSTRUCTIONS_PER_REPLY_BYTE,
   LIST_ASSETS_MAX,
   LIST_INSTRUCTION_BUDGET,
   LIST_REPLY_BUDGET_BYTES,
   LIST_TOTAL_INSTRUCTION_BUDGET
-} from '../../../src/backend/upload/service.js';
+} from '../../../src/backend/assets/catalogue.js';
 import { ALICE, BOB, MemoryStore, meter, newBackend, pseudoRandom, QUERY_LIMIT, upgradeBackend } from './fakes.js';
 
 const t = contractTypes(IDL);

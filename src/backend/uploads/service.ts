@@ -8,17 +8,17 @@ import { errors, MAX_MISSING_LISTED, ok, type Result, type UploadError } from '.
 import { ownerPrefix, sessionKey } from '../keys.js';
 import { isAnonymous, type Platform } from '../platform.js';
 import type { CounterState } from '../counters.js';
-import type { BlobStore, FreeBudget } from '../upload/blob_store.js';
-import type { UploadService } from '../upload/service.js';
-import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../upload/types.js';
-import type { ChunkSource, RollingHashes } from './hashing.js';
-import { chunkCountOf, type SessionService } from './service.js';
+import type { BlobStore, FreeBudget } from '../assets/blob_store.js';
+import type { AssetCatalogue } from '../assets/catalogue.js';
+import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../model/types.js';
+import type { ChunkSource, RollingHashes } from '../session/hashing.js';
+import { chunkCountOf, type SessionService } from '../session/service.js';
 
 export interface CompatDeps {
   sessions: SessionService;
   hashes: RollingHashes;
   blobStore: BlobStore;
-  uploads: UploadService;
+  uploads: AssetCatalogue;
   counters: CounterState;
   platform: Platform;
   limits: () => Limits;

@@ -4,12 +4,12 @@
 import { bytesEqual, u64Key, utf8 } from '../encoding.js';
 import { errors, ok, type Result } from '../errors.js';
 import type { KeyValueStore } from '../kv.js';
-import { OwnerAssetIndex } from '../assets/owner_index.js';
-import { OwnerTotalsStore } from '../assets/owners.js';
+import { OwnerAssetIndex } from './owner_index.js';
+import { OwnerTotalsStore } from './owners.js';
 import { ownerPrefix } from '../keys.js';
 import type { BlobStore, FreeBudget } from './blob_store.js';
-import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from './codec.js';
-import type { AssetRecord, BlobRecord } from './types.js';
+import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from '../model/codec.js';
+import type { AssetRecord, BlobRecord } from '../model/types.js';
 
 /** list_assets answers at most this many per call, whatever the caller asks. */
 export const LIST_ASSETS_MAX = 100;
@@ -69,7 +69,7 @@ export interface CatalogueStores {
   ownerTotals: KeyValueStore;
 }
 
-export class UploadService {
+export class AssetCatalogue {
   private readonly blobs: KeyValueStore;
   private readonly assets: KeyValueStore;
   private readonly byOwner: OwnerAssetIndex;
