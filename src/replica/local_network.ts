@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FileKeyStore, loadOrCreateKeys } from './http/keys.js';
 import { startHttpInterface, type HttpInterface } from './http/server.js';
-import { ReplicaStateDir } from './persistence.js';
+import { DamagedStateError, ReplicaStateDir, type IngressHistory } from './persistence.js';
 import { StateMachine } from './state_machine.js';
 import { bytesEqual, selfAuthenticating } from './principal.js';
 import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaInstance } from './types.js';
@@ -53,7 +53,9 @@ class PersistentReplica implements ReplicaInstance {
 
   constructor(
     readonly machine: StateMachine,
-    private readonly store: ReplicaStateDir
+    private readonly store: ReplicaStateDir,
+    /** The HTTP interface's accepted request ids: saved with the state, so replays stay refused. */
+    readonly ingress: IngressHistory
   ) {}
 
   persist(): void {
@@ -62,7 +64,7 @@ class PersistentReplica implements ReplicaInstance {
     for (let i = 0; i < 10 && !this.machine.isQuiescent(); i++) this.machine.tick();
     const count = this.machine.changeCount();
     if (count === this.savedAt || !this.machine.isQuiescent()) return;
-    this.store.save(this.machine);
+    this.store.save(this.machine, this.ingress);
     this.savedAt = count;
   }
 
@@ -161,14 +163,15 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   const keys = loadOrCreateKeys(new FileKeyStore(join(options.stateDir, 'keys')));
   const store = new ReplicaStateDir(join(options.stateDir, 'replica'));
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
-  const machine = store.exists ? store.load(replicaOptions) : new StateMachine(replicaOptions);
+  const loaded = store.exists ? store.load(replicaOptions) : { machine: new StateMachine(replicaOptions), ingress: new Map() };
+  const { machine, ingress } = loaded;
   const controller = controllerPrincipal(options.stateDir);
   const canisterId = deploy(machine, options.stateDir, controller, options.wasm);
-  const replica = new PersistentReplica(machine, store);
+  const replica = new PersistentReplica(machine, store, ingress);
   // Replica time follows the wall clock from the first request on: agents check their ingress
   // expiry against it and sync their clock only once.
   replica.advance(); // also lets the canister's start-up timers (Azle seeds its randomness) run
-  store.save(machine);
+  store.save(machine, ingress);
 
   let http: HttpInterface;
   try {
@@ -176,6 +179,7 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
       replica,
       keys,
       durable: () => replica.durable(),
+      ingressHistory: ingress,
       port: options.port ?? 4943,
       host: options.host ?? '127.0.0.1'
     });
@@ -213,7 +217,11 @@ function deploy(machine: StateMachine, stateDir: string, controller: PrincipalBy
   const file = join(stateDir, 'canister.json');
   let id: PrincipalBytes | undefined;
   if (existsSync(file)) {
-    id = Principal.fromText((JSON.parse(readFileSync(file, 'utf8')) as { canisterId: string }).canisterId).toUint8Array();
+    try {
+      id = Principal.fromText((JSON.parse(readFileSync(file, 'utf8')) as { canisterId: string }).canisterId).toUint8Array();
+    } catch (e) {
+      throw new DamagedStateError(file, 'unreadable', (e as Error).message);
+    }
     if (!machine.canisterExists(id)) id = undefined;
   }
   if (!id) {
@@ -259,8 +267,10 @@ function ok(result: CallResult, what: string): Uint8Array {
 function controllerPrincipal(stateDir: string): PrincipalBytes {
   const file = join(stateDir, 'keys', 'controller_ed25519');
   let secret: Uint8Array;
-  if (existsSync(file)) secret = new Uint8Array(readFileSync(file));
-  else {
+  if (existsSync(file)) {
+    secret = new Uint8Array(readFileSync(file));
+    if (secret.length !== 32) throw new DamagedStateError(file, 'truncated', `${secret.length} bytes where an Ed25519 secret has 32`);
+  } else {
     secret = ed25519.utils.randomSecretKey();
     mkdirSync(join(stateDir, 'keys'), { recursive: true });
     writeFileSync(file, secret, { mode: 0o600 });
