@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FileKeyStore, loadOrCreateKeys } from './http/keys.js';
 import { startHttpInterface, type HttpInterface } from './http/server.js';
-import { DamagedStateError, ReplicaStateDir, type IngressHistory } from './persistence.js';
-import { StateMachine } from './state_machine.js';
+import { DurableReplica } from './durable_replica.js';
+import { DamagedStateError, ReplicaStateDir } from './persistence.js';
+import type { StateMachine } from './state_machine.js';
 import { bytesEqual, selfAuthenticating } from './principal.js';
-import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaInstance } from './types.js';
+import type { CallResult, PrincipalBytes } from './types.js';
 
 export interface LocalNetworkOptions {
   stateDir: string;
@@ -30,6 +31,8 @@ export interface LocalNetwork {
   canisterId: string;
   /** The principal that controls the canister (a key kept in the state folder). */
   controller: string;
+  /** Bytes this process has written to the state folder (for the benchmark). */
+  bytesWritten(): number;
   close(): Promise<void>;
 }
 
@@ -41,80 +44,6 @@ export class LocalNetworkError extends Error {
     super(message);
     this.name = 'LocalNetworkError';
   }
-}
-
-/**
- * The replica as the HTTP interface drives it, saving the state folder after every change and
- * before the HTTP response goes out, so a finished upload is on disk once its caller hears of it.
- */
-class PersistentReplica implements ReplicaInstance {
-  private savedAt = -1;
-  private commit: Promise<void> | undefined;
-
-  constructor(
-    readonly machine: StateMachine,
-    private readonly store: ReplicaStateDir,
-    /** The HTTP interface's accepted request ids: saved with the state, so replays stay refused. */
-    readonly ingress: IngressHistory
-  ) {}
-
-  persist(): void {
-    // Only a state with nothing in flight is saved (call contexts are not persisted): finish
-    // what is under way first; a canister calling itself forever gets no save until it stops.
-    for (let i = 0; i < 10 && !this.machine.isQuiescent(); i++) this.machine.tick();
-    const count = this.machine.changeCount();
-    if (count === this.savedAt || !this.machine.isQuiescent()) return;
-    this.store.save(this.machine, this.ingress);
-    this.savedAt = count;
-  }
-
-  /**
-   * Group commit: calls that complete in the same turn of the event loop (the HTTP requests
-   * already waiting are handled before `setImmediate` callbacks run) share one save.
-   */
-  durable(): Promise<void> {
-    this.commit ??= new Promise<void>((resolve, reject) =>
-      setImmediate(() => {
-        this.commit = undefined;
-        try {
-          this.persist();
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      })
-    );
-    return this.commit;
-  }
-
-  /** Follows the wall clock and runs a round: timers and asynchronously submitted calls. */
-  advance(): void {
-    const wall = BigInt(Date.now()) * 1_000_000n;
-    if (wall > this.machine.time()) this.machine.setTime(wall);
-    this.machine.tick();
-    this.persist();
-  }
-
-  time = () => this.machine.time();
-  setTime = (n: bigint) => this.machine.setTime(n);
-  submitIngress = (call: CanisterCall, id?: Uint8Array) => this.machine.submitIngress(call, id);
-  awaitIngress = (id: Uint8Array): CallResult => this.machine.awaitIngress(id);
-  ingressStatus = (id: Uint8Array): IngressStatus | undefined => this.machine.ingressStatus(id);
-  query = (call: CanisterCall) => this.machine.query(call);
-  tick = () => {
-    this.machine.tick();
-    this.persist();
-  };
-  canisterExists = (id: PrincipalBytes) => this.machine.canisterExists(id);
-  controllers = (id: PrincipalBytes) => this.machine.controllers(id);
-  moduleHash = (id: PrincipalBytes) => this.machine.moduleHash(id);
-  certifiedData = (id: PrincipalBytes) => this.machine.certifiedData(id);
-  cycles = (id: PrincipalBytes) => this.machine.cycles(id);
-  addCycles = (id: PrincipalBytes, n: bigint) => this.machine.addCycles(id, n);
-  stableMemory = (id: PrincipalBytes) => this.machine.stableMemory(id);
-  setStableMemory = (id: PrincipalBytes, b: Uint8Array) => this.machine.setStableMemory(id, b);
-  subnetId = () => this.machine.subnetId();
-  canisterRange = () => this.machine.canisterRange();
 }
 
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
@@ -163,15 +92,22 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   const keys = loadOrCreateKeys(new FileKeyStore(join(options.stateDir, 'keys')));
   const store = new ReplicaStateDir(join(options.stateDir, 'replica'));
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
-  const loaded = store.exists ? store.load(replicaOptions) : { machine: new StateMachine(replicaOptions), ingress: new Map() };
-  const { machine, ingress } = loaded;
+  const replica = DurableReplica.open(store, replicaOptions);
+  const machine = replica.machine;
+  replica.settle();
   const controller = controllerPrincipal(options.stateDir);
+  const before = machine.changeCount();
   const canisterId = deploy(machine, options.stateDir, controller, options.wasm);
-  const replica = new PersistentReplica(machine, store, ingress);
+  const deployed = machine.changeCount() !== before;
   // Replica time follows the wall clock from the first request on: agents check their ingress
   // expiry against it and sync their clock only once.
   replica.advance(); // also lets the canister's start-up timers (Azle seeds its randomness) run
-  store.save(machine, ingress);
+  replica.settle();
+  // Install and upgrade are direct management calls, not in the input log: a checkpoint makes
+  // them durable. One after a replay keeps the next start from replaying the same log again.
+  if ((deployed || replica.logBytes > 0) && !replica.checkpoint()) {
+    throw new LocalNetworkError('the canister is still busy after start-up; cannot take a checkpoint');
+  }
 
   let http: HttpInterface;
   try {
@@ -179,7 +115,7 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
       replica,
       keys,
       durable: () => replica.durable(),
-      ingressHistory: ingress,
+      ingressHistory: replica.ingress,
       port: options.port ?? 4943,
       host: options.host ?? '127.0.0.1'
     });
@@ -203,10 +139,11 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   writeJsonAtomically(join(options.stateDir, NETWORK_FILE), info);
   return {
     ...info,
+    bytesWritten: () => store.written.bytes,
     close: async () => {
       clearInterval(timer);
       await http.close();
-      replica.persist();
+      replica.close();
       unlock();
     }
   };

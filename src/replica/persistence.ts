@@ -59,8 +59,8 @@ interface Manifest {
   canisters: CanisterManifest[];
   /** Request ids the HTTP interface answered, kept until their expiry has long passed. */
   ingress: IngressManifest[];
-  /** Free-form fields of the layers above (the input log that follows this checkpoint). */
-  extra?: Record<string, string>;
+  /** The input log (input_log.ts) of what happened after this checkpoint, replayed at load. */
+  inputLog?: string;
 }
 
 /** What the folder holds besides the canisters: the HTTP interface's memory of requests. */
@@ -76,7 +76,8 @@ interface MemoryLog extends PageLogRef {
 export interface LoadedState {
   machine: StateMachine;
   ingress: IngressHistory;
-  extra: Record<string, string>;
+  /** The input log that follows the checkpoint, if any. */
+  inputLog?: string;
 }
 
 export class ReplicaStateDir {
@@ -104,11 +105,11 @@ export class ReplicaStateDir {
     const ingress: IngressHistory = new Map(
       manifest.ingress.map((r) => [r.id, { sender: fromHex(r.sender), receiver: fromHex(r.receiver), ingressExpiry: BigInt(r.expiry) }])
     );
-    return { machine, ingress, extra: manifest.extra ?? {} };
+    return { machine, ingress, ...(manifest.inputLog ? { inputLog: manifest.inputLog } : {}) };
   }
 
   /** Writes a checkpoint of the machine; call it between rounds (nothing in flight). */
-  save(machine: StateMachine, ingress: IngressHistory = new Map(), extra: Record<string, string> = {}): void {
+  save(machine: StateMachine, ingress: IngressHistory = new Map(), inputLog?: string): void {
     const generation = this.generation + 1;
     const canisters = machine.allCanisters().map((c) => this.saveCanister(c, generation));
     const meta = machine.meta();
@@ -119,7 +120,7 @@ export class ReplicaStateDir {
       nextCanister: meta.nextCanister.toString(),
       canisters,
       ingress: [...ingress].map(([id, r]) => ({ id, sender: hex(r.sender), receiver: hex(r.receiver), expiry: r.ingressExpiry.toString() })),
-      extra
+      ...(inputLog ? { inputLog } : {})
     };
     const body = JSON.stringify(manifest);
     const bytes = Buffer.from(JSON.stringify({ sha256: sha256(Buffer.from(body)).toString('hex'), manifest: body }) + '\n');
@@ -267,13 +268,14 @@ export class ReplicaStateDir {
   /** Removes files no manifest refers to (replaced logs, half-written temporaries). */
   private collectGarbage(manifest: Manifest): void {
     const keep = new Set<string>([MANIFEST]);
+    if (manifest.inputLog) keep.add(manifest.inputLog);
     for (const c of manifest.canisters) {
       if (c.wasm) keep.add(c.wasm);
       if (c.heap) keep.add(c.heap.log);
       keep.add(c.stable.log);
     }
     for (const name of readdirSync(this.dir)) {
-      if (!keep.has(name) && /^(heap-|stable-|wasm-|.*\.tmp$)/.test(name)) rmSync(join(this.dir, name), { force: true });
+      if (!keep.has(name) && /^(heap-|stable-|wasm-|input-|.*\.tmp$)/.test(name)) rmSync(join(this.dir, name), { force: true });
     }
   }
 }
