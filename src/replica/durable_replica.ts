@@ -15,7 +15,7 @@ import { StateMachine } from './state_machine.js';
 import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaInstance } from './types.js';
 
 /** A checkpoint is taken once the log holds this much: it bounds the replay at start. */
-const CHECKPOINT_LOG_BYTES = 192 * 1024 * 1024;
+export const CHECKPOINT_LOG_BYTES = 192 * 1024 * 1024;
 /** …or once the replica has had nothing to log for this long. */
 const CHECKPOINT_IDLE_MS = 3000;
 const MAX_AWAIT_ROUNDS = 100;
@@ -64,6 +64,8 @@ export class DurableReplica implements ReplicaInstance {
   private log: InputLog;
   private lastAppend = Date.now();
   private commit: Promise<void> | undefined;
+  /** Log size that triggers a checkpoint. */
+  checkpointLogBytes = CHECKPOINT_LOG_BYTES;
 
   /** The log always is the one the folder's manifest names, so whatever it holds is replayed at start. */
   private constructor(
@@ -181,7 +183,7 @@ export class DurableReplica implements ReplicaInstance {
         this.commit = undefined;
         try {
           this.log.flush();
-          if (this.log.size > CHECKPOINT_LOG_BYTES) this.checkpoint();
+          if (this.log.size > this.checkpointLogBytes) this.checkpoint();
           resolve();
         } catch (e) {
           reject(e);

@@ -24,6 +24,8 @@ export interface LocalNetworkOptions {
   host?: string;
   /** Canister debug_print lines. */
   log?: (line: string) => void;
+  /** Input log bytes after which a checkpoint is taken (default 192 MiB). */
+  checkpointLogBytes?: number;
 }
 
 export interface LocalNetwork {
@@ -33,6 +35,8 @@ export interface LocalNetwork {
   controller: string;
   /** Bytes this process has written to the state folder (for the benchmark). */
   bytesWritten(): number;
+  /** Takes a checkpoint now (writes the changed pages, starts a new input log). */
+  checkpoint(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -94,6 +98,7 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
   const replica = DurableReplica.open(store, replicaOptions);
   const machine = replica.machine;
+  if (options.checkpointLogBytes !== undefined) replica.checkpointLogBytes = options.checkpointLogBytes;
   replica.settle();
   const controller = controllerPrincipal(options.stateDir);
   const before = machine.changeCount();
@@ -140,6 +145,10 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   return {
     ...info,
     bytesWritten: () => store.written.bytes,
+    checkpoint: async () => {
+      replica.settle();
+      replica.checkpoint();
+    },
     close: async () => {
       clearInterval(timer);
       await http.close();

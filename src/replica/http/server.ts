@@ -166,7 +166,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     };
   }
 
-  function handleCall(body: Uint8Array, mode: 'async' | 'sync', ecid: Uint8Array): { status: number; body?: unknown } {
+  function handleCall(body: Uint8Array, mode: 'async' | 'sync', ecid: Uint8Array): { status: number; body?: unknown; certifies?: Uint8Array } {
     const envelope = decodeEnvelope(body, 'call');
     checkEffectiveCanisterId(envelope.content, ecid);
     const requestIdHex = Buffer.from(envelope.requestId).toString('hex');
@@ -193,7 +193,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     }
     ingress.set(requestIdHex, { sender: who.sender, receiver: envelope.content.canisterId, ingressExpiry: envelope.content.ingressExpiry });
     if (mode === 'async') return { status: 202 };
-    if (!replica.ingressStatus(envelope.requestId)) return { status: 200, body: { status: 'replied', certificate: statusCertificate(envelope.requestId) } };
+    if (!replica.ingressStatus(envelope.requestId)) return { status: 200, certifies: envelope.requestId };
     try {
       replica.awaitIngress(envelope.requestId);
     } catch (error) {
@@ -202,12 +202,36 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       if (replica.ingressStatus(envelope.requestId)?.kind === 'processing') return { status: 202 };
       throw error;
     }
-    return { status: 200, body: { status: 'replied', certificate: statusCertificate(envelope.requestId) } };
+    return { status: 200, certifies: envelope.requestId };
   }
 
-  function statusCertificate(requestId: Uint8Array): Uint8Array {
+  /**
+   * Synchronous calls completing together are answered together: once what they changed is
+   * durable, one state tree holds all their statuses and each answer is a witness of its own
+   * path in it — so the whole batch costs one BLS signature (`certify` reuses it), not one each.
+   */
+  let batch: { ids: Uint8Array[]; answered: Promise<Uint8Array[]> } | undefined;
+  function answerTogether(requestId: Uint8Array): Promise<Uint8Array[]> {
+    if (!batch) {
+      const ids: Uint8Array[] = [];
+      const open = {
+        ids,
+        answered: (options.durable?.() ?? Promise.resolve()).then(() => {
+          if (batch === open) batch = undefined;
+          return ids;
+        }),
+      };
+      batch = open;
+    }
+    batch.ids.push(requestId);
+    return batch.answered;
+  }
+
+  async function callAnswer(requestId: Uint8Array): Promise<unknown> {
+    const ids = await answerTogether(requestId);
     const paths = [[utf8ToBytes('request_status'), requestId]];
-    return certificateFor(paths, { requestIds: [requestId], canisterIds: [], metadata: [] }, replica.time());
+    const certificate = certificateFor(paths, { requestIds: ids, canisterIds: [], metadata: [] }, replica.time());
+    return { status: 'replied', certificate };
   }
 
   function signQueryResponse(fields: Record<string, unknown>, requestId: Uint8Array, timestamp: bigint) {
@@ -276,6 +300,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       switch (target.kind) {
         case 'call': {
           const out = handleCall(body, target.mode, target.ecid);
+          if (out.certifies) return respond(res, 200, await callAnswer(out.certifies));
           if (out.status === 200 && options.durable) await options.durable();
           return respond(res, out.status, out.body);
         }

@@ -164,7 +164,7 @@ export function buildStateTree(
   ];
 
   const statuses: Array<[Uint8Array, LabeledTree]> = [];
-  for (const id of selection.requestIds) {
+  for (const id of uniqueBytes(selection.requestIds)) {
     if (!ingress.has(Buffer.from(id).toString('hex'))) continue; // unknown to us: absent
     const status = replica.ingressStatus(id);
     // Accepted by us but no longer known to the replica: its result was pruned (spec status `done`).
