@@ -17,7 +17,7 @@ import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaIn
 /** A checkpoint is taken once the log holds this much: it bounds the replay at start. */
 export const CHECKPOINT_LOG_BYTES = 192 * 1024 * 1024;
 /** …or once the replica has had nothing to log for this long. */
-const CHECKPOINT_IDLE_MS = 3000;
+const CHECKPOINT_IDLE_MS = 10_000;
 const MAX_AWAIT_ROUNDS = 100;
 
 /** Executing the log again did not reproduce what it recorded: the replica is not deterministic. */
