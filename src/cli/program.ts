@@ -13,6 +13,14 @@ function positiveInt(value: string): number {
   return n;
 }
 
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    every operation succeeded
+  1    an operation failed (details on stderr; with --json, in the document on stdout)
+  2    usage error (bad arguments or options, missing canister id, unreadable identity)
+  130  interrupted (Ctrl-C); a put resumes when run again
+`;
+
 /** Builds the program; `setExitCode` receives each action's result. */
 export function buildProgram(ctx: CliContext, setExitCode: (code: number) => void): Command {
   const program = new Command('ic-upload')
@@ -23,6 +31,10 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--identity <pem>', 'dfx identity PEM file, Ed25519 or secp256k1 (default: a key kept in the state folder)')
     .option('--json', 'print one JSON document instead of human-readable lines')
     .option('--verbose', 'show full errors with stack traces')
+    // Subcommands inherit these settings (commander copies them at .command()), so every level's
+    // --help shows the global options and the exit codes.
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('afterAll', EXIT_CODES_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
