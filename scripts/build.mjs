@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { embedCandidService } from './candid_metadata.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dfx = JSON.parse(readFileSync(join(root, 'dfx.json'), 'utf8'));
@@ -28,5 +29,6 @@ for (const name of names) {
     console.error(`azle build ${name} failed (exit ${result.status})`);
     process.exit(1);
   }
+  embedCandidService(join(root, dfx.canisters[name].wasm), join(root, dfx.canisters[name].candid));
   console.log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> .azle/${name}/${name}.wasm`);
 }
