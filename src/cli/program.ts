@@ -2,7 +2,7 @@
 // to codes and one-sentence messages.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { get } from './commands/get.js';
-import { ls, rm, status } from './commands/manage.js';
+import { abort, ls, rm, status } from './commands/manage.js';
 import { put } from './commands/put.js';
 import type { GlobalOptions } from './config.js';
 import type { CliContext } from './context.js';
@@ -55,6 +55,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .addOption(new Option('--chunk-concurrency <n>', 'chunks in flight per file').default(4).argParser(positiveInt))
     .option('--no-derivatives', 'do not make image derivatives')
     .option('--prefix <prefix>', 'prepend "<prefix>/" to every asset id')
+    .option('-f, --force', 're-upload files whose asset already holds the same SHA-256')
     .action(
       run((cmd) => {
         const o = globals(cmd);
@@ -63,7 +64,8 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
           concurrency: o.concurrency as number,
           chunkConcurrency: o.chunkConcurrency as number,
           derivatives: o.derivatives as boolean,
-          prefix: o.prefix as string | undefined
+          prefix: o.prefix as string | undefined,
+          force: o.force === true
         });
       })
     );
@@ -74,7 +76,13 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .argument('<asset>', 'asset id')
     .option('--variant <variant>', 'original, display, thumb, placeholder, …', 'original')
     .option('-o, --output <path>', 'where to write ("-" for stdout; default: the stored file name)')
-    .action(run((cmd) => get(ctx, cmd.args[0]!, { ...globals(cmd), variant: globals(cmd).variant as string, output: globals(cmd).output as string | undefined })));
+    .option('-f, --force', 'overwrite an existing file')
+    .action(
+      run((cmd) => {
+        const o = globals(cmd);
+        return get(ctx, cmd.args[0]!, { ...o, variant: o.variant as string, output: o.output as string | undefined, force: o.force === true });
+      })
+    );
 
   program
     .command('ls')
@@ -87,6 +95,12 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('show an upload, or your open uploads and the local resume journal')
     .argument('[upload-id]', 'upload id')
     .action(run((cmd) => status(ctx, cmd.args[0], globals(cmd))));
+
+  program
+    .command('abort')
+    .description('abort open uploads: one by its upload id, or every open upload of an asset')
+    .argument('<asset-or-upload-id>', 'an upload id (a number, as `status` shows) or an asset id')
+    .action(run((cmd) => abort(ctx, cmd.args[0]!, globals(cmd))));
 
   program
     .command('rm')
