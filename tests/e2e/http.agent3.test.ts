@@ -54,11 +54,11 @@ describe('@dfinity/agent 3.x', () => {
     expect(isTransient(fromOld)).toBe(false);
 
     // Nothing listens on port 1: a transport failure, transient, with the same code.
-    const down = await agent3Actor('http://127.0.0.1:1', network.canisterId).then(
+    const down = await agent3Actor('http://127.0.0.1:1', network.canisterId, 0).then(
       (a) => a.stats(),
       (e: unknown) => e
     );
-    const coreDown = await CoreHttpAgent.create({ host: 'http://127.0.0.1:1', shouldFetchRootKey: true }).catch((e: unknown) => e);
+    const coreDown = await CoreHttpAgent.create({ host: 'http://127.0.0.1:1', shouldFetchRootKey: true, retryTimes: 0 }).catch((e: unknown) => e);
     expect(classify(down)).toMatchObject({ code: classify(coreDown).code, transient: true });
   });
 });
