@@ -163,7 +163,8 @@ export class VariantUpload {
           size: BigInt(source.size),
           chunk_size: this.ctx.chunkSize,
           sha256: [],
-          ...idempotencyKeyArgument(idempotencyKey)
+          idempotency_key: [idempotencyKey],
+          public: []
         }),
       signal
     );
@@ -267,10 +268,3 @@ export class VariantUpload {
   }
 }
 
-/**
- * BeginArgs' `idempotency_key : opt blob`. agent-js encodes a record by its IDL's fields, so the
- * field is sent from the moment the contract declares it and ignored by an interface without it.
- */
-function idempotencyKeyArgument(key: Uint8Array): { idempotency_key: [Uint8Array] } {
-  return { idempotency_key: [key] };
-}

@@ -131,7 +131,7 @@ describe('ic-upload CLI usability on the local network', () => {
   it('abort stops open uploads by asset id and by upload id', async () => {
     const actor = await asCli();
     const begin = (asset: string) =>
-      actor.begin({ asset_id: asset, variant: 'original', file_name: asset, content_type: 'text/plain', size: 10n, chunk_size: 10, sha256: [] });
+      actor.begin({ asset_id: asset, variant: 'original', file_name: asset, content_type: 'text/plain', size: 10n, chunk_size: 10, sha256: [], idempotency_key: [], public: [] });
     const a = await begin('dangling.txt');
     const b = await begin('dangling.txt');
     const c = await begin('other.txt');
