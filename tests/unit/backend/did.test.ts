@@ -22,8 +22,8 @@ describe('candid/ic_upload.did', () => {
   it('tells interfaces apart by a field type, a query annotation or a missing method', async () => {
     const did = readFileSync(checkedIn, 'utf8');
     const base = await didInterface(did);
-    expect(await didInterface(did.replace('chunk_size:nat32', 'chunk_size:nat64'))).not.toEqual(base);
-    expect(await didInterface(did.replace(/(list_assets:[^\n]*) query;/, '$1;'))).not.toEqual(base);
-    expect((await didInterface(did.replace(/\n\s*stats:[^\n]*\n/, '\n'))).methods).toHaveLength(base.methods.length - 1);
+    expect(await didInterface(did.replace(/chunk_size\s*:\s*nat32/, 'chunk_size : nat64'))).not.toEqual(base);
+    expect(await didInterface(did.replace(/(list_assets\s*:[^\n]*\)) query;/, '$1;'))).not.toEqual(base);
+    expect((await didInterface(did.replace(/\n\s*stats\s*:[^\n]*\n/, '\n'))).methods).toHaveLength(base.methods.length - 1);
   });
 });
