@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { embedCandidService } from './candid_metadata.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dfx = JSON.parse(readFileSync(join(root, 'dfx.json'), 'utf8'));
@@ -34,6 +35,7 @@ for (const name of names) {
     console.error(`azle build ${name} failed (exit ${result.status})`);
     process.exit(1);
   }
+  embedCandidService(join(root, dfx.canisters[name].wasm), join(root, dfx.canisters[name].candid));
   console.log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> .azle/${name}/${name}.wasm`);
   writeFileSync(stampFile(name), inputs + '\n');
 }

@@ -21,6 +21,23 @@ export interface ReplicaOptions {
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEFAULT_WASM = join(PACKAGE_ROOT, '.azle', 'ic_upload', 'ic_upload.wasm');
 
+/** The pid of another live replica that wrote the config file at `path`, if one did. */
+function runningOwner(path: string): number | undefined {
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown }).pid;
+  } catch {
+    return undefined;
+  }
+  if (typeof pid !== 'number' || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
+
 export async function runReplica(options: ReplicaOptions): Promise<void> {
   const port = options.port === undefined ? 4943 : Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number, not '${options.port}'`);
@@ -43,10 +60,16 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     if (e instanceof LocalNetworkError) throw new CliError(e.message);
     throw e;
   }
-  const config = JSON.stringify({ url: network.url, canisterId: network.canisterId }, null, 2) + '\n';
+  const config = JSON.stringify({ url: network.url, canisterId: network.canisterId, pid: process.pid }, null, 2) + '\n';
   for (const folder of [process.cwd(), stateDir()]) {
+    const path = join(folder, CONFIG_FILE);
+    const owner = runningOwner(path);
+    if (owner !== undefined) {
+      process.stderr.write(`not updating ${path}: it belongs to the replica running as process ${owner}\n`);
+      continue;
+    }
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, CONFIG_FILE), config);
+    writeFileSync(path, config);
   }
   if (options.json) {
     process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir }) + '\n');

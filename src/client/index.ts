@@ -2,6 +2,7 @@
 // `./browser/index.js` re-export all of this plus the platform's sources, journal and deriver.
 export * from './types.js';
 export * from './errors.js';
+export { classify, classifyTextOnlyError, type ErrorClassification } from './agent_errors.js';
 export * from './retry.js';
 export * from './bytes.js';
 export * from './journal.js';

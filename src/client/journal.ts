@@ -13,8 +13,8 @@ export function parseJournalEntry(value: unknown): JournalEntry | undefined {
   if (!value || typeof value !== 'object') return undefined;
   const e = value as Record<string, unknown>;
   const ok =
-    typeof e.uploadId === 'string' &&
-    /^\d+$/.test(e.uploadId) &&
+    (e.uploadId === undefined || (typeof e.uploadId === 'string' && /^\d+$/.test(e.uploadId))) &&
+    (e.idempotencyKey === undefined || (typeof e.idempotencyKey === 'string' && /^[0-9a-f]{2,64}$/.test(e.idempotencyKey))) &&
     typeof e.assetId === 'string' &&
     typeof e.variant === 'string' &&
     Number.isSafeInteger(e.size) &&
@@ -23,10 +23,11 @@ export function parseJournalEntry(value: unknown): JournalEntry | undefined {
   return ok ? (e as unknown as JournalEntry) : undefined;
 }
 
-/** Whether the canister's record of an upload is the one the journal entry describes. */
+/** Whether the canister's record of an upload is the one the journal entry describes (any upload
+ * of that geometry while the entry's `begin` was in flight). */
 export function statusMatches(status: UploadStatus, entry: JournalEntry): boolean {
   return (
-    status.upload_id === BigInt(entry.uploadId) &&
+    (entry.uploadId === undefined || status.upload_id === BigInt(entry.uploadId)) &&
     status.asset_id === entry.assetId &&
     status.variant === entry.variant &&
     status.size === BigInt(entry.size) &&

@@ -8,6 +8,7 @@ export class ProgressTracker {
   private readonly files = new Map<string, FileProgress>();
   private readonly samples: Array<{ at: number; acknowledged: number }> = [];
   private readonly startedAt: number;
+  private readonly assetsDone = new Set<string>();
 
   constructor(
     private readonly clock: Clock,
@@ -49,23 +50,29 @@ export class ProgressTracker {
     this.emit(file);
   }
 
+  /** An asset (the original and every derivative) is through: counted in `filesDone`. */
+  assetDone(file: FileProgress): void {
+    this.assetsDone.add(file.assetId);
+    this.emit(file);
+  }
+
   overall(): OverallProgress {
     let size = 0;
     let bytesRead = 0;
     let bytesAcknowledged = 0;
     let bytesHashed = 0;
-    let filesDone = 0;
+    const assets = new Set<string>();
     for (const f of this.files.values()) {
       size += f.size;
       bytesRead += f.bytesRead;
       bytesAcknowledged += f.bytesAcknowledged;
       bytesHashed += f.bytesHashed;
-      if (f.state === 'finished' || f.state === 'failed' || f.state === 'aborted') filesDone++;
+      assets.add(f.assetId);
     }
     const rate = this.rate(bytesAcknowledged);
     const remaining = size - bytesAcknowledged;
     const etaSeconds = remaining === 0 ? 0 : rate > 0 ? remaining / rate : undefined;
-    return { files: this.files.size, filesDone, size, bytesRead, bytesAcknowledged, bytesHashed, rate, etaSeconds };
+    return { files: assets.size, filesDone: this.assetsDone.size, size, bytesRead, bytesAcknowledged, bytesHashed, rate, etaSeconds };
   }
 
   private rate(acknowledged: number): number {

@@ -21,8 +21,12 @@ export interface ByteSource {
 
 /** What the journal remembers about an open upload (tus's fingerprint → URL, STYLE.md 6). */
 export interface JournalEntry {
-  /** Upload id as a decimal string (JSON has no bigint). */
-  uploadId: string;
+  /** Upload id as a decimal string (JSON has no bigint); absent while `begin` is in flight: the
+   * entry is written before `begin` is sent, so an interrupt at any moment leaves a trace. */
+  uploadId?: string;
+  /** The `idempotency_key` the begin carries (hex), so a begin retried after a lost reply answers
+   * the same upload. */
+  idempotencyKey?: string;
   assetId: string;
   variant: string;
   size: number;
@@ -74,7 +78,9 @@ export interface FileProgress {
 }
 
 export interface OverallProgress {
+  /** Files (assets) in the run: an image's derivatives count with it, not beside it. */
   files: number;
+  /** Files whose every variant is through (finished, failed or aborted). */
   filesDone: number;
   size: number;
   bytesRead: number;

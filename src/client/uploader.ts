@@ -29,6 +29,9 @@ export interface UploaderOptions {
     chunks?: number;
     /** Derivative jobs (decode + render + upload) at once. Default 2. */
     derivatives?: number;
+    /** Uploads open on the canister at once, originals and derivatives together: the canister's
+     * `max_open_uploads_per_caller`. Uploads past it wait their turn. Default 16. */
+    openUploads?: number;
   };
   /** Makes image derivatives; without one, none are made. */
   deriver?: ImageDeriver;
@@ -74,6 +77,7 @@ export class Uploader {
   private readonly fileLimit: Limiter;
   private readonly derivativeLimit: Limiter;
   private readonly chunkConcurrency: number;
+  private readonly openUploads: Limiter;
   private readonly specs: readonly DerivativeSpec[];
 
   constructor(private readonly options: UploaderOptions) {
@@ -88,6 +92,7 @@ export class Uploader {
     this.fileLimit = new Limiter(options.concurrency?.files ?? 4);
     this.derivativeLimit = new Limiter(options.concurrency?.derivatives ?? 2);
     this.chunkConcurrency = new Limiter(options.concurrency?.chunks ?? 4).limit;
+    this.openUploads = new Limiter(options.concurrency?.openUploads ?? 16);
     this.specs = options.derivatives === false || !options.deriver ? [] : (options.derivatives ?? DEFAULT_DERIVATIVES);
   }
 
@@ -129,6 +134,7 @@ export class Uploader {
       tracker,
       chunkSize: fitted.chunkSize,
       chunkConcurrency: this.chunkConcurrency,
+      openUploads: this.openUploads,
       maxHashPendingStalls: this.options.maxHashPendingStalls ?? 20,
       onState: run.onState
     };
@@ -172,6 +178,7 @@ export class Uploader {
       signal?.removeEventListener('abort', onAbort);
       await item.source.close?.().catch(() => undefined);
     }
+    ctx.tracker.assetDone(original.progress);
     const base: OutcomeBase = { assetId, fileName, variants, warnings, resumed: original.resumed, bytesSent: uploads.reduce((n, u) => n + u.bytesSent, 0) };
     if (errors.length === 0) return { status: 'finished', ...base };
     const first = errors[0];
