@@ -118,7 +118,7 @@ export class VariantUpload {
       const [start, end] = chunkRange(i, this.ctx.chunkSize, this.req.source.size);
       bytes += end - start;
     }
-    this.ctx.tracker.acknowledged(this.progress, bytes, this.hashedBytes(hashed));
+    this.ctx.tracker.alreadyStored(this.progress, bytes, this.hashedBytes(hashed));
   }
 
   private hashedBytes(hashedChunks: number): number {
@@ -149,7 +149,8 @@ export class VariantUpload {
       variant,
       size: source.size,
       chunkSize: this.ctx.chunkSize,
-      createdAt: this.ctx.clock.now()
+      createdAt: this.ctx.clock.now(),
+      namespace: this.ctx.journalNamespace
     });
     return { uploadId: ok.upload_id, chunkCount: ok.chunk_count };
   }
