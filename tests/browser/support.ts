@@ -3,7 +3,9 @@
 // (so CORS is exercised as a browser meets it), a proxy in front of the replica that counts the
 // put_chunk calls the browser really sends, and headless Chromium.
 import chromium from '@sparticuz/chromium';
+import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { decode } from 'cborg';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -11,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
+import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { buildApp } from '../../scripts/build-app.mjs';
@@ -71,6 +74,8 @@ export interface PutChunkRecord {
   uploadId: bigint;
   index: number;
   size: number;
+  /** The replica answered it (200): the chunk is stored, whether or not the browser heard. */
+  answered: boolean;
 }
 
 /** Forwards everything to the replica unchanged, recording each put_chunk call it passes on. */
@@ -82,12 +87,14 @@ async function countingProxy(target: string): Promise<{ url: string; puts: PutCh
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      let record: PutChunkRecord | undefined;
       if (req.method === 'POST' && /\/call$/.test(req.url ?? '')) {
         try {
           const envelope = decode(body, { tags: CBOR_TAGS as never }) as { content: { method_name: string; arg: Uint8Array } };
           if (envelope.content.method_name === 'put_chunk') {
             const [args] = IDL.decode([PutChunkArgs], envelope.content.arg) as unknown as [{ upload_id: bigint; index: number; bytes: Uint8Array }];
-            puts.push({ uploadId: args.upload_id, index: args.index, size: args.bytes.length });
+            record = { uploadId: args.upload_id, index: args.index, size: args.bytes.length, answered: false };
+            puts.push(record);
           }
         } catch {
           // not a call envelope: forwarded as it is
@@ -96,6 +103,7 @@ async function countingProxy(target: string): Promise<{ url: string; puts: PutCh
       const forward = request(
         { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
         (up) => {
+          if (record && up.statusCode === 200) record.answered = true;
           res.writeHead(up.statusCode ?? 502, up.headers);
           up.pipe(res);
         }
@@ -115,6 +123,8 @@ export interface AppStack {
   puts: PutChunkRecord[];
   /** The app's address for this network. */
   appUrl: string;
+  /** The canister's controller: may read every asset and the canister's stats. */
+  controller: IcUploadService;
   close(): Promise<void>;
 }
 
@@ -125,11 +135,15 @@ export async function startAppStack(): Promise<AppStack> {
   const app = await staticServer(appDir);
   const proxy = await countingProxy(network.url);
   const appUrl = `${app.url}/?canisterId=${network.canisterId}&host=${encodeURIComponent(proxy.url)}`;
+  const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(join(dir, 'state', 'keys', 'controller_ed25519'))));
+  const agent = await HttpAgent.create({ host: network.url, identity, shouldFetchRootKey: true });
+  const controller = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
   return {
     network,
     apiUrl: proxy.url,
     puts: proxy.puts,
     appUrl,
+    controller,
     close: async () => {
       await Promise.all([app.close(), proxy.close()]);
       await network.close();
