@@ -3,7 +3,7 @@
 // upload), resume, cancel (the canister frees the upload). Unfinished files are kept in IndexedDB
 // so a reload resumes them, sending only the chunks the canister does not have.
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
-import { idlFactory, type Asset, type IcUploadService, type Result } from '../../candid/ic_upload.js';
+import { idlFactory, type Asset, type IcUploadService } from '../../candid/ic_upload.js';
 import {
   blobSource,
   canvasDeriver,
@@ -11,8 +11,10 @@ import {
   IndexedDbJournal,
   journalNamespaceOf,
   Limiter,
+  isPublic,
   pruneJournal,
   ServiceError,
+  setPublicMethod,
   toHex,
   Uploader,
   type ByteSource
@@ -30,9 +32,6 @@ const post = (message: FromWorker) => scope.postMessage(message);
 const PROGRESS_INTERVAL_MS = 100;
 const FILES_AT_ONCE = 3;
 const LIST_PAGE = 100;
-
-/** `set_public` as DESIGN.md's second contract version has it; present only once the canister has it. */
-type SetPublic = (assetId: string, value: boolean) => Promise<Result<Asset>>;
 
 /** Holds reads while a file is paused; a cancel releases (and fails) the wait. */
 class Gate {
@@ -87,11 +86,6 @@ function publishJobs(now = false): void {
     return;
   }
   progressTimer ??= setTimeout(() => publishJobs(true), PROGRESS_INTERVAL_MS);
-}
-
-function setPublicOf(a: IcUploadService): SetPublic | undefined {
-  const method = (a as unknown as Record<string, unknown>).set_public;
-  return typeof method === 'function' ? (method as SetPublic) : undefined;
 }
 
 function pausable(source: ByteSource, gate: Gate, signal: AbortSignal): ByteSource {
@@ -151,13 +145,14 @@ async function run(job: Job): Promise<void> {
     }
   });
   if (outcome!.status === 'finished') {
-    const setPublic = setPublicOf(actor);
+    const setPublic = setPublicMethod(actor);
     if (job.makePublic && setPublic) {
-      const answer = await setPublic.call(actor, view.assetId, true).catch((e: unknown) => e);
-      if (answer instanceof Error || (answer as Result<Asset>) === undefined || 'Err' in (answer as Result<Asset>)) {
-        const error = answer instanceof Error ? answer : new ServiceError((answer as { Err: never }).Err, view.fileName, 'set_public');
-        view.error = toAppError(error);
-      }
+      // Stored either way; if it cannot be made public the row says why and it stays private.
+      await setPublic(view.assetId, true)
+        .then((answer) => {
+          if ('Err' in answer) throw new ServiceError(answer.Err, view.fileName, 'set_public');
+        })
+        .catch((error: unknown) => (view.error = toAppError(error)));
     }
     view.state = 'finished';
     view.acknowledged = view.total;
@@ -217,11 +212,10 @@ function control(message: Extract<ToWorker, { type: 'pause' | 'resume' | 'cancel
 function assetView(asset: Asset): AssetView {
   const variants = asset.variants.map(([name, b]) => ({ name, size: Number(b.size), contentType: b.content_type, sha256: toHex(b.sha256), fileName: b.file_name }));
   const original = asset.variants.find(([name]) => name === 'original')?.[1] ?? asset.variants[0]?.[1];
-  const visibility = asset as Asset & { public?: unknown };
   return {
     assetId: asset.asset_id,
     variants,
-    public: typeof visibility.public === 'boolean' ? visibility.public : undefined,
+    public: isPublic(asset),
     createdAtMs: original ? Number(original.created_at_ns / 1_000_000n) : 0
   };
 }
@@ -249,9 +243,9 @@ async function perform(call: WorkerCall): Promise<unknown> {
       return null;
     }
     case 'setPublic': {
-      const setPublic = setPublicOf(actor);
+      const setPublic = setPublicMethod(actor);
       if (!setPublic) throw new Error('this canister cannot make assets public or private (its interface has no set_public)');
-      const answer = await setPublic.call(actor, call.assetId, call.public);
+      const answer = await setPublic(call.assetId, call.public);
       if ('Err' in answer) throw new ServiceError(answer.Err, call.assetId, 'set_public');
       return assetView(answer.Ok);
     }

@@ -7,6 +7,7 @@ export * from './bytes.js';
 export * from './journal.js';
 export * from './derivatives.js';
 export * from './download.js';
+export * from './visibility.js';
 export { ProgressTracker } from './progress.js';
 export { Limiter } from './pool.js';
 export { Uploader, type AssetOutcome, type UploaderOptions, type UploadItem, type UploadRunOptions } from './uploader.js';
