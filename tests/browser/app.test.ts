@@ -65,6 +65,8 @@ beforeAll(async () => {
   stack = await startAppStack();
   browser = await launchBrowser();
   page = await browser.newPage();
+  // The machine is small and shared: waits are bounded by what a slow run needs, not by puppeteer's 30 s.
+  page.setDefaultTimeout(180_000);
   await page.setViewport({ width: 1000, height: 900 });
   await openApp();
 });
@@ -75,6 +77,26 @@ afterAll(async () => {
 });
 
 describe('the browser app', () => {
+  it('signs in with a non-extractable ECDSA key kept in IndexedDB', async () => {
+    const key = await page.evaluate(
+      () =>
+        new Promise<{ extractable: boolean; algorithm: string; usages: string[] }>((resolve, reject) => {
+          const open = indexedDB.open('ic-upload-app');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('keys').objectStore('keys').get('local-ecdsa');
+            get.onsuccess = () => {
+              const k = (get.result as CryptoKeyPair).privateKey;
+              open.result.close();
+              resolve({ extractable: k.extractable, algorithm: (k.algorithm as EcKeyAlgorithm).namedCurve, usages: k.usages });
+            };
+          };
+        })
+    );
+    expect(key).toEqual({ extractable: false, algorithm: 'P-256', usages: ['sign'] });
+    expect(await page.$eval('#principal', (e) => e.textContent)).toMatch(/^[a-z0-9]{5}(-[a-z0-9]{5})+-[a-z0-9]{3}$/);
+  });
+
   it('uploads three files picked by keyboard and a dropped folder, each stored byte for byte', async () => {
     const picked = { 'one.txt': pseudoRandomBytes(1_000, 1), 'two.bin': pseudoRandomBytes(2_500_000, 2), 'three.bin': pseudoRandomBytes(70_000, 3) };
     // Keyboard only: Tab to the drop zone, Enter opens the file picker.
@@ -110,12 +132,14 @@ describe('the browser app', () => {
     const bytes = pseudoRandomBytes(20_000_000, 20);
     const chunkCount = Math.ceil(bytes.length / CHUNK);
     const first = stack.puts.length;
+    const principal = await page.$eval('#principal', (e) => e.textContent);
     await pickFiles([file('big20.bin', bytes)]);
     // Reload once a few chunks are stored, well before the end.
     await until(() => stack.puts.slice(first).filter((p) => p.answered).length >= 3, 'three stored chunks');
     await page.reload();
     const atReload = stack.puts.length;
     await page.waitForSelector('body[data-ready=true]');
+    expect(await page.$eval('#principal', (e) => e.textContent)).toBe(principal); // the same identity
     expect(await jobState('big20.bin', ['finished', 'failed'])).toBe('finished');
 
     const before = stack.puts.slice(first, atReload);
