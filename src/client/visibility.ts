@@ -1,6 +1,6 @@
 // Public / private (DESIGN.md, "Visibility"): `set_public` and `Asset.public` belong to the
-// contract's second version. Until candid/ic_upload.ts carries them, callers reach the method
-// through this typed view, present only when the actor's interface has it.
+// contract's second version. An actor built on an older interface (or a test double) may lack
+// them, so callers ask here instead of assuming: the method when present, undefined otherwise.
 import type { Asset, IcUploadService, Result } from '../../candid/ic_upload.js';
 
 export type SetPublic = (assetId: string, value: boolean) => Promise<Result<Asset>>;
