@@ -1,6 +1,7 @@
 // The command tree (commander). Each action resolves to an exit code; main.ts maps thrown errors
 // to codes and one-sentence messages.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerDeployApp } from './commands/deploy_app.js';
 import { get } from './commands/get.js';
 import { abort, ls, rm, status } from './commands/manage.js';
 import { put } from './commands/put.js';
@@ -107,6 +108,8 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('delete assets and all their variants')
     .argument('<assets...>', 'asset ids')
     .action(run((cmd) => rm(ctx, cmd.args, globals(cmd))));
+
+  registerDeployApp(program, ctx, run, globals);
 
   program
     .command('replica')

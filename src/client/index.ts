@@ -8,6 +8,7 @@ export * from './bytes.js';
 export * from './journal.js';
 export * from './derivatives.js';
 export * from './download.js';
+export * from './visibility.js';
 export { ProgressTracker } from './progress.js';
 export { Limiter } from './pool.js';
 export { listAllAssets, LIST_PAGE_SIZE } from './listing.js';

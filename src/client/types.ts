@@ -33,6 +33,8 @@ export interface JournalEntry {
   chunkSize: number;
   /** ms since epoch, for housekeeping. */
   createdAt: number;
+  /** Whose upload it is (the journal namespace: canister and principal); absent in old entries. */
+  namespace?: string;
 }
 
 export interface Journal {
@@ -78,15 +80,21 @@ export interface FileProgress {
 }
 
 export interface OverallProgress {
-  /** Files (assets) in the run: an image's derivatives count with it, not beside it. */
+  /** Files (assets) in the run: an image and its derivatives are one file. */
   files: number;
-  /** Files whose every variant is through (finished, failed or aborted). */
+  /** Files whose original and derivatives have all settled (finished, failed or aborted). */
   filesDone: number;
+  /** Variant uploads (originals and derivatives) known so far, and those settled. */
+  uploads: number;
+  uploadsDone: number;
   size: number;
   bytesRead: number;
+  /** Bytes the canister holds, including what an earlier run stored (resume). */
   bytesAcknowledged: number;
+  /** Bytes acknowledged that this run sent: what the rate is measured on. */
+  bytesSent: number;
   bytesHashed: number;
-  /** Acknowledged bytes per second over a recent window. */
+  /** Bytes sent in this run per second over a recent window. */
   rate: number;
   /** Seconds until everything known so far is acknowledged, or undefined while the rate is unknown. */
   etaSeconds: number | undefined;

@@ -4,7 +4,7 @@ import type { BlobInfo, IcUploadService, Limits } from '../../candid/ic_upload.j
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, memorySource } from './bytes.js';
 import { DEFAULT_DERIVATIVES, derivativeFileName, type DerivativeSpec, type ImageDeriver } from './derivatives.js';
 import { messageOf, UploadAbortedError, UploadError } from './errors.js';
-import { MemoryJournal } from './journal.js';
+import { journalNamespaceOf, MemoryJournal } from './journal.js';
 import { Limiter } from './pool.js';
 import { ProgressTracker } from './progress.js';
 import { DEFAULT_RETRY_POLICY, systemClock, type RetryPolicy } from './retry.js';
@@ -16,7 +16,8 @@ export interface UploaderOptions {
   actor: IcUploadService;
   /** Where open uploads are remembered for resume. Default: in memory (no resume across runs). */
   journal?: Journal;
-  /** Separates journal entries of different canisters/identities. */
+  /** Separates journal entries of different canisters/identities. Default: an agent-js actor's
+   * canister and principal (`journalNamespaceOf`); for other actors, '' (one shared namespace). */
   journalNamespace?: string;
   clock?: Clock;
   retry?: Partial<RetryPolicy>;
@@ -128,7 +129,7 @@ export class Uploader {
     const ctx: VariantUploadContext = {
       actor: this.actor,
       journal: this.journal,
-      journalNamespace: this.options.journalNamespace ?? '',
+      journalNamespace: this.options.journalNamespace ?? (await journalNamespaceOf(this.actor)) ?? '',
       clock: this.clock,
       retry: this.retry,
       tracker,
@@ -177,8 +178,8 @@ export class Uploader {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await item.source.close?.().catch(() => undefined);
+      ctx.tracker.assetSettled(assetId);
     }
-    ctx.tracker.assetDone(original.progress);
     const base: OutcomeBase = { assetId, fileName, variants, warnings, resumed: original.resumed, bytesSent: uploads.reduce((n, u) => n + u.bytesSent, 0) };
     if (errors.length === 0) return { status: 'finished', ...base };
     const first = errors[0];

@@ -137,7 +137,7 @@ export class VariantUpload {
       const [start, end] = chunkRange(i, this.ctx.chunkSize, this.req.source.size);
       bytes += end - start;
     }
-    this.ctx.tracker.acknowledged(this.progress, bytes, this.hashedBytes(hashed));
+    this.ctx.tracker.alreadyStored(this.progress, bytes, this.hashedBytes(hashed));
   }
 
   private hashedBytes(hashedChunks: number): number {
@@ -149,7 +149,7 @@ export class VariantUpload {
     // Journalled before `begin` is sent: whenever the process stops, the next run finds the
     // upload (see `resume`). The key makes a begin retried after a lost reply answer the same upload.
     const idempotencyKey = crypto.getRandomValues(new Uint8Array(16));
-    const entry = { assetId, variant, size: source.size, chunkSize: this.ctx.chunkSize, createdAt: this.ctx.clock.now(), idempotencyKey: toHex(idempotencyKey) };
+    const entry = { assetId, variant, size: source.size, chunkSize: this.ctx.chunkSize, createdAt: this.ctx.clock.now(), idempotencyKey: toHex(idempotencyKey), namespace: this.ctx.journalNamespace };
     await this.ctx.journal.set(this.fp, entry);
     const answer = await this.call(
       'begin',
