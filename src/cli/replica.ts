@@ -4,7 +4,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalNetwork, LocalNetworkError } from '../replica/local_network.js';
+import { Actor, HttpAgent } from '@icp-sdk/core/agent';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
+import { startLocalNetwork, LocalNetworkError, controllerKeyFile } from '../replica/local_network.js';
+import { appUrl, DEFAULT_APP_DIR, deployApp } from './commands/deploy_app.js';
 import { stateDir } from '../client/node/state_dir.js';
 import { CONFIG_FILE } from './config.js';
 import { CliError, UsageError } from './errors.js';
@@ -71,14 +75,16 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     mkdirSync(folder, { recursive: true });
     writeFileSync(path, config);
   }
+  const app = await deployBundledApp(network.url, network.canisterId, dir);
   if (options.json) {
-    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir }) + '\n');
+    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir, ...(app ? { appUrl: app } : {}) }) + '\n');
   } else {
     process.stdout.write(
       [
         `ic-upload replica running at ${network.url}`,
         `  canister id: ${network.canisterId}`,
         `  state:       ${dir}`,
+        ...(app ? [`  app:         ${app}`] : []),
         `Upload from another terminal: npx ic-upload put <file>   (Ctrl-C stops the replica; its state is kept)`,
         ''
       ].join('\n')
@@ -89,4 +95,18 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/**
+ * Deploys the built browser app (dist/app, from `node scripts/build-app.mjs`) as the local
+ * network's controller, so the canister serves it at `/`; answers its URL, or undefined when no
+ * app is built. Unchanged files are skipped, so a restart costs one query per file.
+ */
+async function deployBundledApp(url: string, canisterId: string, dir: string): Promise<string | undefined> {
+  if (!existsSync(join(DEFAULT_APP_DIR, 'index.html'))) return undefined;
+  const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(controllerKeyFile(dir))));
+  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
+  const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId });
+  await deployApp(actor, DEFAULT_APP_DIR);
+  return appUrl(url, canisterId);
 }

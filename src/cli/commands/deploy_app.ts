@@ -3,7 +3,8 @@
 // at `/`. Run it as a controller of the canister: a controller's assets are served as they are,
 // anyone else's sandboxed (DESIGN.md, "User content cannot script the app").
 import type { Command } from 'commander';
-import { readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobInfo, IcUploadService } from '../../../candid/ic_upload.js';
@@ -37,12 +38,16 @@ export async function deployApp(actor: IcUploadService, dir: string): Promise<De
   if (!names.includes('index.html')) {
     throw new CliError(`${dir} holds no built app (index.html): build it with \`node scripts/build-app.mjs\` (or pass --dir)`);
   }
+  // Files the canister already holds with the same bytes, public, are left as they are, so a
+  // deploy at every `npm start` costs a query per file once nothing has changed.
+  const current = await Promise.all(names.map((n) => unchanged(actor, n, join(dir, n))));
+  const out: DeployedFile[] = current.filter((f): f is DeployedFile => f !== undefined);
+  names = names.filter((_, i) => current[i] === undefined);
   const uploader = new Uploader({ actor, derivatives: false });
   const sources = await Promise.all(names.map((n) => fileSource(join(dir, n))));
   const outcomes = await uploader.uploadAll(sources.map((source, i) => ({ source, assetId: names[i]!, contentType: contentTypeFor(names[i]!) })));
   for (const o of outcomes) if (o.status !== 'finished') throw o.error;
   const setPublic = setPublicMethod(actor);
-  const out: DeployedFile[] = [];
   for (const outcome of outcomes) {
     const blob: BlobInfo = outcome.variants.original!;
     let visible: boolean | undefined;
@@ -54,6 +59,16 @@ export async function deployApp(actor: IcUploadService, dir: string): Promise<De
     out.push({ assetId: outcome.assetId, size: Number(blob.size), sha256: toHex(blob.sha256), public: visible });
   }
   return out;
+}
+
+/** The deployed file `assetId` if it already holds `path`'s bytes and is public. */
+async function unchanged(actor: IcUploadService, assetId: string, path: string): Promise<DeployedFile | undefined> {
+  const answer = await actor.get_asset(assetId);
+  if (!('Ok' in answer) || answer.Ok.public !== true) return undefined;
+  const original = answer.Ok.variants.find(([name]) => name === 'original')?.[1];
+  const digest = toHex(sha256(readFileSync(path)));
+  if (!original || toHex(original.sha256) !== digest) return undefined;
+  return { assetId, size: Number(original.size), sha256: digest, public: true };
 }
 
 /** Where a browser opens the app of `canisterId` on a network at `url`. */
