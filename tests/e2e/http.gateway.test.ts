@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { httpGatewayTypes } from '../../candid/http_gateway.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 import { pseudoRandomBytes } from '../support/bytes.js';
 
@@ -32,24 +33,15 @@ interface Fixture {
   http_request_instructions(request: Request): Promise<bigint>;
 }
 
+const { HttpRequest: RequestType, HttpResponse: ResponseType } = httpGatewayTypes(IDL);
 const fixtureIdl: IDL.InterfaceFactory = ({ IDL }) => {
-  const Header = IDL.Tuple(IDL.Text, IDL.Text);
-  const Request = IDL.Record({ method: IDL.Text, url: IDL.Text, headers: IDL.Vec(Header), body: IDL.Vec(IDL.Nat8), certificate_version: IDL.Opt(IDL.Nat16) });
-  const Token = IDL.Record({});
-  const Response = IDL.Record({
-    status_code: IDL.Nat16,
-    headers: IDL.Vec(Header),
-    body: IDL.Vec(IDL.Nat8),
-    streaming_strategy: IDL.Opt(IDL.Variant({ Callback: IDL.Record({ callback: IDL.Func([Token], [IDL.Record({ body: IDL.Vec(IDL.Nat8), token: IDL.Opt(Token) })], ['query']), token: Token }) })),
-    upgrade: IDL.Opt(IDL.Bool)
-  });
   return IDL.Service({
     put: IDL.Func([IDL.Text, IDL.Text, IDL.Text, IDL.Nat32, IDL.Vec(IDL.Nat8), IDL.Bool], [IDL.Nat64], []),
     hide: IDL.Func([IDL.Text], [IDL.Nat64], []),
     show: IDL.Func([IDL.Text], [IDL.Nat64], []),
     upgrade_instructions: IDL.Func([], [IDL.Nat64], ['query']),
-    http_request: IDL.Func([Request], [Response], ['query']),
-    http_request_instructions: IDL.Func([Request], [IDL.Nat64], ['query'])
+    http_request: IDL.Func([RequestType], [ResponseType], ['query']),
+    http_request_instructions: IDL.Func([RequestType], [IDL.Nat64], ['query'])
   });
 };
 

@@ -17,7 +17,7 @@ import {
   ROOT_WILDCARD_PATH,
   type HeaderField
 } from './certification.js';
-import { hex, utf8, type Sha256 } from './hash_tree.js';
+import { hex, utf8, type HashTree, type Sha256 } from './hash_tree.js';
 
 /** One public variant of an asset, as the asset catalogue describes it. */
 export interface PublicVariant {
@@ -316,7 +316,7 @@ export class CertifiedHttp {
     return this.withCertificate(response, body, witness, exprPath);
   }
 
-  private withCertificate(response: Response, body: Uint8Array, witness: ReturnType<CertificationTree['witness']>, exprPath: readonly string[]): HttpResponse {
+  private withCertificate(response: Response, body: Uint8Array, witness: HashTree, exprPath: readonly string[]): HttpResponse {
     const headers = [...response.headers];
     const certificate = this.platform.dataCertificate();
     // Without a certificate (an update call) the response goes out uncertified; a gateway rejects it.

@@ -2,7 +2,7 @@
 // "Response Verification"; the ic-http-certification crate, dfinity/response-verification):
 // the CEL expressions, the representation-independent hash, request and response hashes, the
 // tree paths they are certified under, and the `IC-Certificate` header.
-import { base64, concat, encodeCbor, utf8, type HashTree, type Sha256 } from './hash_tree.js';
+import { base64, compareBytes, concat, encodeCbor, utf8, type HashTree, type Sha256 } from './hash_tree.js';
 
 export const CERTIFICATE_HEADER = 'IC-Certificate';
 export const CERTIFICATE_EXPRESSION_HEADER = 'IC-CertificateExpression';
@@ -68,7 +68,7 @@ export class CertificationHashes {
     const pairs = entries.map(([key, value]) =>
       concat(this.sha256(utf8(key)), typeof value === 'number' ? this.sha256(leb128(value)) : this.sha256(utf8(value)))
     );
-    pairs.sort(compareBytesLocal);
+    pairs.sort(compareBytes);
     return this.sha256(concat(...pairs));
   }
 
@@ -95,12 +95,6 @@ export class CertificationHashes {
     entries.push([':ic-cert-status', status]);
     return this.sha256(concat(this.representationIndependentHash(entries), bodyHash));
   }
-}
-
-function compareBytesLocal(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }
 
 /**

@@ -1,6 +1,7 @@
 // The Candid of a canister's `http_request` (HTTP Gateway Protocol specification, "Canister
 // HTTP Interface"), the gateway's wire to the canister.
 import { IDL } from '@icp-sdk/core/candid';
+import { httpGatewayTypes } from '../../../candid/http_gateway.js';
 
 export type HeaderField = [string, string];
 
@@ -21,25 +22,7 @@ export interface CanisterHttpResponse {
   upgrade: boolean;
 }
 
-const Header = IDL.Tuple(IDL.Text, IDL.Text);
-const HttpRequestType = IDL.Record({
-  method: IDL.Text,
-  url: IDL.Text,
-  headers: IDL.Vec(Header),
-  body: IDL.Vec(IDL.Nat8),
-  certificate_version: IDL.Opt(IDL.Nat16)
-});
-// The token's type is the canister's own; `reserved` accepts whatever it is.
-const StreamingStrategy = IDL.Variant({
-  Callback: IDL.Record({ callback: IDL.Func([IDL.Reserved], [IDL.Reserved], ['query']), token: IDL.Reserved })
-});
-const HttpResponseType = IDL.Record({
-  status_code: IDL.Nat16,
-  headers: IDL.Vec(Header),
-  body: IDL.Vec(IDL.Nat8),
-  streaming_strategy: IDL.Opt(StreamingStrategy),
-  upgrade: IDL.Opt(IDL.Bool)
-});
+const { HttpRequest: HttpRequestType, HttpResponse: HttpResponseType } = httpGatewayTypes(IDL, IDL.Reserved);
 
 export function encodeHttpRequest(request: CanisterHttpRequest): Uint8Array {
   return new Uint8Array(IDL.encode([HttpRequestType], [request]));

@@ -1,8 +1,10 @@
 // Test canister for certified HTTP: src/backend/http over stable maps, serving assets it is
 // handed whole (cut into chunks of the size asked for). It shows the module running in QuickJS
 // inside Azle, and reports the instructions of each tree update and of its upgrade hooks.
+import type { IDL as CandidIDL } from '@icp-sdk/core/candid';
 import { certifiedDataSet, dataCertificate, IDL, init, performanceCounter, postUpgrade, query, StableBTreeMap, update } from 'azle';
 
+import { httpGatewayTypes } from '../../../candid/http_gateway.js';
 import { CertifiedHttp, type HttpRequest, type HttpResponse, type PublicVariant, type ServedVariant } from '../../../src/backend/http/asset_http.js';
 import { sha256 } from '../../../src/backend/hash/sha256.js';
 
@@ -63,22 +65,11 @@ function serve(request: HttpRequest): HttpResponse {
   });
 }
 
-const Header = IDL.Tuple(IDL.Text, IDL.Text);
-const HttpRequestType = IDL.Record({
-  method: IDL.Text,
-  url: IDL.Text,
-  headers: IDL.Vec(Header),
-  body: IDL.Vec(IDL.Nat8),
-  certificate_version: IDL.Opt(IDL.Nat16)
-});
-const Token = IDL.Record({});
-const HttpResponseType = IDL.Record({
-  status_code: IDL.Nat16,
-  headers: IDL.Vec(Header),
-  body: IDL.Vec(IDL.Nat8),
-  streaming_strategy: IDL.Opt(IDL.Variant({ Callback: IDL.Record({ callback: IDL.Func([Token], [IDL.Record({ body: IDL.Vec(IDL.Nat8), token: IDL.Opt(Token) })], ['query']), token: Token }) })),
-  upgrade: IDL.Opt(IDL.Bool)
-});
+// Azle bundles its own @dfinity/candid; its IDL has the same classes the factory expects.
+const { HttpRequest: HttpRequestType, HttpResponse: HttpResponseType } = httpGatewayTypes(IDL as unknown as typeof CandidIDL) as unknown as Record<
+  'HttpRequest' | 'HttpResponse',
+  IDL.Type
+>;
 
 export default class {
   @init([])
