@@ -18,6 +18,9 @@ import {
   type HeaderField
 } from './certification.js';
 import { hex, utf8, type HashTree, type Sha256 } from './hash_tree.js';
+import type { HttpRequest, HttpResponse } from '../../../candid/ic_upload.js';
+
+export type { HttpRequest, HttpResponse };
 
 /** One public variant of an asset, as the asset catalogue describes it. */
 export interface PublicVariant {
@@ -53,23 +56,6 @@ export interface HttpPlatform {
   dataCertificate(): Uint8Array | undefined;
 }
 
-/** The request and response of `http_request` (HTTP Gateway Protocol), as Azle passes them. */
-export interface HttpRequest {
-  method: string;
-  url: string;
-  headers: HeaderField[];
-  body: Uint8Array;
-  certificate_version: [] | [number];
-}
-
-export interface HttpResponse {
-  status_code: number;
-  headers: HeaderField[];
-  body: Uint8Array;
-  streaming_strategy: [];
-  upgrade: [];
-}
-
 export const ORIGINAL_VARIANT = 'original';
 const NOT_FOUND_BODY = utf8('Not found\n');
 const ACTIVE_CONTENT = /^(text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml|application\/xml|text\/xsl|[a-z]+\/[a-z0-9.+-]*\+xml|text\/javascript|application\/javascript|application\/x-javascript|application\/ecmascript|text\/ecmascript)$/;
@@ -90,6 +76,11 @@ export function etagOf(sha256: Uint8Array): string {
 /** The query a variant's URL carries: none for the original, `variant=<name>` otherwise. */
 export function variantQuery(variant: string): string | undefined {
   return variant === ORIGINAL_VARIANT ? undefined : `variant=${encodeURIComponent(variant)}`;
+}
+
+/** Every query a variant is served at: the original also at `?variant=original`. */
+function queriesOf(variant: string): (string | undefined)[] {
+  return variant === ORIGINAL_VARIANT ? [undefined, `variant=${ORIGINAL_VARIANT}`] : [variantQuery(variant)];
 }
 
 /** An asset id is served at `/<id>` when the verifier's path split gives back exactly its segments. */
@@ -178,13 +169,13 @@ export class CertifiedHttp {
       } catch {
         return this.pathNotFound(exact);
       }
-      if (variant === ORIGINAL_VARIANT || variantQuery(variant) !== variantParams) return this.pathNotFound(exact);
+      if (!queriesOf(variant).includes(variantParams)) return this.pathNotFound(exact);
     }
     const method = request.method.toUpperCase();
     const served = method === 'GET' || method === 'HEAD' ? lookup(assetId, variant) : undefined;
     if (!served) return this.pathNotFound(exact);
 
-    const query = variantQuery(variant);
+    const query = variantParams;
     let content: ContentKind;
     let requestHash: Uint8Array;
     let expression = CONTENT_EXPRESSION;
@@ -221,8 +212,7 @@ export class CertifiedHttp {
   private entriesOf(variants: readonly PublicVariant[]): Uint8Array[][] {
     const entries: Uint8Array[][] = [];
     const h = this.hashes;
-    for (const v of variants) {
-      const query = variantQuery(v.variant);
+    for (const v of variants) for (const query of queriesOf(v.variant)) {
       const get = h.requestHash('GET', query, []);
       const add = (expressionHash: Uint8Array, requestHash: Uint8Array, kind: ContentKind, expression: string) => {
         const r = this.contentResponse(v, kind, expression);

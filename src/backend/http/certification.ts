@@ -33,7 +33,8 @@ export const NOT_FOUND_EXPRESSION =
   'default_certification(ValidationArgs{certification:Certification{no_request_certification:Empty{},' +
   'response_certification:ResponseCertification{response_header_exclusions:ResponseHeaderList{headers:[]}}}})';
 
-export type HeaderField = [string, string];
+export type { HeaderField } from '../../../candid/ic_upload.js';
+import type { HeaderField } from '../../../candid/ic_upload.js';
 
 /** A value of the representation-independent hash: the protocol uses texts and numbers. */
 type HashValue = string | number;
