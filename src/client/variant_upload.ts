@@ -29,6 +29,8 @@ export interface VariantUploadRequest {
   assetId: string;
   variant: string;
   contentType?: string;
+  /** `BeginArgs.public`: on finish the asset becomes public (true) or private (false). */
+  public?: boolean;
 }
 
 export class VariantUpload {
@@ -140,7 +142,7 @@ export class VariantUpload {
           chunk_size: this.ctx.chunkSize,
           sha256: [],
           idempotency_key: [],
-          public: []
+          public: this.req.public === undefined ? [] : [this.req.public]
         }),
       signal
     );
