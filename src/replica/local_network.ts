@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync, rmSync 
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FileKeyStore, loadOrCreateKeys } from './http/keys.js';
-import { dataCertificate } from './gateway/data_certificate.js';
+import { cachingDataCertifier } from './gateway/data_certificate.js';
 import { startHttpInterface, type HttpInterface } from './http/server.js';
 import { ReplicaStateDir } from './persistence.js';
 import { StateMachine } from './state_machine.js';
@@ -163,7 +163,7 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   const store = new ReplicaStateDir(join(options.stateDir, 'replica'));
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
   const machine = store.exists ? store.load(replicaOptions) : new StateMachine(replicaOptions);
-  machine.dataCertifier = (id, data, time) => dataCertificate(keys.rootSecretKey, id, data, time);
+  machine.dataCertifier = cachingDataCertifier(keys.rootSecretKey);
   const controller = controllerPrincipal(options.stateDir);
   const canisterId = deploy(machine, options.stateDir, controller, options.wasm);
   const replica = new PersistentReplica(machine, store);

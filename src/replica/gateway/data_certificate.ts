@@ -15,3 +15,22 @@ export function dataCertificate(rootSecretKey: Uint8Array, canisterId: Principal
   const paths = [[utf8ToBytes('canister'), canisterId, utf8ToBytes('certified_data')], [utf8ToBytes('time')]];
   return certify(witness(tree, paths), rootSecretKey);
 }
+
+/**
+ * A certifier for StateMachine.dataCertifier that signs once per canister, certified data and
+ * time: every query asks for the certificate, and a BLS signature costs milliseconds, while the
+ * answer only changes when the certified data or the time does.
+ */
+export function cachingDataCertifier(rootSecretKey: Uint8Array) {
+  const last = new Map<string, { data: string; time: bigint; certificate: Uint8Array }>();
+  const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
+  return (canisterId: PrincipalBytes, certifiedData: Uint8Array, time: bigint): Uint8Array => {
+    const id = hexOf(canisterId);
+    const data = hexOf(certifiedData);
+    const cached = last.get(id);
+    if (cached && cached.data === data && cached.time === time) return cached.certificate;
+    const certificate = dataCertificate(rootSecretKey, canisterId, certifiedData, time);
+    last.set(id, { data, time, certificate });
+    return certificate;
+  };
+}
