@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { get } from './commands/get.js';
 import { ls, rm, status } from './commands/manage.js';
 import { put } from './commands/put.js';
+import { setVisibility } from './commands/visibility.js';
 import type { GlobalOptions } from './config.js';
 import type { CliContext } from './context.js';
 
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .addOption(new Option('--chunk-concurrency <n>', 'chunks in flight per file').default(4).argParser(positiveInt))
     .option('--no-derivatives', 'do not make image derivatives')
     .option('--prefix <prefix>', 'prepend "<prefix>/" to every asset id')
+    .option('--public', 'serve the uploaded assets over certified HTTP (see `public`)')
     .action(
       run((cmd) => {
         const o = globals(cmd);
@@ -51,7 +53,8 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
           concurrency: o.concurrency as number,
           chunkConcurrency: o.chunkConcurrency as number,
           derivatives: o.derivatives as boolean,
-          prefix: o.prefix as string | undefined
+          prefix: o.prefix as string | undefined,
+          public: o.public === true
         });
       })
     );
@@ -75,6 +78,13 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('show an upload, or your open uploads and the local resume journal')
     .argument('[upload-id]', 'upload id')
     .action(run((cmd) => status(ctx, cmd.args[0], globals(cmd))));
+
+  program
+    .command('public')
+    .description('serve assets over certified HTTP at their URL (--off: make them private again)')
+    .argument('<assets...>', 'asset ids')
+    .option('--off', 'make the assets private')
+    .action(run((cmd) => setVisibility(ctx, cmd.args, { ...globals(cmd), off: globals(cmd).off === true })));
 
   program
     .command('rm')

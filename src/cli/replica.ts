@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalNetwork, LocalNetworkError } from '../replica/local_network.js';
 import { stateDir } from '../client/node/state_dir.js';
+import { assetUrl } from '../client/asset_url.js';
 import { CONFIG_FILE } from './config.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -46,14 +47,18 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, CONFIG_FILE), config);
   }
+  // The gateway's root for this canister: an asset's URL is this followed by its id.
+  const gateway = assetUrl(network.canisterId, '', { network: network.url });
   if (options.json) {
-    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir }) + '\n');
+    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, gateway, stateDir: dir }) + '\n');
   } else {
     process.stdout.write(
       [
         `ic-upload replica running at ${network.url}`,
-        `  canister id: ${network.canisterId}`,
-        `  state:       ${dir}`,
+        `  canister id:   ${network.canisterId}`,
+        `  public assets: ${gateway}<asset id>`,
+        `                 or ${network.url}/<asset id>?canisterId=${network.canisterId}`,
+        `  state:         ${dir}`,
         `Upload from another terminal: npx ic-upload put <file>   (Ctrl-C stops the replica; its state is kept)`,
         ''
       ].join('\n')

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idlFactory, type HttpRequest, type HttpResponse, type IcUploadService } from '../../candid/ic_upload.js';
-import { memorySource, Uploader } from '../../src/client/index.js';
+import { assetUrl, memorySource, Uploader } from '../../src/client/index.js';
 import { sharpDeriver } from '../../src/client/node/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 import { pseudoRandomBytes } from '../support/bytes.js';
@@ -111,6 +111,11 @@ describe('public assets through the gateway', () => {
     expect(hex(new Uint8Array(await res.arrayBuffer()))).toBe(hex(small));
     const { stdout } = await promisify(execFile)('curl', ['-sS', '--fail', gatewayUrl('/files/small.txt')], { encoding: 'buffer' });
     expect(hex(new Uint8Array(stdout))).toBe(hex(small));
+    // The URL the client library and the CLI print: <canister id>.localhost, resolved here by curl.
+    const url = new URL(assetUrl(network.canisterId, 'files/small.txt', { network: network.url }));
+    const resolve = `${url.hostname}:${url.port}:127.0.0.1`;
+    const named = await promisify(execFile)('curl', ['-sS', '--fail', '--resolve', resolve, url.href], { encoding: 'buffer' });
+    expect(hex(new Uint8Array(named.stdout))).toBe(hex(small));
   });
 
   it('serves an 8 MB file stitched from certified pieces, with fetch and curl', async () => {

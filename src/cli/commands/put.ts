@@ -14,6 +14,8 @@ export interface PutOptions extends GlobalOptions {
   chunkConcurrency: number;
   derivatives: boolean;
   prefix?: string;
+  /** The uploads make their assets public (BeginArgs.public); absent leaves visibility as it is. */
+  public?: boolean;
 }
 
 export interface InputFile {
@@ -69,7 +71,7 @@ export async function put(ctx: CliContext, paths: string[], options: PutOptions)
   const connection = await ctx.resolve(options);
   const connected = await ctx.connect(connection);
   if (connected.createdIdentity && !options.json) ctx.stderr.write(`created identity ${connected.principal} in ${connected.createdIdentity}\n`);
-  const items: UploadItem[] = await Promise.all(inputs.map(async (f) => ({ source: await fileSource(f.path), assetId: f.assetId })));
+  const items: UploadItem[] = await Promise.all(inputs.map(async (f) => ({ source: await fileSource(f.path), assetId: f.assetId, public: options.public ? true : undefined })));
   const uploader = new Uploader({
     actor: connected.actor,
     journal: ctx.journal(connection),
