@@ -47,21 +47,18 @@ export class ChunkDigests {
   }
 
   /**
-   * Hashes the chunks whose digests are missing, in order, while `allowance` lets it; the first
-   * chunk of a call is always hashed (one chunk of at most 2 MB costs well under an update's
-   * limit), so every call makes progress. Answers true when the blob is complete.
+   * Hashes the chunks whose digests are missing, in order, while `allowance` lets it (asked
+   * before each chunk). Answers true when the blob is complete.
    */
   fill(blob: BlobRecord, allowance: HashAllowance): boolean {
-    let hashed = 0;
     for (let index = 0; index < blob.chunkCount; index++) {
       const key = digestKey(blob.blobId, index);
       if (this.store.containsKey(key)) continue;
       const bytes = this.blobStore.get(blob.sessionKey, index);
       // A blob without its chunks is a bug; it is never served rather than trap here.
       if (bytes === undefined) return false;
-      if (hashed > 0 && !allowance(bytes.length)) return false;
+      if (!allowance(bytes.length)) return false;
       this.store.insert(key, sha256(bytes));
-      hashed++;
     }
     return true;
   }

@@ -43,6 +43,8 @@ export interface AssetServerDeps {
 const WORK_INSTRUCTION_LIMIT = 30_000_000_000;
 /** Above what the canister's JavaScript SHA-256 costs per byte (≈ 8,650). */
 const HASH_INSTRUCTIONS_PER_BYTE = 12_000;
+/** Below this, a slice may still hash one whole chunk whatever the estimate says. */
+const FORCED_HASH_CEILING = 10_000_000_000;
 /** Assets the backfill scan reads per slice, and how far back each slice starts (see backfill). */
 const BACKFILL_SLICE = 200;
 const BACKFILL_OVERLAP = 25;
@@ -142,8 +144,16 @@ export class AssetServer implements AssetListener {
 
   /** A timer slice: the backfill scan, then digests of pending assets. Answers true when all is done. */
   work(): boolean {
-    const more: HashAllowance = (bytes) =>
-      Number(this.deps.instructionCounter()) + bytes * HASH_INSTRUCTIONS_PER_BYTE < WORK_INSTRUCTION_LIMIT;
+    // The first chunk of a slice is allowed whatever its estimate while the slice is young (one
+    // chunk of at most 2 MB costs ≈ 17 billion, under an update's 40 billion), so every slice
+    // makes progress; later ones only within the budget.
+    let hashedOne = false;
+    const used = () => Number(this.deps.instructionCounter());
+    const more: HashAllowance = (bytes) => {
+      const allowed = used() + bytes * HASH_INSTRUCTIONS_PER_BYTE < WORK_INSTRUCTION_LIMIT || (!hashedOne && used() < FORCED_HASH_CEILING);
+      if (allowed) hashedOne = true;
+      return allowed;
+    };
     this.backfill();
     while (this.deps.pending.len() > 0) {
       const [key] = this.deps.pending.items(0, 1)[0];
@@ -159,7 +169,7 @@ export class AssetServer implements AssetListener {
       }
       if (!complete) return false;
       this.certify(assetId);
-      if (!more(0)) return !this.workPending();
+      if (used() >= FORCED_HASH_CEILING) return !this.workPending();
     }
     return !this.workPending();
   }
