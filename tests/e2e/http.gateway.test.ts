@@ -5,8 +5,6 @@
 // leaves everything verifiable at a cost that does not grow with the number of assets.
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
-import { Principal } from '@icp-sdk/core/principal';
-import { verifyRequestResponsePair } from '@dfinity/response-verification';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -17,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGatewayTypes } from '../../candid/http_gateway.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 import { pseudoRandomBytes } from '../support/bytes.js';
+import { verifyCanisterResponse, withMarker } from '../support/gateway.js';
 
 const FIXTURE_WASM = new Uint8Array(readFileSync(new URL('../../.azle/http_fixture/http_fixture.wasm', import.meta.url)));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -45,13 +44,6 @@ const fixtureIdl: IDL.InterfaceFactory = ({ IDL }) => {
   });
 };
 
-/** The same module with one more custom section: a new module hash, so the network upgrades to it. */
-function withMarker(wasm: Uint8Array, marker: number): Uint8Array {
-  const name = new TextEncoder().encode('icu-upgrade-marker');
-  const content = Uint8Array.from([name.length, ...name, marker]);
-  return Uint8Array.from([...wasm, 0, content.length, ...content]);
-}
-
 const stateDir = mkdtempSync(join(tmpdir(), 'icu-gateway-'));
 let network: LocalNetwork;
 let fixture: Fixture;
@@ -69,15 +61,7 @@ const request = (url: string, headers: Header[] = [], method = 'GET'): Request =
 
 /** Verifies a response of the canister's, independently of the gateway. */
 function verify(req: Request, res: Response) {
-  return verifyRequestResponsePair(
-    req,
-    { status_code: res.status_code, headers: res.headers, body: Uint8Array.from(res.body) },
-    Principal.fromText(network.canisterId).toUint8Array(),
-    BigInt(Date.now()) * 1_000_000n,
-    300_000_000_000n,
-    rootKey,
-    2
-  );
+  return verifyCanisterResponse(req, res, network.canisterId, rootKey);
 }
 
 const small = pseudoRandomBytes(10_240, 21);

@@ -4,8 +4,6 @@
 // @dfinity/response-verification (and failing once tampered with).
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { Principal } from '@icp-sdk/core/principal';
-import { verifyRequestResponsePair } from '@dfinity/response-verification';
 import { sha256 } from '@noble/hashes/sha2.js';
 import sharp from 'sharp';
 import { execFile } from 'node:child_process';
@@ -19,16 +17,10 @@ import { assetUrl, memorySource, Uploader } from '../../src/client/index.js';
 import { sharpDeriver } from '../../src/client/node/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 import { pseudoRandomBytes } from '../support/bytes.js';
+import { verifyCanisterResponse, withMarker } from '../support/gateway.js';
 
 const WASM = new Uint8Array(readFileSync('.azle/ic_upload/ic_upload.wasm'));
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-/** The same module with one more custom section: a new module hash, so the network upgrades to it. */
-function withMarker(wasm: Uint8Array, marker: number): Uint8Array {
-  const name = new TextEncoder().encode('icu-upgrade-marker');
-  const content = Uint8Array.from([name.length, ...name, marker]);
-  return Uint8Array.from([...wasm, 0, content.length, ...content]);
-}
 
 const stateDir = mkdtempSync(join(tmpdir(), 'icu-serving-'));
 const identity = Ed25519KeyIdentity.generate();
@@ -54,15 +46,7 @@ const request = (url: string, headers: [string, string][] = [], method = 'GET'):
 
 /** Verifies a response of the canister's, independently of the gateway; answers its status. */
 function verify(req: HttpRequest, res: HttpResponse): number | undefined {
-  return verifyRequestResponsePair(
-    req,
-    { status_code: res.status_code, headers: res.headers, body: Uint8Array.from(res.body) },
-    Principal.fromText(network.canisterId).toUint8Array(),
-    BigInt(Date.now()) * 1_000_000n,
-    300_000_000_000n,
-    rootKey,
-    2
-  ).response?.statusCode;
+  return verifyCanisterResponse(req, res, network.canisterId, rootKey).response?.statusCode;
 }
 
 /** Asks until the canister serves `url` with `status` (multi-chunk blobs are served once their chunk digests are computed by timers). */
