@@ -4,6 +4,8 @@
 import type { IDL as CandidIDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
 
+import { httpGatewayTypes } from './http_gateway.js';
+
 type Idl = typeof CandidIDL;
 
 /** Builds every type of the contract with the given IDL implementation. */
@@ -102,7 +104,12 @@ export function contractTypes(IDL: Idl) {
     LimitExceeded: IDL.Text
   });
   const result = (ok: CandidIDL.Type) => IDL.Variant({ Ok: ok, Err: Error });
+  const http = httpGatewayTypes(IDL);
   return {
+    HeaderField: http.HeaderField,
+    HttpRequest: http.HttpRequest,
+    HttpResponse: http.HttpResponse,
+    StreamingStrategy: http.StreamingStrategy,
     UploadId,
     BlobId,
     InitArgs,
@@ -147,7 +154,8 @@ export const idlFactory: CandidIDL.InterfaceFactory = ({ IDL }) => {
     stats: IDL.Func([], [t.Stats], ['query']),
     limits: IDL.Func([], [t.Limits], ['query']),
     list_assets_page: IDL.Func([IDL.Opt(IDL.Text), IDL.Nat32], [t.AssetPage], ['query']),
-    set_public: IDL.Func([IDL.Text, IDL.Bool], [t.AssetResult], [])
+    set_public: IDL.Func([IDL.Text, IDL.Bool], [t.AssetResult], []),
+    http_request: IDL.Func([t.HttpRequest], [t.HttpResponse], ['query'])
   });
 };
 
@@ -274,6 +282,27 @@ export type UploadError =
   | { LimitExceeded: string };
 export type Result<T> = { Ok: T } | { Err: UploadError };
 
+/** `http_request` (HTTP Gateway Protocol specification, "Canister HTTP Interface"). */
+export type HeaderField = [string, string];
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers: HeaderField[];
+  body: Uint8Array;
+  certificate_version: [] | [number];
+}
+/** The streaming token is an empty record: large bodies are certified 206 pieces, never streamed. */
+export type StreamingStrategy = {
+  Callback: { callback: [Principal, string]; token: Record<string, never> };
+};
+export interface HttpResponse {
+  status_code: number;
+  headers: HeaderField[];
+  body: Uint8Array;
+  streaming_strategy: [] | [StreamingStrategy];
+  upgrade: [] | [boolean];
+}
+
 /** The service as an actor exposes it: what the client library needs and nothing more. */
 export interface IcUploadService {
   begin(args: BeginArgs): Promise<Result<BeginOk>>;
@@ -291,4 +320,5 @@ export interface IcUploadService {
   limits(): Promise<Limits>;
   list_assets_page(after: [] | [string], limit: number): Promise<AssetPage>;
   set_public(assetId: string, isPublic: boolean): Promise<Result<Asset>>;
+  http_request(request: HttpRequest): Promise<HttpResponse>;
 }

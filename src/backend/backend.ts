@@ -17,6 +17,9 @@ import { hashedBytes, HashBudget, INSTRUCTION_BUDGET, RollingHashes } from './se
 import { SessionService } from './session/service.js';
 import { BlobStore } from './assets/blob_store.js';
 import { AssetCatalogue, type AssetPageView, type AssetView } from './assets/catalogue.js';
+import { ChunkDigests } from './assets/chunk_digests.js';
+import { AssetServer, type CertificationPlatform } from './http/asset_server.js';
+import type { HttpRequest, HttpResponse } from './http/asset_http.js';
 import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './model/types.js';
 
 export interface Stores {
@@ -33,7 +36,16 @@ export interface Stores {
   ownerAssets: KeyValueStore;
   ownerTotals: KeyValueStore;
   idempotency: KeyValueStore;
+  httpTree: KeyValueStore;
+  chunkDigests: KeyValueStore;
+  httpPending: KeyValueStore;
 }
+
+/** Outside a canister (unit tests) nothing is certified and no certificate exists. */
+const NO_CERTIFICATION: CertificationPlatform = {
+  setCertifiedData: () => undefined,
+  dataCertificate: () => undefined
+};
 
 /**
  * InitArgs as Candid decodes them (each field an optional). A field absent from the object is
@@ -143,11 +155,14 @@ export class Backend {
   private readonly sweepTimer: TimerChain;
   private readonly migration: Migration;
   private readonly migrationTimer: TimerChain;
+  private readonly server: AssetServer;
+  private readonly httpTimer: TimerChain;
 
   constructor(
     private readonly stores: Stores,
     private readonly platform: Platform,
-    instructionBudget = INSTRUCTION_BUDGET
+    instructionBudget = INSTRUCTION_BUDGET,
+    certification: CertificationPlatform = NO_CERTIFICATION
   ) {
     this.counters = new CounterState(stores.config);
     const counted = (store: KeyValueStore) => new CountingStore(store, this.counters);
@@ -197,6 +212,21 @@ export class Backend {
       hashes: this.hashes
     });
     this.migrationTimer = new TimerChain(platform, () => this.onMigrationTimer());
+    const digests = new ChunkDigests(counted(stores.chunkDigests), this.blobStore);
+    this.uploads.keepChunkDigests(digests);
+    this.httpTimer = new TimerChain(platform, () => this.onHttpTimer());
+    this.server = new AssetServer({
+      catalogue: this.uploads,
+      blobStore: this.blobStore,
+      digests,
+      config: stores.config,
+      tree: counted(stores.httpTree),
+      pending: counted(stores.httpPending),
+      certification,
+      isController: (principal) => platform.isController(principal),
+      instructionCounter: counter,
+      schedule: () => this.httpTimer.arm()
+    });
   }
 
   private freeBudget(): boolean {
@@ -215,6 +245,7 @@ export class Backend {
     this.limits = applyInitArgs(DEFAULT_LIMITS, args);
     this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
     this.migration.markFresh();
+    this.server.init();
     this.load();
     this.counters.flush();
   }
@@ -238,6 +269,7 @@ export class Backend {
     this.migration.startIfNeeded();
     this.load();
     this.restoreHashStates();
+    this.server.postUpgrade();
     if (this.migration.pending()) this.onMigrationTimer();
     this.counters.flush();
     this.recordUpgradeInstructions();
@@ -334,8 +366,15 @@ export class Backend {
       done = this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS, more, (session) => this.api.pruned(session));
     }
     if (this.migration.pending()) this.migrationTimer.arm();
+    if (this.server.workPending()) this.httpTimer.arm();
     if (!done) this.sweepTimer.arm();
     if (this.blobStore.hasGarbage()) this.blobStore.collect(() => this.freeBudget());
+    this.counters.flush();
+  }
+
+  /** A slice of HTTP serving's background work: per-chunk digests, the backfill scan. */
+  onHttpTimer(): void {
+    if (!this.server.work()) this.httpTimer.arm();
     this.counters.flush();
   }
 
@@ -407,6 +446,11 @@ export class Backend {
 
   setPublic(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
     return this.mutate(() => this.uploads.setPublic(caller, assetId, isPublic));
+  }
+
+  /** `http_request`: a query; changes nothing. */
+  httpRequest(request: HttpRequest): HttpResponse {
+    return this.server.handle(request);
   }
 
   /**

@@ -2,6 +2,8 @@
 // src/backend/backend.ts and the services below it do. The types come from the shared contract
 // (candid/ic_upload.ts), built with Azle's IDL so there is one source of truth.
 import {
+  certifiedDataSet,
+  dataCertificate,
   IDL,
   init,
   inspectMessage,
@@ -22,7 +24,7 @@ import {
 } from 'azle';
 import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 
-import { contractTypes, type BeginArgs } from '../../candid/ic_upload.js';
+import { contractTypes, type BeginArgs, type HttpRequest, type HttpResponse } from '../../candid/ic_upload.js';
 import { Backend, type InitArgsInput, type Stores } from './backend.js';
 import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
@@ -53,7 +55,10 @@ const stores: Stores = {
   ownerUploads: stableStore(MEMORY_IDS.ownerUploads),
   ownerAssets: stableStore(MEMORY_IDS.ownerAssets),
   ownerTotals: stableStore(MEMORY_IDS.ownerTotals),
-  idempotency: stableStore(MEMORY_IDS.idempotency)
+  idempotency: stableStore(MEMORY_IDS.idempotency),
+  httpTree: stableStore(MEMORY_IDS.httpTree),
+  chunkDigests: stableStore(MEMORY_IDS.chunkDigests),
+  httpPending: stableStore(MEMORY_IDS.httpPending)
 };
 
 const platform: Platform = {
@@ -68,7 +73,10 @@ const platform: Platform = {
   }
 };
 
-export const backend = new Backend(stores, platform);
+export const backend = new Backend(stores, platform, undefined, {
+  setCertifiedData: (hash) => certifiedDataSet(hash),
+  dataCertificate: () => dataCertificate()
+});
 
 const principal = (bytes: Uint8Array): Principal => Principal.fromUint8Array(bytes);
 const caller = (): Uint8Array => msgCaller().toUint8Array();
@@ -187,6 +195,12 @@ export class IcUploadCanister {
   @update([IDL.Text, IDL.Bool], t.AssetResult)
   set_public(assetId: string, isPublic: boolean) {
     return mapOk(backend.setPublic(caller(), assetId, isPublic), (view) => toAsset(view, principal));
+  }
+
+  /** Public assets over certified HTTP (src/backend/http): a query, as gateways call it. */
+  @query([t.HttpRequest], t.HttpResponse)
+  http_request(request: HttpRequest): HttpResponse {
+    return backend.httpRequest({ ...request, body: bytesOf(request.body) });
   }
 
   @query([], t.Limits)

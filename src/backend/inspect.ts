@@ -28,7 +28,8 @@ const UPDATE_ARITY: Record<string, number> = {
   delete_asset: 1,
   set_public: 2,
   seed: 3,
-  probe: 1
+  probe: 1,
+  set_public_instructions: 2
 };
 
 export function isUpdateMethod(method: string): boolean {

@@ -28,7 +28,13 @@ export const MEMORY_IDS = {
   /** owner prefix → the owner's asset count and stored bytes. */
   ownerTotals: 11,
   /** owner prefix ‖ idempotency key → upload id. */
-  idempotency: 12
+  idempotency: 12,
+  /** node key (32 bytes) or the root's key → a node of the HTTP certification tree (http/certification_tree.ts). */
+  httpTree: 13,
+  /** blob id (u64 BE) ‖ chunk index (u32 BE) → that chunk's own SHA-256 (assets/chunk_digests.ts). */
+  chunkDigests: 14,
+  /** asset id (UTF-8) → nothing: public assets waiting for chunk digests before they are certified. */
+  httpPending: 15
 } as const;
 
 /**
@@ -47,5 +53,12 @@ export const CONFIG_KEYS = {
   /** u8: the layout of the stable maps (absent: the first, without indexes; see migration.ts). */
   layout: Uint8Array.of(5),
   /** The migration's cursor while one runs (migration.ts). */
-  migration: Uint8Array.of(6)
+  migration: Uint8Array.of(6),
+  /**
+   * The scan that certifies assets made public before HTTP serving existed: the next position
+   * in the assets map (u64), absent once done (or on a canister that started with serving).
+   */
+  httpBackfill: Uint8Array.of(7),
+  /** u8 1: HTTP serving's state has been set up (by init, or by the first upgrade that had it). */
+  httpReady: Uint8Array.of(8)
 } as const;

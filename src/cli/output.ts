@@ -104,19 +104,27 @@ export function putSummary(outcomes: AssetOutcome[], seconds: number): string {
   return `${done} of ${outcomes.length} uploaded (${formatBytes(stored)}${resumed ? `, ${resumed} resumed` : ''}), sent ${formatBytes(sent)} in ${seconds.toFixed(1)}s${rate}`;
 }
 
-export function assetJson(a: Asset) {
-  return { assetId: a.asset_id, owner: a.owner.toText(), variants: Object.fromEntries(a.variants.map(([v, b]) => [v, blobJson(b)])) };
+/** `urlOf` gives a public asset's URL (absent for private ones). */
+export function assetJson(a: Asset, urlOf?: (assetId: string) => string) {
+  return {
+    assetId: a.asset_id,
+    owner: a.owner.toText(),
+    public: a.public,
+    ...(a.public && urlOf ? { url: urlOf(a.asset_id) } : {}),
+    variants: Object.fromEntries(a.variants.map(([v, b]) => [v, blobJson(b)]))
+  };
 }
 
-/** `ls` as a table: asset id, original size, variants. */
-export function assetTable(assets: Asset[]): string {
+/** `ls` as a table: asset id, original size, variants, and the URL of a public asset. */
+export function assetTable(assets: Asset[], urlOf?: (assetId: string) => string): string {
   if (assets.length === 0) return 'no assets\n';
   const rows = assets.map((a) => {
     const original = a.variants.find(([v]) => v === 'original')?.[1];
     const total = a.variants.reduce((n, [, b]) => n + b.size, 0n);
-    return [a.asset_id, original ? formatBytes(original.size) : '-', formatBytes(total), a.variants.map(([v]) => v).join(',')];
+    const url = a.public ? (urlOf?.(a.asset_id) ?? 'public') : '-';
+    return [a.asset_id, original ? formatBytes(original.size) : '-', formatBytes(total), a.variants.map(([v]) => v).join(','), url];
   });
-  return table([['ASSET', 'SIZE', 'STORED', 'VARIANTS'], ...rows]);
+  return table([['ASSET', 'SIZE', 'STORED', 'VARIANTS', 'URL'], ...rows]);
 }
 
 export function statusJson(s: UploadStatus) {

@@ -5,6 +5,7 @@ import { registerDeployApp } from './commands/deploy_app.js';
 import { get } from './commands/get.js';
 import { abort, ls, rm, status } from './commands/manage.js';
 import { put } from './commands/put.js';
+import { setVisibility } from './commands/visibility.js';
 import type { GlobalOptions } from './config.js';
 import type { CliContext } from './context.js';
 
@@ -57,6 +58,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--no-derivatives', 'do not make image derivatives')
     .option('--prefix <prefix>', 'prepend "<prefix>/" to every asset id')
     .option('-f, --force', 're-upload files whose asset already holds the same SHA-256')
+    .option('--public', 'serve the uploaded assets over certified HTTP (see `public`)')
     .action(
       run((cmd) => {
         const o = globals(cmd);
@@ -66,7 +68,8 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
           chunkConcurrency: o.chunkConcurrency as number,
           derivatives: o.derivatives as boolean,
           prefix: o.prefix as string | undefined,
-          force: o.force === true
+          force: o.force === true,
+          public: o.public === true
         });
       })
     );
@@ -102,6 +105,13 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .description('abort open uploads: one by its upload id, or every open upload of an asset')
     .argument('<asset-or-upload-id>', 'an upload id (a number, as `status` shows) or an asset id')
     .action(run((cmd) => abort(ctx, cmd.args[0]!, globals(cmd))));
+
+  program
+    .command('public')
+    .description('serve assets over certified HTTP at their URL (--off: make them private again)')
+    .argument('<assets...>', 'asset ids')
+    .option('--off', 'make the assets private')
+    .action(run((cmd) => setVisibility(ctx, cmd.args, { ...globals(cmd), off: globals(cmd).off === true })));
 
   program
     .command('rm')

@@ -10,6 +10,7 @@ import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { startLocalNetwork, LocalNetworkError, controllerKeyFile } from '../replica/local_network.js';
 import { appUrl, DEFAULT_APP_DIR, deployApp } from './commands/deploy_app.js';
 import { stateDir } from '../client/node/state_dir.js';
+import { assetUrl } from '../client/asset_url.js';
 import { CONFIG_FILE } from './config.js';
 import { CliError, UsageError } from './errors.js';
 
@@ -76,15 +77,19 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     writeFileSync(path, config);
   }
   const app = await deployBundledApp(network.url, network.canisterId, dir);
+  // The gateway's root for this canister: an asset's URL is this followed by its id.
+  const gateway = assetUrl(network.canisterId, '', { network: network.url });
   if (options.json) {
-    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir, ...(app ? { appUrl: app } : {}) }) + '\n');
+    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, gateway, stateDir: dir, ...(app ? { appUrl: app } : {}) }) + '\n');
   } else {
     process.stdout.write(
       [
         `ic-upload replica running at ${network.url}`,
-        `  canister id: ${network.canisterId}`,
-        `  state:       ${dir}`,
-        ...(app ? [`  app:         ${app}`] : []),
+        `  canister id:   ${network.canisterId}`,
+        ...(app ? [`  app:           ${app}`] : []),
+        `  public assets: ${gateway}<asset id>`,
+        `                 or ${network.url}/<asset id>?canisterId=${network.canisterId}`,
+        `  state:         ${dir}`,
         `Upload from another terminal: npx ic-upload put <file>   (Ctrl-C stops the replica; its state is kept)`,
         ''
       ].join('\n')

@@ -12,4 +12,5 @@ export * from './visibility.js';
 export { ProgressTracker } from './progress.js';
 export { Limiter } from './pool.js';
 export { listAllAssets, LIST_PAGE_SIZE } from './listing.js';
+export { assetUrl, type AssetUrlOptions } from './asset_url.js';
 export { Uploader, type AssetOutcome, type UploaderOptions, type UploadItem, type UploadRunOptions } from './uploader.js';

@@ -47,6 +47,8 @@ export interface UploadItem {
   /** Asset id; default: the source's name. */
   assetId?: string;
   contentType?: string;
+  /** Served over HTTP once finished (true), private (false); absent leaves the asset as it is. */
+  public?: boolean;
 }
 
 export interface UploadRunOptions {
@@ -152,7 +154,7 @@ export class Uploader {
   }
 
   private request(item: UploadItem, variant: string) {
-    return { source: item.source, assetId: item.assetId ?? item.source.name, variant, contentType: item.contentType };
+    return { source: item.source, assetId: item.assetId ?? item.source.name, variant, contentType: item.contentType, public: item.public };
   }
 
   private async uploadAsset(ctx: VariantUploadContext, item: UploadItem, original: VariantUpload, signal?: AbortSignal): Promise<AssetOutcome> {
@@ -219,7 +221,8 @@ export class Uploader {
             source: memorySource(image.bytes, name, image.contentType, item.source.lastModified),
             assetId,
             variant: image.variant,
-            contentType: image.contentType
+            contentType: image.contentType,
+            public: item.public
           });
           uploads.push(upload);
           try {

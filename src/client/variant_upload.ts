@@ -32,6 +32,8 @@ export interface VariantUploadRequest {
   assetId: string;
   variant: string;
   contentType?: string;
+  /** `BeginArgs.public`: on finish the asset becomes public (true) or private (false). */
+  public?: boolean;
 }
 
 export class VariantUpload {
@@ -164,7 +166,7 @@ export class VariantUpload {
           chunk_size: this.ctx.chunkSize,
           sha256: [],
           idempotency_key: [idempotencyKey],
-          public: []
+          public: this.req.public === undefined ? [] : [this.req.public]
         }),
       signal
     );

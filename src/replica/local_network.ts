@@ -9,6 +9,7 @@ import { existsSync, readFileSync, writeFileSync, renameSync, mkdirSync, rmSync 
 import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FileKeyStore, loadOrCreateKeys } from './http/keys.js';
+import { cachingDataCertifier } from './gateway/data_certificate.js';
 import { startHttpInterface, type HttpInterface } from './http/server.js';
 import { DurableReplica } from './durable_replica.js';
 import { DamagedStateError, ReplicaStateDir } from './persistence.js';
@@ -98,6 +99,7 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
   const replica = DurableReplica.open(store, replicaOptions);
   const machine = replica.machine;
+  machine.dataCertifier = cachingDataCertifier(keys.rootSecretKey);
   if (options.checkpointLogBytes !== undefined) replica.checkpointLogBytes = options.checkpointLogBytes;
   replica.settle();
   const controller = controllerPrincipal(options.stateDir);

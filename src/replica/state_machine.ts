@@ -165,6 +165,12 @@ export class StateMachine implements ReplicaInstance {
     return this.ingress.get(hex(messageId))?.status;
   }
 
+  /**
+   * Signs the certificate a query reads with `ic0.data_certificate_copy`; set by whoever holds
+   * the root key (the HTTP interface). Without it queries see no certificate.
+   */
+  dataCertifier?: (canisterId: PrincipalBytes, certifiedData: Uint8Array, time: bigint) => Uint8Array;
+
   query(call: CanisterCall): CallResult {
     const canister = this.canisters.get(principalKey(call.canisterId));
     if (call.canisterId.length === 0) {
@@ -182,7 +188,14 @@ export class StateMachine implements ReplicaInstance {
     const out = canister.execute({
       kind: 'NRQ',
       entry: { export: `canister_${kind} ${call.method}` },
-      ctx: { arg: call.payload, caller: call.sender, mayRespond: true, callContextInstructions: 0n, time: this.now },
+      ctx: {
+        arg: call.payload,
+        caller: call.sender,
+        mayRespond: true,
+        callContextInstructions: 0n,
+        time: this.now,
+        dataCertificate: this.dataCertifier?.(call.canisterId, canister.certifiedData, this.now)
+      },
       limit: InstructionLimit.query,
       persist: false
     });

@@ -114,6 +114,8 @@ export class ExecutionContext {
       /** Instructions used by earlier executions of the same call context. */
       callContextInstructions: bigint;
       time: bigint;
+      /** The certificate of this canister's certified data, offered to non-replicated queries. */
+      dataCertificate?: Uint8Array;
     }
   ) {}
 
@@ -400,18 +402,17 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       c.certifiedData = read(src, size);
     },
     data_certificate_present(): number {
-      ctx('data_certificate_present');
-      // A documented deviation: no certificate is offered to queries (it would need the
-      // HTTP interface's BLS key inside execution); canisters must handle its absence anyway.
-      return 0;
+      return ctx('data_certificate_present').opts.dataCertificate ? 1 : 0;
     },
     data_certificate_size(): number {
-      ctx('data_certificate_size');
-      throw trap.contract('ic0.data_certificate_size: no certificate present');
+      const certificate = ctx('data_certificate_size').opts.dataCertificate;
+      if (!certificate) throw trap.contract('ic0.data_certificate_size: no certificate present');
+      return certificate.length;
     },
-    data_certificate_copy(): void {
-      ctx('data_certificate_copy');
-      throw trap.contract('ic0.data_certificate_copy: no certificate present');
+    data_certificate_copy(dst: number, offset: number, size: number): void {
+      const certificate = ctx('data_certificate_copy').opts.dataCertificate;
+      if (!certificate) throw trap.contract('ic0.data_certificate_copy: no certificate present');
+      copyOut('ic0.data_certificate_copy', certificate, dst, offset, size);
     },
     time(): bigint {
       return ctx('time').opts.time;

@@ -1,6 +1,6 @@
 // The second version's additions on the replica: visibility (set_public, BeginArgs.public),
 // the limits query, list_assets_page's explicit end, stats.upgrade_instructions.
-import { PocketIc } from '@dfinity/pic';
+import { createIdentity, PocketIc } from '@dfinity/pic';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   admin,
@@ -27,7 +27,35 @@ afterAll(async () => {
   await pic?.tearDown();
 });
 
+const httpGet = (url: string) => ({ method: 'GET', url, headers: [], body: new Uint8Array(0), certificate_version: [2] as [number] });
+
 describe('visibility', () => {
+  it('http_request serves an asset once public and its chunk digests computed, certified; private again, 404', async () => {
+    // Its own owner's: the listing tests below count the other callers' assets.
+    const owner = canister.as(createIdentity('ic-upload e2e http owner'));
+    const data = testBytes(300, 7);
+    await uploadFile(pic, owner, { assetId: 'web/three-chunks.bin', data, chunkSize: 128 });
+    expect((await owner.http_request(httpGet('/web/three-chunks.bin'))).status_code).toBe(404);
+    okOf(await owner.set_public('web/three-chunks.bin', true));
+    // Three chunks: each piece is certified by its chunk's digest, computed by timer messages;
+    // until then the asset answers the certified 404.
+    let response = await owner.http_request(httpGet('/web/three-chunks.bin'));
+    for (let round = 0; round < 20 && response.status_code !== 206; round++) {
+      await pic.tick();
+      response = await owner.http_request(httpGet('/web/three-chunks.bin'));
+    }
+    expect(response.status_code).toBe(206);
+    expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(0, 128)))).toBe(true);
+    const headers = new Map(response.headers.map(([n, v]) => [n.toLowerCase(), v]));
+    expect(headers.get('content-range')).toBe('bytes 0-127/300');
+    expect(headers.get('ic-certificate')).toMatch(/^certificate=:.+:, tree=:.+:, expr_path=:.+:, version=2$/);
+    okOf(await owner.set_public('web/three-chunks.bin', false));
+    const hidden = await owner.http_request(httpGet('/web/three-chunks.bin'));
+    expect(hidden.status_code).toBe(404);
+    expect(hidden.headers.some(([n]) => n.toLowerCase() === 'ic-certificate')).toBe(true);
+  });
+
+
   it('an asset is private until its owner makes it public; a controller may too, another principal not', async () => {
     await uploadFile(pic, canister.actor, { assetId: 'vis', data: testBytes(300, 1), chunkSize: 128 });
     expect(okOf(await canister.actor.get_asset('vis')).public).toBe(false);

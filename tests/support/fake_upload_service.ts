@@ -12,6 +12,8 @@ import type {
   BlobInfo,
   ChunkAck,
   FinishArgs,
+  HttpRequest,
+  HttpResponse,
   IcUploadService,
   Limits,
   PutChunkArgs,
@@ -294,6 +296,12 @@ export class FakeUploadService implements IcUploadService {
     if (a.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this asset' });
     a.public = isPublic;
     return { Ok: this.asset(assetId) };
+  }
+
+  /** The fake serves nothing over HTTP (and certifies nothing): certified serving is tested on the canister. */
+  async http_request(_request: HttpRequest): Promise<HttpResponse> {
+    this.record('http_request');
+    return { status_code: 404, headers: [], body: new Uint8Array(0), streaming_strategy: [], upgrade: [] };
   }
 
   async limits(): Promise<Limits> {

@@ -8,6 +8,7 @@ import { OwnerAssetIndex } from './owner_index.js';
 import { OwnerTotalsStore } from './owners.js';
 import { ownerPrefix } from '../keys.js';
 import type { BlobStore, FreeBudget } from './blob_store.js';
+import type { ChunkDigests } from './chunk_digests.js';
 import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from '../model/codec.js';
 import type { AssetRecord, BlobRecord } from '../model/types.js';
 
@@ -69,7 +70,18 @@ export interface CatalogueStores {
   ownerTotals: KeyValueStore;
 }
 
+/**
+ * Told after an asset's served content may have changed (a variant finished into it, its
+ * visibility set, the asset deleted), so a layer above (HTTP serving) can follow without this
+ * layer knowing it.
+ */
+export interface AssetListener {
+  assetChanged(assetId: string): void;
+}
+
 export class AssetCatalogue {
+  private listener: AssetListener | undefined;
+  private digests: ChunkDigests | undefined;
   private readonly blobs: KeyValueStore;
   private readonly assets: KeyValueStore;
   private readonly byOwner: OwnerAssetIndex;
@@ -85,6 +97,19 @@ export class AssetCatalogue {
     this.assets = stores.assets;
     this.byOwner = new OwnerAssetIndex(stores.ownerAssets, seed);
     this.totals = new OwnerTotalsStore(stores.ownerTotals);
+  }
+
+  listen(listener: AssetListener): void {
+    this.listener = listener;
+  }
+
+  /** The per-chunk digests to forget with each freed blob. */
+  keepChunkDigests(digests: ChunkDigests): void {
+    this.digests = digests;
+  }
+
+  private changed(assetId: string): void {
+    this.listener?.assetChanged(assetId);
   }
 
   /**
@@ -115,6 +140,11 @@ export class AssetCatalogue {
     return bytes === undefined ? undefined : decodeAsset(bytes);
   }
 
+  /** Assets by position in id order, from `start`, at most `count` (for scans in slices). */
+  assetEntries(start: number, count: number): AssetRecord[] {
+    return this.assets.items(start, count).map(([, bytes]) => decodeAsset(bytes));
+  }
+
   blob(blobId: bigint): BlobRecord | undefined {
     const bytes = this.blobs.get(u64Key(blobId));
     return bytes === undefined ? undefined : decodeBlob(bytes);
@@ -143,6 +173,7 @@ export class AssetCatalogue {
     let freed = 0n;
     if (replaced !== undefined && replaced !== blob.blobId) freed = this.freeBlob(replaced, budget);
     this.totals.add(asset.owner, existing === undefined ? 1n : 0n, blob.size - freed);
+    this.changed(asset.assetId);
   }
 
   /** Answers the freed blob's size (0 if it was gone). */
@@ -150,6 +181,7 @@ export class AssetCatalogue {
     const bytes = this.blobs.remove(u64Key(blobId));
     if (bytes === undefined) return 0n;
     const blob = decodeBlob(bytes);
+    this.digests?.remove(blob);
     this.blobStore.free(blob.sessionKey, blob.chunkCount, budget);
     return blob.size;
   }
@@ -244,6 +276,7 @@ export class AssetCatalogue {
       asset.public = isPublic;
       const encoded = encodeAsset(asset);
       this.assets.insert(utf8(assetId), encoded);
+      this.changed(assetId);
       return ok(this.view(asset, encoded.length));
     }
     return ok(this.view(asset, bytes.length));
@@ -258,6 +291,7 @@ export class AssetCatalogue {
     let freed = 0n;
     for (const [, blobId] of asset.variants) freed += this.freeBlob(blobId, budget);
     this.totals.add(asset.owner, -1n, -freed);
+    this.changed(assetId);
     return ok(null);
   }
 }

@@ -4,15 +4,18 @@ import { ServiceError } from '../../client/errors.js';
 import { listAllAssets } from '../../client/listing.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
+import { publicUrl } from './visibility.js';
 import { CliError, EXIT_FAILED, EXIT_OK, oneSentence, UsageError } from '../errors.js';
 import { assetJson, assetTable, errorJson, json, statusJson, statusTable, type JsonError } from '../output.js';
 
 export async function ls(ctx: CliContext, options: GlobalOptions & { prefix?: string }): Promise<number> {
-  const { actor } = await ctx.connect(await ctx.resolve(options));
+  const connection = await ctx.resolve(options);
+  const { actor } = await ctx.connect(connection);
   const assets: Asset[] = [];
   for await (const asset of listAllAssets(actor)) assets.push(asset);
   const shown = options.prefix ? assets.filter((a) => a.asset_id.startsWith(options.prefix!)) : assets;
-  ctx.stdout.write(options.json ? json({ ok: true, assets: shown.map(assetJson) }) : assetTable(shown));
+  const urlOf = (assetId: string) => publicUrl(connection, assetId);
+  ctx.stdout.write(options.json ? json({ ok: true, assets: shown.map((a) => assetJson(a, urlOf)) }) : assetTable(shown, urlOf));
   return EXIT_OK;
 }
 

@@ -9,6 +9,7 @@ import { Limiter } from '../../client/pool.js';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import { fileSource, type FileSource } from '../../client/node/file_source.js';
 import { Uploader, type UploadItem } from '../../client/uploader.js';
+import { ServiceError } from '../../client/errors.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK, UsageError } from '../errors.js';
@@ -22,6 +23,8 @@ export interface PutOptions extends GlobalOptions {
   prefix?: string;
   /** Upload even files whose asset already holds the same bytes. */
   force?: boolean;
+  /** The uploads make their assets public (BeginArgs.public); absent leaves visibility as it is. */
+  public?: boolean;
 }
 
 /** The canister's default `max_open_uploads_per_caller` (DESIGN.md, InitArgs). */
@@ -119,12 +122,19 @@ export async function put(ctx: CliContext, paths: string[], options: PutOptions)
   const connection = await ctx.resolve(options);
   const connected = await ctx.connect(connection);
   if (connected.createdIdentity && !options.json) ctx.stderr.write(`created identity ${connected.principal} in ${connected.createdIdentity}\n`);
-  const all = await Promise.all(inputs.map(async (f) => ({ source: await fileSource(f.path), assetId: f.assetId })));
+  const all = await Promise.all(inputs.map(async (f) => ({ source: await fileSource(f.path), assetId: f.assetId, public: options.public ? true : undefined })));
   const journal = ctx.journal(connection);
   const lookups = new Limiter(8);
   const unchanged = options.force ? [] : (await Promise.all(all.map((item) => lookups.run(async () => ((await alreadyStored(connected.actor, item.source, item.assetId)) ? item : undefined))))).filter((i) => i !== undefined);
   for (const item of unchanged) await item.source.close?.();
   const items: UploadItem[] = all.filter((item) => !unchanged.includes(item));
+  // A file left unchanged still takes --public: only its visibility changes.
+  if (options.public) {
+    for (const item of unchanged) {
+      const answer = await connected.actor.set_public(item.assetId, true);
+      if ('Err' in answer) throw new ServiceError(answer.Err, item.assetId, 'set_public');
+    }
+  }
   const openUploads = await openUploadBudget(connected.actor, journal, connected.journalNamespace);
   const uploader = new Uploader({
     actor: connected.actor,

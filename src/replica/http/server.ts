@@ -14,6 +14,7 @@ import { certify } from './certificate.js';
 import { decodeEnvelope, type CallContent, type Envelope } from './envelope.js';
 import { HttpInterfaceError, MalformedRequestError, NotFoundError, PayloadTooLargeError } from './errors.js';
 import { witness } from './hash_tree.js';
+import { gatewayTarget, HttpGateway } from '../gateway/gateway.js';
 import type { ReplicaKeys } from './keys.js';
 import { compareBytes, hashOfMap } from './request_id.js';
 import {
@@ -36,6 +37,7 @@ const IMPL_VERSION = 'ic-upload embedded replica';
 /** How long request statuses stay readable past their ingress expiry (spec: at least until expiry). */
 const INGRESS_RETENTION_NANOS = 5n * 60n * 1_000_000_000n;
 const MANAGEMENT_CANISTER = new Uint8Array(0);
+const ANONYMOUS = Uint8Array.of(0x04);
 
 export interface HttpInterfaceOptions {
   replica: ReplicaInstance & Partial<CanisterMetadataSource>;
@@ -277,7 +279,18 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(message);
   }
 
+  // The HTTP gateway shares the port, as dfx's does: `<id>.localhost` or `?canisterId=<id>`.
+  const gateway = new HttpGateway({
+    replica: {
+      httpRequest: (canisterId, payload) => replica.query({ sender: ANONYMOUS, canisterId, method: 'http_request', payload }),
+      time: () => replica.time(),
+    },
+    rootKeyDer: keys.rootKeyDer,
+  });
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const gatewayRequest = gatewayTarget(req.headers.host, req.url ?? '/');
+    if (gatewayRequest) return gateway.handle(req, res, gatewayRequest);
     // CORS as the replica's `cors_layer`: any origin, GET and POST, these request headers; a
     // preflight is cached for two hours, or a browser would send one before every call.
     res.setHeader('access-control-allow-origin', '*');

@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { JSONParse, JSONStringify } from 'json-with-bigint';
 import { StateMachine } from '../state_machine.js';
+import { cachingDataCertifier } from '../gateway/data_certificate.js';
+import { loadOrCreateKeys, MemoryKeyStore } from '../http/keys.js';
 import { BadIngressError, IngressRejectedError, SettingTimeIntoPastError, UnknownCanisterError } from '../errors.js';
 import { hex, principalText } from '../principal.js';
 import {
@@ -152,6 +154,10 @@ export class PocketIcRestServer {
       metering: this.options.metering ?? true,
       log: (line) => log(`${formatTime(machine.time())} UTC: ${line}`)
     });
+    // Queries carry a data certificate, as on PocketIC, so `http_request` answers certified
+    // responses; each instance signs with a root key of its own.
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    machine.dataCertifier = cachingDataCertifier(keys.rootSecretKey);
     const id = this.instances.push({ machine, deleted: false }) - 1;
     return { Created: { instance_id: id, topology: topology(machine), http_gateway_info: null } };
   }

@@ -2,7 +2,10 @@
 // builds large states fast: `seed` runs zero-byte uploads (begin + finish) through the real
 // services, skipping only Candid and ingress, so each leaves what a real one leaves — a closed
 // session record, a blob, an asset, and every index entry. Never deployed: tests only.
-import { IDL, msgCaller, performanceCounter, update } from 'azle';
+import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
+import { IDL, msgCaller, performanceCounter, query, update } from 'azle';
+
+import { contractTypes, type HttpRequest } from '../../../candid/ic_upload.js';
 
 import { backend, IcUploadCanister } from '../../../src/backend/index.js';
 import { sha256 } from '../../../src/backend/hash/sha256.js';
@@ -18,6 +21,9 @@ const Probe = IDL.Record({
   stats: IDL.Nat64,
   delete_asset: IDL.Nat64
 });
+
+// Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
+const { HttpRequest: HttpRequestType } = contractTypes(IDL as unknown as typeof ContractIDL) as unknown as Record<'HttpRequest', IDL.Type>;
 
 /** Instructions `run` used (performanceCounter(0) around it). */
 function measure(run: () => unknown): bigint {
@@ -101,5 +107,18 @@ export default class extends IcUploadCanister {
       stats: measure(() => backend.stats()),
       delete_asset: measure(() => backend.deleteAsset(caller, assetId))
     };
+  }
+
+  /** The instructions `http_request` spends answering `request` (Candid encoding of the reply aside). */
+  @query([HttpRequestType], IDL.Nat64)
+  http_request_instructions(request: HttpRequest): bigint {
+    return measure(() => backend.httpRequest(request));
+  }
+
+  /** set_public, measured: with a change of visibility, one update of the certification tree. */
+  @update([IDL.Text, IDL.Bool], IDL.Nat64)
+  set_public_instructions(assetId: string, isPublic: boolean): bigint {
+    const caller = msgCaller().toUint8Array();
+    return measure(() => backend.setPublic(caller, assetId, isPublic));
   }
 }

@@ -75,7 +75,10 @@ export function memoryStores(): Stores {
     ownerUploads: new MemoryStore(),
     ownerAssets: new MemoryStore(),
     ownerTotals: new MemoryStore(),
-    idempotency: new MemoryStore()
+    idempotency: new MemoryStore(),
+    httpTree: new MemoryStore(),
+    chunkDigests: new MemoryStore(),
+    httpPending: new MemoryStore()
   };
 }
 

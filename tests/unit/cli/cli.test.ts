@@ -36,8 +36,8 @@ describe('ic-upload CLI', () => {
     expect(cli.fake.count('put_chunk')).toBe(3 + 1 + 1 + 3);
 
     const ls = await cli.run('ls');
-    expect(ls.stdout.split('\n')[0]).toMatch(/^ASSET\s+SIZE\s+STORED\s+VARIANTS$/);
-    expect(ls.stdout).toMatch(/^photos\/2024\/p\.png\s+.*display,original,placeholder,thumb$/m);
+    expect(ls.stdout.split('\n')[0]).toMatch(/^ASSET\s+SIZE\s+STORED\s+VARIANTS\s+URL$/);
+    expect(ls.stdout).toMatch(/^photos\/2024\/p\.png\s+.*display,original,placeholder,thumb\s+-$/m);
     const lsJson = JSON.parse((await cli.run('ls', '--json')).stdout) as { ok: boolean; assets: Array<{ assetId: string }> };
     expect(lsJson.ok).toBe(true);
     expect(lsJson.assets.map((a) => a.assetId)).toEqual(['big.bin', 'photos/2024/p.png', 'photos/a.txt']);

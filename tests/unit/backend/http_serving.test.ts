@@ -1,0 +1,98 @@
+// HTTP serving over the backend's stores: a multi-chunk public asset is served once timer slices
+// have computed its chunk digests (each slice under the update limit), assets public before
+// serving existed are found after the upgrade, and freed blobs take their digests with them.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend } from '../../../src/backend/backend.js';
+import type { BeginInput } from '../../../src/backend/assert.js';
+import { CONFIG_KEYS } from '../../../src/backend/memory.js';
+import type { HttpRequest } from '../../../candid/ic_upload.js';
+import { ALICE, type FakePlatform, type MemoryStore, meter, newBackend, pseudoRandom, UPDATE_LIMIT, upgradeBackend } from './fakes.js';
+
+afterEach(() => meter(undefined));
+
+const CHUNK = 1_000_000;
+const get = (url: string): HttpRequest => ({ method: 'GET', url, headers: [], body: new Uint8Array(0), certificate_version: [2] });
+
+function upload(backend: Backend, platform: FakePlatform, assetId: string, data: Uint8Array, isPublic?: boolean): void {
+  const args: BeginInput = {
+    asset_id: assetId,
+    variant: 'original',
+    file_name: 'f.bin',
+    content_type: 'application/octet-stream',
+    size: BigInt(data.length),
+    chunk_size: CHUNK,
+    sha256: sha256(data),
+    public: isPublic
+  };
+  const begun = platform.message(() => backend.begin(ALICE, args));
+  if (!('Ok' in begun)) throw new Error('begin failed');
+  for (let i = 0; i * CHUNK < data.length; i++) {
+    platform.message(() => backend.putChunk(ALICE, begun.Ok.uploadId, i, data.subarray(i * CHUNK, (i + 1) * CHUNK)));
+  }
+  for (let round = 0; round < 50; round++) {
+    const finished = platform.message(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
+    if ('Ok' in finished) return;
+    platform.runDueTimers();
+  }
+  throw new Error('finish never succeeded');
+}
+
+/** Runs timer messages until nothing is due; answers how many ran. */
+function drainTimers(platform: FakePlatform): number {
+  let ran = 0;
+  for (let n = platform.runDueTimers(); n > 0; n = platform.runDueTimers()) ran += n;
+  return ran;
+}
+
+describe('HTTP serving in the backend', () => {
+  it('serves a multi-chunk public asset once its chunk digests are computed, in slices under the limit', () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(5 * CHUNK + 123, 5);
+    upload(backend, platform, 'big.bin', data, true);
+    platform.maxInstructions = 0n;
+    expect(platform.query(() => backend.httpRequest(get('/big.bin'))).status_code).toBe(404);
+    expect(drainTimers(platform)).toBeGreaterThan(1);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(6);
+    const response = platform.query(() => backend.httpRequest({ ...get('/big.bin'), headers: [['range', `bytes=${3 * CHUNK}-`]] }));
+    expect(response.status_code).toBe(206);
+    expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(3 * CHUNK, 4 * CHUNK)))).toBe(true);
+    const headers = new Map(response.headers);
+    expect(headers.get('content-range')).toBe(`bytes ${3 * CHUNK}-${4 * CHUNK - 1}/${data.length}`);
+    expect(headers.get('etag')).toBe(`"${Buffer.from(sha256(data)).toString('hex')}"`);
+
+    expect(platform.message(() => backend.deleteAsset(ALICE, 'big.bin'))).toEqual({ Ok: null });
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(0);
+    expect(platform.query(() => backend.httpRequest(get('/big.bin'))).status_code).toBe(404);
+  });
+
+  it('a one-chunk asset is served at once: its chunk digest is the blob digest', () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(500, 6);
+    upload(backend, platform, 'small.txt', data, true);
+    const response = platform.query(() => backend.httpRequest(get('/small.txt')));
+    expect(response.status_code).toBe(200);
+    expect(Buffer.from(response.body).equals(Buffer.from(data))).toBe(true);
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(0);
+  });
+
+  it('after the upgrade onto serving, assets public before it are found and served by timer work', () => {
+    const first = newBackend();
+    const { stores, platform } = first;
+    upload(first.backend, platform, 'old/a.bin', pseudoRandom(2 * CHUNK + 1, 7), true);
+    upload(first.backend, platform, 'old/b.txt', pseudoRandom(300, 8), true);
+    upload(first.backend, platform, 'old/private.txt', pseudoRandom(300, 9), false);
+    drainTimers(platform);
+    // The state a canister had before serving existed: no tree, digests or serving marker.
+    for (const store of [stores.httpTree, stores.chunkDigests, stores.httpPending] as MemoryStore[]) store.restoreEntries(new Map());
+    stores.config.remove(CONFIG_KEYS.httpReady);
+    const { backend } = upgradeBackend(first);
+    expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(404);
+    drainTimers(platform);
+    expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(200);
+    expect(platform.query(() => backend.httpRequest(get('/old/a.bin'))).status_code).toBe(206);
+    expect(platform.query(() => backend.httpRequest(get('/old/private.txt'))).status_code).toBe(404);
+    expect(stores.config.get(CONFIG_KEYS.httpBackfill)).toBeUndefined();
+  });
+});
