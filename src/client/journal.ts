@@ -1,11 +1,19 @@
 // Resume bookkeeping: fingerprint → open upload id (STYLE.md 6). The journal is only a hint; the
 // canister's `upload_status` is the truth, checked before anything is trusted (STYLE.md 9).
-import { Actor } from '@icp-sdk/core/agent';
 import type { IcUploadService, UploadStatus } from '../../candid/ic_upload.js';
 import type { ByteSource, Journal, JournalEntry } from './types.js';
 
 /** The canister's default idle timeout (DESIGN: `upload_idle_timeout_s`, default 900). */
 export const DEFAULT_IDLE_TIMEOUT_MS = 900_000;
+
+const AGENT_METADATA = Symbol.for('ic-agent-metadata');
+
+interface AgentMetadata {
+  config?: {
+    agent?: { getPrincipal(): Promise<{ toText(): string }> };
+    canisterId?: string | { toText(): string };
+  };
+}
 
 /** Identifies "the same upload of the same file" across runs. */
 export function fingerprint(source: ByteSource, assetId: string, variant: string, chunkSize: number, namespace = ''): string {
@@ -18,16 +26,15 @@ export function fingerprint(source: ByteSource, assetId: string, variant: string
  * for an actor that is not agent-js's (a pic-js actor, a fake): the caller must then name one.
  */
 export async function journalNamespaceOf(actor: IcUploadService): Promise<string | undefined> {
-  let agent;
-  let canisterId;
-  try {
-    agent = Actor.agentOf(actor as unknown as Actor);
-    canisterId = Actor.canisterIdOf(actor as unknown as Actor).toText();
-  } catch {
-    return undefined;
-  }
-  if (!agent) return undefined;
-  return `${canisterId}:${(await agent.getPrincipal()).toText()}`;
+  // Read through the registered symbol both @icp-sdk/core and @dfinity/agent 3.x keep an actor's
+  // config under (their `Actor.agentOf` reads the same): the client then imports no agent at
+  // run time, and works with actors of either.
+  const metadata = (actor as unknown as Record<symbol, AgentMetadata | undefined>)[AGENT_METADATA];
+  const agent = metadata?.config?.agent;
+  const canisterId = metadata?.config?.canisterId;
+  if (!agent || canisterId === undefined) return undefined;
+  const id = typeof canisterId === 'string' ? canisterId : canisterId.toText();
+  return `${id}:${(await agent.getPrincipal()).toText()}`;
 }
 
 /** The entries of one namespace (fingerprints carry the namespace as their second field). */
