@@ -7,6 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { NATIVE_SHA256_CANISTERS, addToWasmFile } from './native-sha256.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dfx = JSON.parse(readFileSync(join(root, 'dfx.json'), 'utf8'));
 const wanted = process.argv.slice(2);
@@ -28,5 +30,6 @@ for (const name of names) {
     console.error(`azle build ${name} failed (exit ${result.status})`);
     process.exit(1);
   }
+  if (NATIVE_SHA256_CANISTERS.includes(name)) addToWasmFile(join(root, '.azle', name, `${name}.wasm`));
   console.log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> .azle/${name}/${name}.wasm`);
 }
