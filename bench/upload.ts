@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { Uploader, fileSource } from '../src/client/node/index.js';
 import { startExternalReplica, startReplica, fmt, median } from './support.js';
+import { nativeFigures } from './native.js';
 import type { PocketIc } from '@dfinity/pic';
 
 const MB21 = 21 * 1024 * 1024;
@@ -126,6 +127,7 @@ async function wallFigures(dir: string) {
 export async function uploadBench() {
   const dir = mkdtempSync(join(tmpdir(), 'icu-bench-'));
   const { putPerByte, oursPerByte, noblePerByte } = await instructionFigures();
+  const native = await nativeFigures(putPerByte);
   const { uploadSeconds, hashSeconds, oneSeconds, fourSeconds, smallSeconds } = await wallFigures(dir);
   const efficiency = (4 * 3 * CHUNK) / fourSeconds / ((3 * CHUNK) / oneSeconds);
   return {
@@ -137,7 +139,8 @@ export async function uploadBench() {
       { what: 'hashing 21 MB alone (12 messages of ≤ 1.9 MB)', value: `${fmt(hashSeconds, 1)} s` },
       { what: 'upload / hash-alone wall time (target ≤ 1.15)', value: fmt(uploadSeconds / hashSeconds, 2) },
       { what: 'parallel efficiency, 4 uploads vs 1 (target ≥ 0.95)', value: fmt(efficiency, 2) },
-      { what: '100 small files (10 KB), 8 at a time', value: `${fmt(smallSeconds, 1)} s = ${fmt(100 / smallSeconds, 1)} files/s` }
+      { what: '100 small files (10 KB), 8 at a time', value: `${fmt(smallSeconds, 1)} s = ${fmt(100 / smallSeconds, 1)} files/s` },
+      ...native.rows
     ],
     json: {
       put_chunk_instructions_per_byte: putPerByte,
@@ -149,7 +152,8 @@ export async function uploadBench() {
       parallel_one_seconds: oneSeconds,
       parallel_four_seconds: fourSeconds,
       parallel_efficiency: efficiency,
-      small_files_100_seconds: smallSeconds
+      small_files_100_seconds: smallSeconds,
+      ...native.json
     }
   };
 }

@@ -31,8 +31,14 @@ type Report = { digest: Uint8Array; reference: Uint8Array; piece_digests: Uint8A
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** Identity (de)serializer, as the backend's maps use: Azle's default is JSON. */
+const rawBytes = { toBytes: (b: Uint8Array): Uint8Array => b, fromBytes: (b: Uint8Array): Uint8Array => b };
+const textKey = { toBytes: (t: string): Uint8Array => new TextEncoder().encode(t), fromBytes: (b: Uint8Array): string => new TextDecoder().decode(b) };
+
 /** A stream kept in stable memory between messages (survives upgrades). */
-const streams = new StableBTreeMap<string, Uint8Array>(0);
+const streams = new StableBTreeMap<string, Uint8Array>(0, textKey, rawBytes);
+/** Chunks stored and nothing else, keyed as the backend keys them (bytes): the store-only baseline. */
+const stored = new StableBTreeMap<Uint8Array, Uint8Array>(1, rawBytes, rawBytes);
 
 function fail(message: string): never {
   throw new Error(message);
@@ -73,6 +79,25 @@ export default class {
     const caller_instructions = performanceCounter(1) - start;
     const reference = bytes.length <= 1024 * 1024 ? nobleSha256(bytes) : jsSha256(bytes);
     return { digest: done.digest!, reference, piece_digests, bad_pieces: bad, calls, caller_instructions };
+  }
+
+  /** Stores the bytes under `index`, as put_chunk stores a chunk, hashing nothing (benchmark baseline). */
+  @update([IDL.Nat32, IDL.Vec(IDL.Nat8)], IDL.Nat32)
+  store_only(index: number, bytes: Uint8Array): number {
+    stored.insert(new Uint8Array([index >>> 24, index >>> 16, index >>> 8, index].map((b) => b & 255)), bytes);
+    return bytes.length;
+  }
+
+  /** Absorbs `bytes` `times` times into one stream natively, nothing else (benchmark). */
+  @update([IDL.Vec(IDL.Nat8), IDL.Nat32], IDL.Nat64)
+  async absorb_only(bytes: Uint8Array, times: number): Promise<bigint> {
+    let midstate = initialMidstate();
+    for (let i = 0; i < times; i++) {
+      const r = await absorb(midstate, bytes);
+      if (r.kind !== 'ok') fail(r.message);
+      midstate = r.midstate;
+    }
+    return midstateLength(midstate);
   }
 
   /** Every length 0..max of `bytes`' prefixes, one call each; answers the lengths whose digest differed from noble's. */

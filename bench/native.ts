@@ -1,0 +1,107 @@
+// The native SHA-256's figures (issue "Verify every byte at native speed"), measured on the
+// native_hash test canister through pic-js on the in-process replica, from the replica's record
+// of each execution (instructions include System API charges): the store-only baseline, the
+// hashing path through the native method, and projections for mainnet (bench/mainnet.ts).
+// Until the upload path calls the native method, its whole-path figure is projected as
+// store-only + hashing path, and labelled so.
+import { IDL } from '@icp-sdk/core/candid';
+import { randomBytes } from 'node:crypto';
+import { cyclesPerGib, projectedMbPerSecond, type ChunkWork } from './mainnet.js';
+import { fmt, startReplica } from './support.js';
+
+const CHUNK = 1_900_000;
+const MB21 = 21 * 1024 * 1024;
+const HEADER = 112;
+const MIDSTATE = 104;
+const METHOD = 'canister_update _ic_upload_sha256';
+
+interface NativeHash {
+  store_only(index: number, bytes: Uint8Array): Promise<number>;
+  absorb_only(bytes: Uint8Array, times: number): Promise<bigint>;
+}
+const idl: IDL.InterfaceFactory = ({ IDL }) =>
+  IDL.Service({
+    store_only: IDL.Func([IDL.Nat32, IDL.Vec(IDL.Nat8)], [IDL.Nat32], []),
+    absorb_only: IDL.Func([IDL.Vec(IDL.Nat8), IDL.Nat32], [IDL.Nat64], [])
+  });
+
+export async function nativeFigures(jsWholePathPerByte: number) {
+  const replica = await startReplica(true);
+  try {
+    const { actor } = await replica.pic.setupCanister<NativeHash>({ idlFactory: idl, wasm: '.azle/native_hash/native_hash.wasm' });
+    await replica.pic.tick(2); // Azle's start-up timer
+    const chunk = new Uint8Array(randomBytes(CHUNK));
+    const log = replica.machine.executions();
+    const during = async (run: () => Promise<unknown>) => {
+      const from = log.length;
+      await run();
+      return log.slice(from);
+    };
+    await actor.store_only(0, chunk); // warm-up
+    const stores = await during(() => actor.store_only(1, chunk));
+    const store = stores.reduce((a, r) => a + r.instructions, 0n);
+    await actor.absorb_only(chunk, 1); // warm-up
+    const once = await during(() => actor.absorb_only(chunk, 1));
+    const thrice = await during(() => actor.absorb_only(chunk, 3));
+    const sum = (rs: typeof once) => rs.reduce((a, r) => a + r.instructions, 0n);
+    const perCall = (sum(thrice) - sum(once)) / 2n; // caller's share, the method, the callback
+    const method = once.find((r) => r.entry === METHOD)!.instructions;
+    const storePerByte = Number(store) / CHUNK;
+    const hashPathPerByte = Number(perCall) / CHUNK;
+    const methodPerByte = Number(method) / CHUNK;
+    const nativePerByte = storePerByte + hashPathPerByte;
+
+    // Per chunk on mainnet: put_chunk (store + the caller's share of one self-call), the native
+    // method, its callback; the self-call sends the chunk and gets a midstate back.
+    const callerShare = perCall - method - (once.at(-1)!.entry === 'callback' ? once.at(-1)!.instructions : 0n);
+    const callback = perCall - method - callerShare;
+    const nativeWork: ChunkWork = {
+      ingressBytes: CHUNK,
+      executions: [store + callerShare, method, callback],
+      xnetBytes: CHUNK + HEADER + MIDSTATE,
+      xnetCalls: 1
+    };
+    const storeWork: ChunkWork = { ingressBytes: CHUNK, executions: [store], xnetBytes: 0, xnetCalls: 0 };
+    const jsWork: ChunkWork = { ingressBytes: CHUNK, executions: [BigInt(Math.round(jsWholePathPerByte * CHUNK))], xnetBytes: 0, xnetCalls: 0 };
+    const mbps = (w: ChunkWork, uploads: number) => projectedMbPerSecond(w, CHUNK, MB21, uploads, 4);
+    const projected = { single: mbps(nativeWork, 1), parallel4: mbps(nativeWork, 4), store_only: mbps(storeWork, 1), js_single: mbps(jsWork, 1) };
+    const cycles = cyclesPerGib(nativeWork, CHUNK);
+    const jsCycles = cyclesPerGib(jsWork, CHUNK);
+    const rounds = (w: ChunkWork) => w.executions.map((n) => fmt(Number(n) / 1e6)).join(' + ');
+    return {
+      rows: [
+        { what: 'store-only baseline: put of a 1.9 MB chunk, nothing hashed', value: `${fmt(storePerByte, 1)} instructions/byte` },
+        { what: 'native hashing path per byte (self-call, method, callback)', value: `${fmt(hashPathPerByte, 1)} instructions/byte` },
+        { what: '  of which the Wasm SHA-256 method itself', value: `${fmt(methodPerByte, 1)} instructions/byte` },
+        { what: 'whole path, native (projected: store-only + hashing path)', value: `${fmt(nativePerByte, 1)} instructions/byte (target ≤ 100)` },
+        { what: 'whole path, JavaScript hash (put_chunk today)', value: `${fmt(jsWholePathPerByte)} instructions/byte` },
+        { what: 'executions per chunk, native (M instructions)', value: rounds(nativeWork) },
+        { what: 'projected mainnet, 21 MB, native', value: `${fmt(projected.single, 2)} MB/s (store-only ${fmt(projected.store_only, 2)}; target ≥ 0.9×)` },
+        { what: 'projected mainnet, 4 × 21 MB in parallel, native', value: `${fmt(projected.parallel4, 2)} MB/s` },
+        { what: 'projected mainnet, 21 MB, JavaScript hash', value: `${fmt(projected.js_single, 2)} MB/s` },
+        { what: 'cycles per GiB, native (13-node fees)', value: `${fmt(cycles.total / 1e12, 2)} T = ${fmt(cycles.total / cycles.ingress_only, 2)} × ingress alone (target ≤ 1.6)` },
+        { what: 'cycles per GiB, JavaScript hash', value: `${fmt(jsCycles.total / 1e12, 2)} T = ${fmt(jsCycles.total / jsCycles.ingress_only, 2)} × ingress alone` }
+      ],
+      json: {
+        native_instructions_per_byte: nativePerByte,
+        native_instructions_per_byte_is_projection: true,
+        native_hash_path_instructions_per_byte: hashPathPerByte,
+        native_method_instructions_per_byte: methodPerByte,
+        js_instructions_per_byte: jsWholePathPerByte,
+        store_only_instructions_per_byte: storePerByte,
+        projected_mainnet_mb_per_s: { single: projected.single, parallel4: projected.parallel4, store_only: projected.store_only, js_single: projected.js_single },
+        cycles_per_gib: { total: cycles.total, ingress_only: cycles.ingress_only, js_total: jsCycles.total },
+        rounds_per_chunk: { native: once.map((r) => Number(r.rounds)), store_only: stores.map((r) => Number(r.rounds)) }
+      }
+    };
+  } finally {
+    await replica.close();
+  }
+}
+
+// `tsx bench/native.ts [js instructions per byte]` prints these figures alone.
+if (process.argv[1]?.endsWith('native.ts')) {
+  const { rows, json } = await nativeFigures(Number(process.argv[2] ?? 8923));
+  for (const r of rows) console.log(`${r.what.padEnd(64)} ${r.value}`);
+  console.log(JSON.stringify(json, null, 2));
+}
