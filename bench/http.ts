@@ -13,6 +13,7 @@ import { startLocalNetwork } from '../src/replica/local_network.js';
 import { fmt } from './support.js';
 
 const MB21 = 21 * 1024 * 1024;
+const MB100 = 100 * 1024 * 1024;
 
 export async function httpBench() {
   const dir = mkdtempSync(join(tmpdir(), 'icu-bench-http-'));
@@ -27,8 +28,10 @@ export async function httpBench() {
     const big = join(dir, 'big.bin');
     writeFileSync(big, randomBytes(MB21));
     let t = performance.now();
+    let written = network.bytesWritten();
     await new Uploader({ actor }).upload({ source: await fileSource(big) });
     const bigSeconds = (performance.now() - t) / 1000;
+    const bigWritten = network.bytesWritten() - written;
     t = performance.now();
     await downloadAsset(actor, 'big.bin');
     const downloadSeconds = (performance.now() - t) / 1000;
@@ -43,13 +46,22 @@ export async function httpBench() {
     );
     const smallSeconds = (performance.now() - t) / 1000;
     if (outcomes.some((o) => o.status !== 'finished')) throw new Error('bench: a small file failed');
+    // Bytes written to the state folder over a 100 MB upload, the checkpoint after it included.
+    const huge = join(dir, 'huge.bin');
+    writeFileSync(huge, randomBytes(MB100));
+    written = network.bytesWritten();
+    await new Uploader({ actor }).upload({ source: await fileSource(huge) });
+    await network.checkpoint();
+    const perByte = (network.bytesWritten() - written) / MB100;
     return {
       rows: [
         { what: '21 MB upload over HTTP (agent-js, certificates verified, state saved)', value: `${fmt(bigSeconds, 1)} s = ${fmt(MB21 / 1e6 / bigSeconds, 2)} MB/s` },
+        { what: '  bytes written to the state folder during it', value: `${fmt(bigWritten / 1e6, 1)} MB = ${fmt(bigWritten / MB21, 2)} per uploaded byte` },
+        { what: 'bytes written per uploaded byte, 100 MB upload + checkpoint (target ≤ 3)', value: fmt(perByte, 2) },
         { what: '21 MB download over HTTP (verified)', value: `${fmt(downloadSeconds, 1)} s = ${fmt(MB21 / 1e6 / downloadSeconds, 1)} MB/s` },
         { what: '100 small files (10 KB) over HTTP, 8 at a time', value: `${fmt(smallSeconds, 1)} s = ${fmt(100 / smallSeconds, 1)} files/s` }
       ],
-      json: { upload_21mb_seconds: bigSeconds, download_21mb_seconds: downloadSeconds, small_files_100_seconds: smallSeconds }
+      json: { upload_21mb_seconds: bigSeconds, upload_21mb_bytes_written: bigWritten, download_21mb_seconds: downloadSeconds, small_files_100_seconds: smallSeconds, bytes_written_per_uploaded_byte_100mb: perByte }
     };
   } finally {
     await network.close();

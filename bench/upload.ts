@@ -68,7 +68,9 @@ async function instructionFigures() {
       content_type: 'application/octet-stream',
       size: BigInt(CHUNK * 2),
       chunk_size: CHUNK,
-      sha256: []
+      sha256: [],
+      idempotency_key: [],
+      public: []
     });
     if (!('Ok' in begun)) throw new Error(`begin failed: ${JSON.stringify(begun)}`);
     const id = begun.Ok.upload_id;

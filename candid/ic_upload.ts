@@ -14,7 +14,10 @@ export function contractTypes(IDL: Idl) {
     max_chunk_bytes: IDL.Opt(IDL.Nat32),
     max_upload_bytes: IDL.Opt(IDL.Nat64),
     upload_idle_timeout_s: IDL.Opt(IDL.Nat64),
-    max_open_uploads_per_caller: IDL.Opt(IDL.Nat32)
+    max_open_uploads_per_caller: IDL.Opt(IDL.Nat32),
+    max_open_uploads: IDL.Opt(IDL.Nat64),
+    max_bytes_per_caller: IDL.Opt(IDL.Nat64),
+    max_assets_per_caller: IDL.Opt(IDL.Nat64)
   });
   const BeginArgs = IDL.Record({
     asset_id: IDL.Text,
@@ -23,7 +26,9 @@ export function contractTypes(IDL: Idl) {
     content_type: IDL.Text,
     size: IDL.Nat64,
     chunk_size: IDL.Nat32,
-    sha256: IDL.Opt(IDL.Vec(IDL.Nat8))
+    sha256: IDL.Opt(IDL.Vec(IDL.Nat8)),
+    idempotency_key: IDL.Opt(IDL.Vec(IDL.Nat8)),
+    public: IDL.Opt(IDL.Bool)
   });
   const BeginOk = IDL.Record({ upload_id: UploadId, chunk_count: IDL.Nat32, expires_at_ns: IDL.Nat64 });
   const PutChunkArgs = IDL.Record({ upload_id: UploadId, index: IDL.Nat32, bytes: IDL.Vec(IDL.Nat8) });
@@ -59,15 +64,30 @@ export function contractTypes(IDL: Idl) {
   const Asset = IDL.Record({
     asset_id: IDL.Text,
     owner: IDL.Principal,
-    variants: IDL.Vec(IDL.Tuple(IDL.Text, BlobInfo))
+    variants: IDL.Vec(IDL.Tuple(IDL.Text, BlobInfo)),
+    public: IDL.Bool
   });
   const Stats = IDL.Record({
     open_uploads: IDL.Nat64,
     blobs: IDL.Nat64,
     assets: IDL.Nat64,
     stored_bytes: IDL.Nat64,
-    stable_memory_bytes: IDL.Nat64
+    stable_memory_bytes: IDL.Nat64,
+    upgrade_instructions: IDL.Opt(IDL.Nat64)
   });
+  const Limits = IDL.Record({
+    max_chunk_bytes: IDL.Nat32,
+    max_upload_bytes: IDL.Nat64,
+    max_chunks_per_upload: IDL.Nat32,
+    upload_idle_timeout_s: IDL.Nat64,
+    max_open_uploads_per_caller: IDL.Nat32,
+    max_open_uploads: IDL.Nat64,
+    max_variants_per_asset: IDL.Nat32,
+    max_asset_id_bytes: IDL.Nat32,
+    max_bytes_per_caller: IDL.Opt(IDL.Nat64),
+    max_assets_per_caller: IDL.Opt(IDL.Nat64)
+  });
+  const AssetPage = IDL.Record({ assets: IDL.Vec(Asset), next: IDL.Opt(IDL.Text) });
   const Error = IDL.Variant({
     InvalidArgument: IDL.Text,
     NotFound: IDL.Text,
@@ -96,6 +116,8 @@ export function contractTypes(IDL: Idl) {
     UploadStatus,
     Asset,
     Stats,
+    Limits,
+    AssetPage,
     Error,
     BeginResult: result(BeginOk),
     PutChunkResult: result(ChunkAck),
@@ -122,7 +144,10 @@ export const idlFactory: CandidIDL.InterfaceFactory = ({ IDL }) => {
     get_asset: IDL.Func([IDL.Text], [t.AssetResult], ['query']),
     list_assets: IDL.Func([IDL.Opt(IDL.Text), IDL.Nat32], [IDL.Vec(t.Asset)], ['query']),
     delete_asset: IDL.Func([IDL.Text], [t.UnitResult], []),
-    stats: IDL.Func([], [t.Stats], ['query'])
+    stats: IDL.Func([], [t.Stats], ['query']),
+    limits: IDL.Func([], [t.Limits], ['query']),
+    list_assets_page: IDL.Func([IDL.Opt(IDL.Text), IDL.Nat32], [t.AssetPage], ['query']),
+    set_public: IDL.Func([IDL.Text, IDL.Bool], [t.AssetResult], [])
   });
 };
 
@@ -138,6 +163,12 @@ export interface InitArgs {
   max_upload_bytes: [] | [bigint];
   upload_idle_timeout_s: [] | [bigint];
   max_open_uploads_per_caller: [] | [number];
+  /** Open uploads in the whole canister; default 10,000. */
+  max_open_uploads: [] | [bigint];
+  /** Stored bytes one owner may hold (blobs and open uploads); default none. */
+  max_bytes_per_caller: [] | [bigint];
+  /** Assets one owner may hold; default none. */
+  max_assets_per_caller: [] | [bigint];
 }
 export interface BeginArgs {
   asset_id: string;
@@ -147,6 +178,10 @@ export interface BeginArgs {
   size: bigint;
   chunk_size: number;
   sha256: [] | [Uint8Array | number[]];
+  /** 1..=32 bytes: a begin retried with the same key and arguments answers the same upload. */
+  idempotency_key: [] | [Uint8Array | number[]];
+  /** On finish, the asset becomes public (true) or private (false); absent leaves it as it is. */
+  public: [] | [boolean];
 }
 export interface BeginOk {
   upload_id: UploadId;
@@ -197,6 +232,7 @@ export interface Asset {
   asset_id: string;
   owner: Principal;
   variants: Array<[string, BlobInfo]>;
+  public: boolean;
 }
 export interface Stats {
   open_uploads: bigint;
@@ -204,6 +240,25 @@ export interface Stats {
   assets: bigint;
   stored_bytes: bigint;
   stable_memory_bytes: bigint;
+  /** Instructions the last upgrade's hooks used (pre_upgrade + post_upgrade). */
+  upgrade_instructions: [] | [bigint];
+}
+export interface Limits {
+  max_chunk_bytes: number;
+  max_upload_bytes: bigint;
+  max_chunks_per_upload: number;
+  upload_idle_timeout_s: bigint;
+  max_open_uploads_per_caller: number;
+  max_open_uploads: bigint;
+  max_variants_per_asset: number;
+  max_asset_id_bytes: number;
+  max_bytes_per_caller: [] | [bigint];
+  max_assets_per_caller: [] | [bigint];
+}
+/** `next`: pass as `after` for the following page; absent exactly when no asset remains. */
+export interface AssetPage {
+  assets: Asset[];
+  next: [] | [string];
 }
 export type UploadError =
   | { InvalidArgument: string }
@@ -233,4 +288,7 @@ export interface IcUploadService {
   list_assets(after: [] | [string], limit: number): Promise<Asset[]>;
   delete_asset(assetId: string): Promise<Result<null>>;
   stats(): Promise<Stats>;
+  limits(): Promise<Limits>;
+  list_assets_page(after: [] | [string], limit: number): Promise<AssetPage>;
+  set_public(assetId: string, isPublic: boolean): Promise<Result<Asset>>;
 }

@@ -3,8 +3,9 @@
 // CANISTER_CANDID_PATH), so that tests, benchmarks and the replica need no dfx.
 // Usage: node scripts/build.mjs [canister ...]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { NATIVE_SHA256_CANISTERS, addToWasmFile } from './native-sha256.mjs';
@@ -19,6 +20,11 @@ const azle = join(root, 'node_modules', '.bin', 'azle');
 
 for (const name of names) {
   const started = Date.now();
+  const inputs = inputsDigest(name);
+  if (upToDate(name, inputs)) {
+    console.log(`${name} is up to date (inputs unchanged) -> .azle/${name}/${name}.wasm`);
+    continue;
+  }
   const result = spawnSync(azle, ['build', name], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,4 +38,31 @@ for (const name of names) {
   }
   if (NATIVE_SHA256_CANISTERS.includes(name)) addToWasmFile(join(root, '.azle', name, `${name}.wasm`));
   console.log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> .azle/${name}/${name}.wasm`);
+  writeFileSync(stampFile(name), inputs + '\n');
+}
+
+// A build is skipped when nothing it reads has changed since the last one (`npm start` would
+// otherwise spend 10 s rebuilding on every start): the canister's folder, the backend it may
+// import, the contract, the build scripts and the locked dependency versions, hashed together.
+function inputsDigest(name) {
+  const hash = createHash('sha256');
+  const roots = [dirname(dfx.canisters[name].main), 'src/backend', 'candid', 'scripts', 'dfx.json', 'package-lock.json', 'tsconfig.json'];
+  const files = [...new Set(roots.flatMap((r) => listFiles(join(root, r))))].sort();
+  for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
+  return hash.digest('hex');
+}
+
+function listFiles(path) {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path).flatMap((entry) => listFiles(join(path, entry)));
+}
+
+function stampFile(name) {
+  return join(root, '.azle', name, '.inputs-sha256');
+}
+
+function upToDate(name, inputs) {
+  const wasm = join(root, dfx.canisters[name].wasm);
+  return existsSync(wasm) && existsSync(stampFile(name)) && readFileSync(stampFile(name), 'utf8').trim() === inputs;
 }

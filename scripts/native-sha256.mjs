@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { NATIVE_SHA256_METHOD, addNativeSha256 } from '../src/backend/native/sha256_wasm.mjs';
 
 /** The canisters whose Wasm carries the method: the product and the test canister that verifies it. */
-export const NATIVE_SHA256_CANISTERS = ['ic_upload', 'native_hash'];
+export const NATIVE_SHA256_CANISTERS = ['ic_upload', 'native_hash', 'upload_seeded'];
 
 /** Returns `wasm` with the method added; a module that already has it is returned unchanged. */
 export function addToWasm(wasm) {

@@ -1,5 +1,6 @@
 // Checks that only check (STYLE.md 4): each answers the error to return, or undefined. Nothing
 // here changes state, so a failed check leaves the canister exactly as it was.
+import type { BeginArgs } from '../../candid/ic_upload.js';
 import { utf8 } from './encoding.js';
 import { errors, type UploadError } from './errors.js';
 import { chunkCountOf, chunkLength } from './session/service.js';
@@ -7,26 +8,28 @@ import {
   ASSET_ID_MAX_BYTES,
   CONTENT_TYPE_MAX_BYTES,
   FILE_NAME_MAX_BYTES,
+  IDEMPOTENCY_KEY_MAX_BYTES,
   MAX_CHUNK_COUNT,
   SHA256_BYTES,
   VARIANT_MAX_BYTES,
   type Limits,
   type SessionRecord
-} from './upload/types.js';
+} from './model/types.js';
 
-export interface BeginInput {
-  asset_id: string;
-  variant: string;
-  file_name: string;
-  content_type: string;
-  size: bigint;
-  chunk_size: number;
+/** BeginArgs with its optional bytes and flags unwrapped from Candid's `[] | [x]`. */
+export type BeginInput = Omit<BeginArgs, 'sha256' | 'idempotency_key' | 'public'> & {
   sha256: Uint8Array | undefined;
-}
+  idempotency_key?: Uint8Array;
+  public?: boolean;
+};
 
 function textBytes(field: string, value: string, min: number, max: number): UploadError | undefined {
   const length = utf8(value).length;
   return length < min || length > max ? errors.textLength(field, min, max, length) : undefined;
+}
+
+function bytesLength(field: string, value: Uint8Array, min: number, max: number): UploadError | undefined {
+  return value.length < min || value.length > max ? errors.bytesLength(field, min, max, value.length) : undefined;
 }
 
 export function assertDigest(field: string, digest: Uint8Array | undefined): UploadError | undefined {
@@ -40,6 +43,9 @@ export function assertBeginArgs(args: BeginInput, limits: Limits): UploadError |
     textBytes('file_name', args.file_name, 0, FILE_NAME_MAX_BYTES) ??
     textBytes('content_type', args.content_type, 0, CONTENT_TYPE_MAX_BYTES) ??
     assertDigest('sha256', args.sha256) ??
+    (args.idempotency_key !== undefined
+      ? bytesLength('idempotency_key', args.idempotency_key, 1, IDEMPOTENCY_KEY_MAX_BYTES)
+      : undefined) ??
     (args.chunk_size === 0 ? errors.zeroChunkSize() : undefined) ??
     (args.chunk_size > limits.maxChunkBytes ? errors.chunkSizeLimit(args.chunk_size, limits.maxChunkBytes) : undefined) ??
     (args.size > limits.maxUploadBytes ? errors.uploadSizeLimit(args.size, limits.maxUploadBytes) : undefined) ??

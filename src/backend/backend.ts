@@ -1,21 +1,23 @@
 // The canister's state and services, assembled from stores and a Platform. index.ts builds one
 // with Azle's StableBTreeMaps and System API; unit tests build one with in-memory fakes. Every
 // method that changes state ends with flush(), which writes the counters once.
-import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './upload/codec.js';
-import { u64Key } from './encoding.js';
+import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './model/codec.js';
+import { readU64Key, u64Key } from './encoding.js';
 import { Sha256 } from './hash/sha256.js';
 import { CountingStore, type KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import { CounterState } from './counters.js';
+import { Migration } from './migration.js';
+import type { InitArgs } from '../../candid/ic_upload.js';
 import type { BeginInput } from './assert.js';
 import type { Result } from './errors.js';
 import type { Platform } from './platform.js';
-import { UploadSessions, type ChunkAckValue } from './session/compat.js';
+import { UploadSessions, type ChunkAckValue } from './uploads/service.js';
 import { hashedBytes, HashBudget, INSTRUCTION_BUDGET, RollingHashes } from './session/hashing.js';
 import { SessionService } from './session/service.js';
-import { BlobStore } from './upload/blob_store.js';
-import { UploadService, type AssetView } from './upload/service.js';
-import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './upload/types.js';
+import { BlobStore } from './assets/blob_store.js';
+import { AssetCatalogue, type AssetPageView, type AssetView } from './assets/catalogue.js';
+import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './model/types.js';
 
 export interface Stores {
   config: KeyValueStore;
@@ -25,15 +27,19 @@ export interface Stores {
   assets: KeyValueStore;
   hashStates: KeyValueStore;
   garbage: KeyValueStore;
+  openSessions: KeyValueStore;
+  closedQueue: KeyValueStore;
+  ownerUploads: KeyValueStore;
+  ownerAssets: KeyValueStore;
+  ownerTotals: KeyValueStore;
+  idempotency: KeyValueStore;
 }
 
-/** InitArgs as Candid decodes them: each field an optional. */
-export interface InitArgsInput {
-  max_chunk_bytes: [] | [number];
-  max_upload_bytes: [] | [bigint];
-  upload_idle_timeout_s: [] | [bigint];
-  max_open_uploads_per_caller: [] | [number];
-}
+/**
+ * InitArgs as Candid decodes them (each field an optional). A field absent from the object is
+ * treated as `[]`: an argument from an older client that knew fewer fields still applies.
+ */
+export type InitArgsInput = Partial<InitArgs>;
 
 export class InvalidInitArgs extends Error {
   constructor(message: string) {
@@ -56,10 +62,13 @@ export const MAX_CHUNK_BYTES_CEILING = 2_000_000;
  */
 export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Limits {
   const limits: Limits = {
-    maxChunkBytes: args?.max_chunk_bytes[0] ?? Math.min(base.maxChunkBytes, MAX_CHUNK_BYTES_CEILING),
-    maxUploadBytes: args?.max_upload_bytes[0] ?? base.maxUploadBytes,
-    uploadIdleTimeoutS: args?.upload_idle_timeout_s[0] ?? base.uploadIdleTimeoutS,
-    maxOpenUploadsPerCaller: args?.max_open_uploads_per_caller[0] ?? base.maxOpenUploadsPerCaller
+    maxChunkBytes: args?.max_chunk_bytes?.[0] ?? Math.min(base.maxChunkBytes, MAX_CHUNK_BYTES_CEILING),
+    maxUploadBytes: args?.max_upload_bytes?.[0] ?? base.maxUploadBytes,
+    uploadIdleTimeoutS: args?.upload_idle_timeout_s?.[0] ?? base.uploadIdleTimeoutS,
+    maxOpenUploadsPerCaller: args?.max_open_uploads_per_caller?.[0] ?? base.maxOpenUploadsPerCaller,
+    maxOpenUploads: args?.max_open_uploads?.[0] ?? base.maxOpenUploads,
+    maxBytesPerCaller: args?.max_bytes_per_caller?.[0] ?? base.maxBytesPerCaller,
+    maxAssetsPerCaller: args?.max_assets_per_caller?.[0] ?? base.maxAssetsPerCaller
   };
   if (limits.maxChunkBytes < 1) throw new InvalidInitArgs('max_chunk_bytes must be at least 1');
   if (limits.maxChunkBytes > MAX_CHUNK_BYTES_CEILING) {
@@ -69,6 +78,7 @@ export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Li
   }
   if (limits.uploadIdleTimeoutS < 1n) throw new InvalidInitArgs('upload_idle_timeout_s must be at least 1');
   if (limits.maxOpenUploadsPerCaller < 1) throw new InvalidInitArgs('max_open_uploads_per_caller must be at least 1');
+  if (limits.maxOpenUploads < 1n) throw new InvalidInitArgs('max_open_uploads must be at least 1');
   return limits;
 }
 
@@ -82,6 +92,8 @@ const MAX_SWEEP_PERIOD_S = 60;
  */
 const SWEEP_MAX_RECORDS = 1_000;
 const SWEEP_INSTRUCTION_LIMIT = 20_000_000_000n;
+/** One migration slice enters at most this many records (sessions or blobs). */
+const MIGRATION_MAX_RECORDS = 20_000;
 
 /**
  * A one-off timer armed this long ago whose run has not cleared its mark is presumed lost: its
@@ -121,7 +133,7 @@ export class Backend {
   private readonly sessions: SessionService;
   private readonly hashes: RollingHashes;
   private readonly blobStore: BlobStore;
-  private readonly uploads: UploadService;
+  private readonly uploads: AssetCatalogue;
   readonly api: UploadSessions;
   readonly budget: HashBudget;
   private readonly hashStates: KeyValueStore;
@@ -129,6 +141,8 @@ export class Backend {
   private readonly garbageTimer: TimerChain;
   /** Continues a sweep that stopped at its budget, without waiting for the next interval. */
   private readonly sweepTimer: TimerChain;
+  private readonly migration: Migration;
+  private readonly migrationTimer: TimerChain;
 
   constructor(
     private readonly stores: Stores,
@@ -140,9 +154,24 @@ export class Backend {
     const counter = () => platform.instructionCounter();
     this.budget = new HashBudget(counter, instructionBudget);
     this.hashes = new RollingHashes(this.budget, counter);
-    this.sessions = new SessionService(counted(stores.sessions));
+    this.sessions = new SessionService({
+      records: counted(stores.sessions),
+      open: counted(stores.openSessions),
+      closedQueue: counted(stores.closedQueue),
+      ownerLists: counted(stores.ownerUploads)
+    });
     this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters);
-    this.uploads = new UploadService(counted(stores.blobs), counted(stores.assets), this.blobStore, platform);
+    this.uploads = new AssetCatalogue(
+      {
+        blobs: counted(stores.blobs),
+        assets: counted(stores.assets),
+        ownerAssets: counted(stores.ownerAssets),
+        ownerTotals: counted(stores.ownerTotals)
+      },
+      this.blobStore,
+      platform,
+      Number(platform.time() & 0xffff_ffffn)
+    );
     this.api = new UploadSessions({
       sessions: this.sessions,
       hashes: this.hashes,
@@ -151,6 +180,7 @@ export class Backend {
       counters: this.counters,
       platform,
       limits: () => this.limits,
+      idempotency: counted(stores.idempotency),
       freeBudget: () => this.freeBudget(),
       scheduleHashing: () => this.scheduleHashing()
     });
@@ -158,6 +188,15 @@ export class Backend {
     this.hashTimer = new TimerChain(platform, () => this.onHashTimer());
     this.garbageTimer = new TimerChain(platform, () => this.onGarbageTimer());
     this.sweepTimer = new TimerChain(platform, () => this.onSweepTimer());
+    this.migration = new Migration({
+      config: stores.config,
+      hashStates: this.hashStates,
+      sessions: this.sessions,
+      uploads: this.uploads,
+      counters: this.counters,
+      hashes: this.hashes
+    });
+    this.migrationTimer = new TimerChain(platform, () => this.onMigrationTimer());
   }
 
   private freeBudget(): boolean {
@@ -175,6 +214,7 @@ export class Backend {
   init(args: InitArgsInput | undefined): void {
     this.limits = applyInitArgs(DEFAULT_LIMITS, args);
     this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
+    this.migration.markFresh();
     this.load();
     this.counters.flush();
   }
@@ -187,21 +227,38 @@ export class Backend {
       this.hashStates.insert(u64Key(uploadId), encodeHashState(hashedBytes(session), hasher.exportState()));
     }
     this.counters.flush();
+    this.stores.config.insert(CONFIG_KEYS.preUpgradeInstructions, u64Key(this.platform.instructionCounter()));
   }
 
   postUpgrade(args: InitArgsInput | undefined): void {
     const stored = this.stores.config.get(CONFIG_KEYS.limits);
     this.limits = applyInitArgs(stored === undefined ? DEFAULT_LIMITS : decodeLimits(stored), args);
     this.stores.config.insert(CONFIG_KEYS.limits, encodeLimits(this.limits));
+    this.counters.load();
+    this.migration.startIfNeeded();
     this.load();
     this.restoreHashStates();
+    if (this.migration.pending()) this.onMigrationTimer();
     this.counters.flush();
+    this.recordUpgradeInstructions();
+  }
+
+  /** Last: the figure covers everything post_upgrade did, plus what pre_upgrade carried across. */
+  private recordUpgradeInstructions(): void {
+    const carried = this.stores.config.remove(CONFIG_KEYS.preUpgradeInstructions);
+    const pre = carried === undefined ? 0n : readU64Key(carried);
+    this.stores.config.insert(CONFIG_KEYS.upgradeInstructions, u64Key(pre + this.platform.instructionCounter()));
+  }
+
+  /** What the last upgrade's hooks used; undefined before the first upgrade. */
+  upgradeInstructions(): bigint | undefined {
+    const bytes = this.stores.config.get(CONFIG_KEYS.upgradeInstructions);
+    return bytes === undefined ? undefined : readU64Key(bytes);
   }
 
   private load(): void {
     this.counters.load();
     this.sessions.load();
-    this.uploads.load();
     this.scheduleSweep();
     if (this.blobStore.hasGarbage()) this.scheduleGarbage();
   }
@@ -229,7 +286,7 @@ export class Backend {
       }
       if (session.hashed < this.sessions.contiguousEnd(session)) this.scheduleHashing();
     }
-    // States of sessions that are no longer open.
+    // States of sessions that are no longer open (one call: paging would skip from the front).
     for (const [key] of this.hashStates.items(0, this.hashStates.len())) this.hashStates.remove(key);
   }
 
@@ -273,9 +330,20 @@ export class Backend {
     let records = 0;
     const more = () => records++ < SWEEP_MAX_RECORDS && this.platform.instructionCounter() < SWEEP_INSTRUCTION_LIMIT;
     let done = this.api.expire(now, more);
-    if (done && now > CLOSED_SESSION_RETENTION_NS) done = this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS, more);
+    if (done && now > CLOSED_SESSION_RETENTION_NS) {
+      done = this.sessions.pruneClosed(now - CLOSED_SESSION_RETENTION_NS, more, (session) => this.api.pruned(session));
+    }
+    if (this.migration.pending()) this.migrationTimer.arm();
     if (!done) this.sweepTimer.arm();
     if (this.blobStore.hasGarbage()) this.blobStore.collect(() => this.freeBudget());
+    this.counters.flush();
+  }
+
+  /** A migration slice: a timer message (and the first slice in post_upgrade). */
+  onMigrationTimer(): void {
+    let records = 0;
+    const more = () => records++ < MIGRATION_MAX_RECORDS && this.platform.instructionCounter() < SWEEP_INSTRUCTION_LIMIT;
+    if (!this.migration.step(more)) this.migrationTimer.arm();
     this.counters.flush();
   }
 
@@ -333,6 +401,14 @@ export class Backend {
     return this.uploads.listAssets(caller, after, limit);
   }
 
+  listAssetsPage(caller: Uint8Array, after: string | undefined, limit: number): AssetPageView {
+    return this.uploads.listAssetsPage(caller, after, limit);
+  }
+
+  setPublic(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
+    return this.mutate(() => this.uploads.setPublic(caller, assetId, isPublic));
+  }
+
   /**
    * `stable_memory_bytes` is a logical figure: the bytes of every key and value held in the
    * canister's stable maps (config excepted), kept exact as the maps change (kv.ts CountingStore).
@@ -341,9 +417,17 @@ export class Backend {
    * manager's buckets, and pages freed by removals, which stable memory never gives back.
    * `stored_bytes` is the chunk bytes alone (open uploads, blobs, and garbage not yet freed).
    */
-  stats(): { openUploads: number; blobs: number; assets: number; storedBytes: bigint; stableMemoryBytes: bigint } {
+  stats(): {
+    openUploads: number;
+    blobs: number;
+    assets: number;
+    storedBytes: bigint;
+    stableMemoryBytes: bigint;
+    upgradeInstructions: bigint | undefined;
+  } {
     const counters = this.counters.snapshot;
     return {
+      upgradeInstructions: this.upgradeInstructions(),
       openUploads: this.sessions.openCount(),
       blobs: this.uploads.blobCount(),
       assets: this.uploads.assetCount(),

@@ -77,8 +77,4 @@ export class ChunkBitmap {
     }
     return this.size;
   }
-
-  clone(): ChunkBitmap {
-    return new ChunkBitmap(this.bits.slice(), this.size);
-  }
 }

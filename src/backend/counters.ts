@@ -2,9 +2,9 @@
 // (flush), so that a put_chunk writes them once however many maps it touched.
 import { CONFIG_KEYS } from './memory.js';
 import type { ByteTally, KeyValueStore } from './kv.js';
-import { decodeCounters, encodeCounters } from './upload/codec.js';
-import type { Counters } from './upload/types.js';
-import type { StoredBytesTally } from './upload/blob_store.js';
+import { decodeCounters, encodeCounters } from './model/codec.js';
+import type { Counters } from './model/types.js';
+import type { StoredBytesTally } from './assets/blob_store.js';
 
 export class CounterState implements ByteTally, StoredBytesTally {
   private value: Counters = { nextUploadId: 1n, nextBlobId: 1n, storedBytes: 0n, mapBytes: 0n };

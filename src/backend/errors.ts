@@ -9,10 +9,6 @@ export function ok<T>(value: T): { Ok: T } {
   return { Ok: value };
 }
 
-export function isErr<T>(result: Result<T>): result is { Err: UploadError } {
-  return 'Err' in result;
-}
-
 /** Most answers list at most this many missing chunk indexes (DESIGN.md: Incomplete). */
 export const MAX_MISSING_LISTED = 100;
 
@@ -33,6 +29,9 @@ export const errors = {
   textLength: (field: string, min: number, max: number, actual: number): UploadError => ({
     InvalidArgument: `${field} must be ${min}..=${max} bytes of UTF-8, got ${actual}`
   }),
+  bytesLength: (field: string, min: number, max: number, actual: number): UploadError => ({
+    InvalidArgument: `${field} must be ${min}..=${max} bytes, got ${actual}`
+  }),
   digestLength: (field: string, actual: number): UploadError => ({
     InvalidArgument: `${field} must be 32 bytes (SHA-256), got ${actual}`
   }),
@@ -48,6 +47,21 @@ export const errors = {
   }),
   openUploadsLimit: (max: number): UploadError => ({
     LimitExceeded: `the caller already has ${max} open uploads (max_open_uploads_per_caller): finish or abort one`
+  }),
+  canisterOpenUploadsLimit: (max: bigint): UploadError => ({
+    LimitExceeded: `the canister already has ${max} open uploads (max_open_uploads): try again later`
+  }),
+  bytesPerCallerLimit: (held: bigint, size: bigint, max: bigint): UploadError => ({
+    LimitExceeded: `the caller holds ${held} bytes; ${size} more would exceed max_bytes_per_caller ${max}`
+  }),
+  assetsPerCallerLimit: (max: bigint): UploadError => ({
+    LimitExceeded: `the caller already has ${max} assets (max_assets_per_caller): delete one first`
+  }),
+  idempotencyMismatch: (uploadId: bigint): UploadError => ({
+    InvalidArgument: `idempotency_key was used for upload ${uploadId} with other arguments`
+  }),
+  idempotencyClosed: (uploadId: bigint, state: string): UploadError => ({
+    InvalidState: `idempotency_key was used for upload ${uploadId}, which is ${state}`
   }),
   variantsLimit: (assetId: string, max: number): UploadError => ({
     LimitExceeded: `asset "${assetId}" already has ${max} variants: replace or delete one`

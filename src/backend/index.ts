@@ -4,9 +4,11 @@
 import {
   IDL,
   init,
+  inspectMessage,
   isController,
   msgArgData,
   msgCaller,
+  msgMethodName,
   performanceCounter,
   postUpgrade,
   preUpgrade,
@@ -22,8 +24,9 @@ import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 
 import { contractTypes, type BeginArgs } from '../../candid/ic_upload.js';
 import { Backend, type InitArgsInput, type Stores } from './backend.js';
-import { mapOk, toAsset, toBlobInfo, toUploadStatus } from './interface.js';
+import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
+import { argumentRefusal, isUpdateMethod } from './inspect.js';
 import { MEMORY_IDS } from './memory.js';
 import type { Platform } from './platform.js';
 
@@ -44,7 +47,13 @@ const stores: Stores = {
   blobs: stableStore(MEMORY_IDS.blobs),
   assets: stableStore(MEMORY_IDS.assets),
   hashStates: stableStore(MEMORY_IDS.hashStates),
-  garbage: stableStore(MEMORY_IDS.garbage)
+  garbage: stableStore(MEMORY_IDS.garbage),
+  openSessions: stableStore(MEMORY_IDS.openSessions),
+  closedQueue: stableStore(MEMORY_IDS.closedQueue),
+  ownerUploads: stableStore(MEMORY_IDS.ownerUploads),
+  ownerAssets: stableStore(MEMORY_IDS.ownerAssets),
+  ownerTotals: stableStore(MEMORY_IDS.ownerTotals),
+  idempotency: stableStore(MEMORY_IDS.idempotency)
 };
 
 const platform: Platform = {
@@ -59,7 +68,7 @@ const platform: Platform = {
   }
 };
 
-const backend = new Backend(stores, platform);
+export const backend = new Backend(stores, platform);
 
 const principal = (bytes: Uint8Array): Principal => Principal.fromUint8Array(bytes);
 const caller = (): Uint8Array => msgCaller().toUint8Array();
@@ -76,10 +85,22 @@ function initArgs(): InitArgsInput | undefined {
   return value[0];
 }
 
-export default class {
+export class IcUploadCanister {
   @init([IDL.Opt(t.InitArgs)], { manual: true })
   init(): void {
     backend.init(initArgs());
+  }
+
+  /**
+   * Ingress updates only (queries and inter-canister calls never pass here): refuses, before
+   * consensus and at no cost to the canister, anonymous callers and arguments whose Candid
+   * header no method of ours takes (inspect.ts).
+   */
+  @inspectMessage({ manual: true })
+  inspectMessage(): boolean {
+    const method = msgMethodName();
+    if (isUpdateMethod(method) && msgCaller().isAnonymous()) return false;
+    return argumentRefusal(method, msgArgData()) === undefined;
   }
 
   @preUpgrade
@@ -94,7 +115,12 @@ export default class {
 
   @update([t.BeginArgs], t.BeginResult)
   begin(args: BeginArgs) {
-    const result = backend.begin(caller(), { ...args, sha256: optBytes(args.sha256) });
+    const result = backend.begin(caller(), {
+      ...args,
+      sha256: optBytes(args.sha256),
+      idempotency_key: optBytes(args.idempotency_key),
+      public: args.public[0]
+    });
     return mapOk(result, (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs }));
   }
 
@@ -120,7 +146,7 @@ export default class {
 
   /**
    * The caller's uploads: open ones first, then recent closed ones, at most 100 and only as many
-   * whole records as keep the reply's `received` indexes under 100,000 in all (session/compat.ts
+   * whole records as keep the reply's `received` indexes under 100,000 in all (uploads/service.ts
    * MY_UPLOADS_MAX_RECEIVED_INDEXES: each index costs ≈ 24,000 instructions to encode).
    */
   @query([], IDL.Vec(t.UploadStatus))
@@ -148,6 +174,26 @@ export default class {
     return backend.listAssets(caller(), after[0], limit).map((view) => toAsset(view, principal));
   }
 
+  /** Pages with an explicit end: `next` is present exactly when more of the caller's assets remain. */
+  @query([IDL.Opt(IDL.Text), IDL.Nat32], t.AssetPage)
+  list_assets_page(after: [] | [string], limit: number) {
+    const page = backend.listAssetsPage(caller(), after[0], limit);
+    return {
+      assets: page.assets.map((view) => toAsset(view, principal)),
+      next: page.next === undefined ? [] : [page.next]
+    };
+  }
+
+  @update([IDL.Text, IDL.Bool], t.AssetResult)
+  set_public(assetId: string, isPublic: boolean) {
+    return mapOk(backend.setPublic(caller(), assetId, isPublic), (view) => toAsset(view, principal));
+  }
+
+  @query([], t.Limits)
+  limits() {
+    return toLimits(backend.currentLimits);
+  }
+
   @update([IDL.Text], t.UnitResult)
   delete_asset(assetId: string) {
     return backend.deleteAsset(caller(), assetId);
@@ -162,7 +208,10 @@ export default class {
       blobs: BigInt(s.blobs),
       assets: BigInt(s.assets),
       stored_bytes: s.storedBytes,
-      stable_memory_bytes: s.stableMemoryBytes
+      stable_memory_bytes: s.stableMemoryBytes,
+      upgrade_instructions: s.upgradeInstructions === undefined ? [] : [s.upgradeInstructions]
     };
   }
 }
+
+export default IcUploadCanister;

@@ -1,8 +1,16 @@
 // Domain records → the Candid contract's shapes (candid/ic_upload.ts). The principal type is
 // passed in, so this module serves the canister (Azle's Principal) and Node tests alike.
 import type { Result } from './errors.js';
-import type { AssetView } from './upload/service.js';
-import type { BlobRecord, SessionRecord } from './upload/types.js';
+import type { AssetView } from './assets/catalogue.js';
+import type { Limits as ContractLimits } from '../../candid/ic_upload.js';
+import {
+  ASSET_ID_MAX_BYTES,
+  MAX_CHUNK_COUNT,
+  MAX_VARIANTS_PER_ASSET,
+  type BlobRecord,
+  type Limits,
+  type SessionRecord
+} from './model/types.js';
 
 export function toBlobInfo<P>(b: BlobRecord, principal: (bytes: Uint8Array) => P) {
   return {
@@ -48,7 +56,23 @@ export function toAsset<P>(view: AssetView, principal: (bytes: Uint8Array) => P)
   return {
     asset_id: view.asset.assetId,
     owner: principal(view.asset.owner),
-    variants: view.blobs.map((b) => [b.variant, toBlobInfo(b, principal)] as [string, ReturnType<typeof toBlobInfo<P>>])
+    variants: view.blobs.map((b) => [b.variant, toBlobInfo(b, principal)] as [string, ReturnType<typeof toBlobInfo<P>>]),
+    public: view.asset.public
+  };
+}
+
+export function toLimits(l: Limits): ContractLimits {
+  return {
+    max_chunk_bytes: l.maxChunkBytes,
+    max_upload_bytes: l.maxUploadBytes,
+    max_chunks_per_upload: MAX_CHUNK_COUNT,
+    upload_idle_timeout_s: l.uploadIdleTimeoutS,
+    max_open_uploads_per_caller: l.maxOpenUploadsPerCaller,
+    max_open_uploads: l.maxOpenUploads,
+    max_variants_per_asset: MAX_VARIANTS_PER_ASSET,
+    max_asset_id_bytes: ASSET_ID_MAX_BYTES,
+    max_bytes_per_caller: l.maxBytesPerCaller === undefined ? [] : [l.maxBytesPerCaller],
+    max_assets_per_caller: l.maxAssetsPerCaller === undefined ? [] : [l.maxAssetsPerCaller]
   };
 }
 

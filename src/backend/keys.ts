@@ -25,3 +25,28 @@ export function chunkKey(session: Uint8Array, index: number): Uint8Array {
   new DataView(key.buffer).setUint32(SESSION_KEY_BYTES, index, false);
   return key;
 }
+
+/**
+ * An owner's prefix in the per-owner index maps: length ‖ principal bytes (≤ 29), so no owner's
+ * prefix is a prefix of another's keys.
+ */
+export function ownerPrefix(owner: Uint8Array): Uint8Array {
+  const key = new Uint8Array(1 + owner.length);
+  key[0] = owner.length;
+  key.set(owner, 1);
+  return key;
+}
+
+/** A closed session's place in the pruning queue: close time ‖ upload id, both u64 big-endian. */
+export function closedQueueKey(closedAtNs: bigint, uploadId: bigint): Uint8Array {
+  const key = new Uint8Array(16);
+  const view = new DataView(key.buffer);
+  view.setBigUint64(0, closedAtNs);
+  view.setBigUint64(8, uploadId);
+  return key;
+}
+
+export function readClosedQueueKey(key: Uint8Array): { closedAtNs: bigint; uploadId: bigint } {
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  return { closedAtNs: view.getBigUint64(0), uploadId: view.getBigUint64(8) };
+}

@@ -14,7 +14,7 @@ export interface KeyValueStore {
   items(startIndex?: number, length?: number): [Uint8Array, Uint8Array][];
 }
 
-/** Identity (de)serializer: our values are already encoded (./upload/codec.ts). */
+/** Identity (de)serializer: our values are already encoded (./model/codec.ts). */
 export const rawBytes = {
   toBytes: (data: Uint8Array): Uint8Array => data,
   fromBytes: (bytes: Uint8Array): Uint8Array => bytes

@@ -16,10 +16,36 @@ export const MEMORY_IDS = {
   /** upload id (u64 BE) → SHA-256 midstate, written in pre_upgrade, consumed in post_upgrade. */
   hashStates: 5,
   /** session key → chunks of a freed blob or session still to remove. */
-  garbage: 6
+  garbage: 6,
+  /** upload id (u64 BE) → nothing: the open sessions, all that post_upgrade loads. */
+  openSessions: 7,
+  /** close time (u64 BE) ‖ upload id (u64 BE) → nothing: closed sessions, oldest first. */
+  closedQueue: 8,
+  /** owner prefix ‖ list (1 byte) [‖ upload id] → links: each owner's open / closed sessions. */
+  ownerUploads: 9,
+  /** owner prefix [‖ asset id] → skip-list forward pointers: each owner's assets in order. */
+  ownerAssets: 10,
+  /** owner prefix → the owner's asset count and stored bytes. */
+  ownerTotals: 11,
+  /** owner prefix ‖ idempotency key → upload id. */
+  idempotency: 12
 } as const;
+
+/**
+ * Ids once used and retired: never to be given to another map. (None yet: the first layout's
+ * maps 0–6 are still in use; the second layout added 7–12 and migrates into them.)
+ */
+export const RETIRED_MEMORY_IDS: readonly number[] = [];
 
 export const CONFIG_KEYS = {
   limits: Uint8Array.of(1),
-  counters: Uint8Array.of(2)
+  counters: Uint8Array.of(2),
+  /** u64: instructions pre_upgrade used, carried to post_upgrade (then removed). */
+  preUpgradeInstructions: Uint8Array.of(3),
+  /** u64: instructions the last upgrade's hooks used, pre_upgrade + post_upgrade. */
+  upgradeInstructions: Uint8Array.of(4),
+  /** u8: the layout of the stable maps (absent: the first, without indexes; see migration.ts). */
+  layout: Uint8Array.of(5),
+  /** The migration's cursor while one runs (migration.ts). */
+  migration: Uint8Array.of(6)
 } as const;

@@ -19,8 +19,6 @@ export interface Platform {
   setTimerInterval(periodSeconds: number, callback: () => void): void;
 }
 
-export const ANONYMOUS_PRINCIPAL = Uint8Array.of(0x04);
-
 export function principalKey(principal: Uint8Array): string {
   let out = '';
   for (let i = 0; i < principal.length; i++) out += principal[i].toString(16).padStart(2, '0');

@@ -35,7 +35,9 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
       stateDir: dir,
       wasm: new Uint8Array(readFileSync(wasmPath)),
       port,
-      log: (line) => options.verbose && process.stderr.write(line + '\n')
+      log: (line) => options.verbose && process.stderr.write(line + '\n'),
+      // A tuning knob for tests that want checkpoints often: input log bytes between two.
+      ...(process.env.IC_UPLOAD_CHECKPOINT_BYTES ? { checkpointLogBytes: Number(process.env.IC_UPLOAD_CHECKPOINT_BYTES) } : {})
     });
   } catch (e) {
     if (e instanceof LocalNetworkError) throw new CliError(e.message);

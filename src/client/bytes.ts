@@ -6,10 +6,6 @@ import type { ByteSource } from './types.js';
 export const DEFAULT_CHUNK_SIZE = 1_900_000;
 export const MAX_CHUNK_SIZE = 2_000_000;
 
-export function chunkCountFor(size: number, chunkSize: number): number {
-  return Math.ceil(size / chunkSize);
-}
-
 export function chunkRange(index: number, chunkSize: number, size: number): [number, number] {
   const start = index * chunkSize;
   return [start, Math.min(size, start + chunkSize)];

@@ -9,4 +9,5 @@ export * from './derivatives.js';
 export * from './download.js';
 export { ProgressTracker } from './progress.js';
 export { Limiter } from './pool.js';
+export { listAllAssets, LIST_PAGE_SIZE } from './listing.js';
 export { Uploader, type AssetOutcome, type UploaderOptions, type UploadItem, type UploadRunOptions } from './uploader.js';

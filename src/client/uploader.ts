@@ -1,6 +1,6 @@
 // The Uploader: many files at once (bounded), each as its original plus, for images, a second lane
 // of derivatives uploaded concurrently into the same asset.
-import type { BlobInfo, IcUploadService } from '../../candid/ic_upload.js';
+import type { BlobInfo, IcUploadService, Limits } from '../../candid/ic_upload.js';
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, memorySource } from './bytes.js';
 import { DEFAULT_DERIVATIVES, derivativeFileName, type DerivativeSpec, type ImageDeriver } from './derivatives.js';
 import { messageOf, UploadAbortedError, UploadError } from './errors.js';
@@ -91,8 +91,34 @@ export class Uploader {
     this.specs = options.derivatives === false || !options.deriver ? [] : (options.derivatives ?? DEFAULT_DERIVATIVES);
   }
 
+  /**
+   * The chunk size and file concurrency fitted to the canister's `limits` (read once): chunks no
+   * larger than max_chunk_bytes, and no more files at once than max_open_uploads_per_caller
+   * allows with each file's derivative lane open beside it. A canister without `limits` (an
+   * older release) keeps the configured figures.
+   */
+  private fitted: Promise<{ chunkSize: number; files: Limiter }> | undefined;
+
+  private fit(): Promise<{ chunkSize: number; files: Limiter }> {
+    this.fitted ??= (async () => {
+      let limits: Limits;
+      try {
+        limits = await this.actor.limits();
+      } catch {
+        this.fitted = undefined;
+        return { chunkSize: this.chunkSize, files: this.fileLimit };
+      }
+      const chunkSize = Math.min(this.chunkSize, limits.max_chunk_bytes);
+      const perFile = 1 + (this.specs.length > 0 ? this.derivativeLimit.limit : 0);
+      const files = Math.max(1, Math.min(this.fileLimit.limit, Math.floor(limits.max_open_uploads_per_caller / perFile)));
+      return { chunkSize, files: files === this.fileLimit.limit ? this.fileLimit : new Limiter(files) };
+    })();
+    return this.fitted;
+  }
+
   /** Uploads every item; never throws for one file's failure — each outcome says what happened. */
   async uploadAll(items: readonly UploadItem[], run: UploadRunOptions = {}): Promise<AssetOutcome[]> {
+    const fitted = await this.fit();
     const tracker = new ProgressTracker(this.clock, run.onProgress);
     const ctx: VariantUploadContext = {
       actor: this.actor,
@@ -101,14 +127,14 @@ export class Uploader {
       clock: this.clock,
       retry: this.retry,
       tracker,
-      chunkSize: this.chunkSize,
+      chunkSize: fitted.chunkSize,
       chunkConcurrency: this.chunkConcurrency,
       maxHashPendingStalls: this.options.maxHashPendingStalls ?? 20,
       onState: run.onState
     };
     // Register every original up front so overall progress knows the total from the start.
     const jobs = items.map((item) => ({ item, original: new VariantUpload(ctx, this.request(item, 'original')) }));
-    return Promise.all(jobs.map(({ item, original }) => this.fileLimit.run(() => this.uploadAsset(ctx, item, original, run.signal))));
+    return Promise.all(jobs.map(({ item, original }) => fitted.files.run(() => this.uploadAsset(ctx, item, original, run.signal))));
   }
 
   /** Uploads one item and throws its error if it did not finish. */

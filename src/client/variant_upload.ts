@@ -138,7 +138,9 @@ export class VariantUpload {
           content_type: this.req.contentType || source.type || DEFAULT_CONTENT_TYPE,
           size: BigInt(source.size),
           chunk_size: this.ctx.chunkSize,
-          sha256: []
+          sha256: [],
+          idempotency_key: [],
+          public: []
         }),
       signal
     );

@@ -33,6 +33,8 @@ export interface ReplicaOptions {
   log: (line: string) => void;
   /** The subnet's id (the HTTP interface derives it from its root key); a fixed one otherwise. */
   subnetId?: Uint8Array;
+  /** Where raw_rand's bytes come from (default: the OS); persistence records and replays them. */
+  random?: (bytes: number) => Uint8Array;
 }
 
 /** Thrown by the metering import when an execution runs out of instructions. */

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { FileKeyStore, loadOrCreateKeys } from './http/keys.js';
 import { startHttpInterface, type HttpInterface } from './http/server.js';
-import { ReplicaStateDir } from './persistence.js';
-import { StateMachine } from './state_machine.js';
+import { DurableReplica } from './durable_replica.js';
+import { DamagedStateError, ReplicaStateDir } from './persistence.js';
+import type { StateMachine } from './state_machine.js';
 import { bytesEqual, selfAuthenticating } from './principal.js';
-import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaInstance } from './types.js';
+import type { CallResult, PrincipalBytes } from './types.js';
 
 export interface LocalNetworkOptions {
   stateDir: string;
@@ -23,6 +24,8 @@ export interface LocalNetworkOptions {
   host?: string;
   /** Canister debug_print lines. */
   log?: (line: string) => void;
+  /** Input log bytes after which a checkpoint is taken (default 192 MiB). */
+  checkpointLogBytes?: number;
 }
 
 export interface LocalNetwork {
@@ -30,6 +33,10 @@ export interface LocalNetwork {
   canisterId: string;
   /** The principal that controls the canister (a key kept in the state folder). */
   controller: string;
+  /** Bytes this process has written to the state folder (for the benchmark). */
+  bytesWritten(): number;
+  /** Takes a checkpoint now (writes the changed pages, starts a new input log). */
+  checkpoint(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -41,78 +48,6 @@ export class LocalNetworkError extends Error {
     super(message);
     this.name = 'LocalNetworkError';
   }
-}
-
-/**
- * The replica as the HTTP interface drives it, saving the state folder after every change and
- * before the HTTP response goes out, so a finished upload is on disk once its caller hears of it.
- */
-class PersistentReplica implements ReplicaInstance {
-  private savedAt = -1;
-  private commit: Promise<void> | undefined;
-
-  constructor(
-    readonly machine: StateMachine,
-    private readonly store: ReplicaStateDir
-  ) {}
-
-  persist(): void {
-    // Only a state with nothing in flight is saved (call contexts are not persisted): finish
-    // what is under way first; a canister calling itself forever gets no save until it stops.
-    for (let i = 0; i < 10 && !this.machine.isQuiescent(); i++) this.machine.tick();
-    const count = this.machine.changeCount();
-    if (count === this.savedAt || !this.machine.isQuiescent()) return;
-    this.store.save(this.machine);
-    this.savedAt = count;
-  }
-
-  /**
-   * Group commit: calls that complete in the same turn of the event loop (the HTTP requests
-   * already waiting are handled before `setImmediate` callbacks run) share one save.
-   */
-  durable(): Promise<void> {
-    this.commit ??= new Promise<void>((resolve, reject) =>
-      setImmediate(() => {
-        this.commit = undefined;
-        try {
-          this.persist();
-          resolve();
-        } catch (e) {
-          reject(e);
-        }
-      })
-    );
-    return this.commit;
-  }
-
-  /** Follows the wall clock and runs a round: timers and asynchronously submitted calls. */
-  advance(): void {
-    const wall = BigInt(Date.now()) * 1_000_000n;
-    if (wall > this.machine.time()) this.machine.setTime(wall);
-    this.machine.tick();
-    this.persist();
-  }
-
-  time = () => this.machine.time();
-  setTime = (n: bigint) => this.machine.setTime(n);
-  submitIngress = (call: CanisterCall, id?: Uint8Array) => this.machine.submitIngress(call, id);
-  awaitIngress = (id: Uint8Array): CallResult => this.machine.awaitIngress(id);
-  ingressStatus = (id: Uint8Array): IngressStatus | undefined => this.machine.ingressStatus(id);
-  query = (call: CanisterCall) => this.machine.query(call);
-  tick = () => {
-    this.machine.tick();
-    this.persist();
-  };
-  canisterExists = (id: PrincipalBytes) => this.machine.canisterExists(id);
-  controllers = (id: PrincipalBytes) => this.machine.controllers(id);
-  moduleHash = (id: PrincipalBytes) => this.machine.moduleHash(id);
-  certifiedData = (id: PrincipalBytes) => this.machine.certifiedData(id);
-  cycles = (id: PrincipalBytes) => this.machine.cycles(id);
-  addCycles = (id: PrincipalBytes, n: bigint) => this.machine.addCycles(id, n);
-  stableMemory = (id: PrincipalBytes) => this.machine.stableMemory(id);
-  setStableMemory = (id: PrincipalBytes, b: Uint8Array) => this.machine.setStableMemory(id, b);
-  subnetId = () => this.machine.subnetId();
-  canisterRange = () => this.machine.canisterRange();
 }
 
 export async function startLocalNetwork(options: LocalNetworkOptions): Promise<LocalNetwork> {
@@ -161,14 +96,23 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   const keys = loadOrCreateKeys(new FileKeyStore(join(options.stateDir, 'keys')));
   const store = new ReplicaStateDir(join(options.stateDir, 'replica'));
   const replicaOptions = { metering: true, log: options.log ?? (() => {}), subnetId: keys.subnetId };
-  const machine = store.exists ? store.load(replicaOptions) : new StateMachine(replicaOptions);
+  const replica = DurableReplica.open(store, replicaOptions);
+  const machine = replica.machine;
+  if (options.checkpointLogBytes !== undefined) replica.checkpointLogBytes = options.checkpointLogBytes;
+  replica.settle();
   const controller = controllerPrincipal(options.stateDir);
+  const before = machine.changeCount();
   const canisterId = deploy(machine, options.stateDir, controller, options.wasm);
-  const replica = new PersistentReplica(machine, store);
+  const deployed = machine.changeCount() !== before;
   // Replica time follows the wall clock from the first request on: agents check their ingress
   // expiry against it and sync their clock only once.
   replica.advance(); // also lets the canister's start-up timers (Azle seeds its randomness) run
-  store.save(machine);
+  replica.settle();
+  // Install and upgrade are direct management calls, not in the input log: a checkpoint makes
+  // them durable. One after a replay keeps the next start from replaying the same log again.
+  if ((deployed || replica.logBytes > 0) && !replica.checkpoint()) {
+    throw new LocalNetworkError('the canister is still busy after start-up; cannot take a checkpoint');
+  }
 
   let http: HttpInterface;
   try {
@@ -176,6 +120,7 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
       replica,
       keys,
       durable: () => replica.durable(),
+      ingressHistory: replica.ingress,
       port: options.port ?? 4943,
       host: options.host ?? '127.0.0.1'
     });
@@ -199,10 +144,15 @@ async function start(options: LocalNetworkOptions, unlock: () => void): Promise<
   writeJsonAtomically(join(options.stateDir, NETWORK_FILE), info);
   return {
     ...info,
+    bytesWritten: () => store.written.bytes,
+    checkpoint: async () => {
+      replica.settle();
+      replica.checkpoint();
+    },
     close: async () => {
       clearInterval(timer);
       await http.close();
-      replica.persist();
+      replica.close();
       unlock();
     }
   };
@@ -213,7 +163,11 @@ function deploy(machine: StateMachine, stateDir: string, controller: PrincipalBy
   const file = join(stateDir, 'canister.json');
   let id: PrincipalBytes | undefined;
   if (existsSync(file)) {
-    id = Principal.fromText((JSON.parse(readFileSync(file, 'utf8')) as { canisterId: string }).canisterId).toUint8Array();
+    try {
+      id = Principal.fromText((JSON.parse(readFileSync(file, 'utf8')) as { canisterId: string }).canisterId).toUint8Array();
+    } catch (e) {
+      throw new DamagedStateError(file, 'unreadable', (e as Error).message);
+    }
     if (!machine.canisterExists(id)) id = undefined;
   }
   if (!id) {
@@ -259,8 +213,10 @@ function ok(result: CallResult, what: string): Uint8Array {
 function controllerPrincipal(stateDir: string): PrincipalBytes {
   const file = join(stateDir, 'keys', 'controller_ed25519');
   let secret: Uint8Array;
-  if (existsSync(file)) secret = new Uint8Array(readFileSync(file));
-  else {
+  if (existsSync(file)) {
+    secret = new Uint8Array(readFileSync(file));
+    if (secret.length !== 32) throw new DamagedStateError(file, 'truncated', `${secret.length} bytes where an Ed25519 secret has 32`);
+  } else {
     secret = ed25519.utils.randomSecretKey();
     mkdirSync(join(stateDir, 'keys'), { recursive: true });
     writeFileSync(file, secret, { mode: 0o600 });

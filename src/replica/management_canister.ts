@@ -19,6 +19,8 @@ export interface ManagementHost {
   /** Whether the canister has call contexts still open (stop waits for them). */
   hasOpenCallContexts(canister: Canister): boolean;
   time(): bigint;
+  /** Randomness for raw_rand; a persistent replica records it to replay the same messages alike. */
+  random?(bytes: number): Uint8Array;
 }
 
 export const DEFAULT_PROVISIONAL_CYCLES = 100_000_000_000_000n;
@@ -206,7 +208,7 @@ export class ManagementCanister {
         return unit();
       }
       case 'raw_rand':
-        return reply([C.RawRandResult], [new Uint8Array(randomBytes(32))]);
+        return reply([C.RawRandResult], [this.host.random?.(32) ?? new Uint8Array(randomBytes(32))]);
       case 'deposit_cycles': {
         const args = decode<C.CanisterIdArg>(C.CanisterIdRecord, payload, method);
         const canister = this.lookup(args.canister_id);

@@ -1,21 +1,34 @@
 // A replica's state in a folder, so `ic-upload replica` survives restarts like `dfx start`.
 //
-// Layout: `manifest.json` names everything that makes up one consistent state; it is replaced
-// atomically (write, fsync, rename), so a kill at any moment leaves the previous or the next
-// state, never a mix. Wasm modules are stored by hash, heaps as one file per save generation,
-// and stable memory as an append-only log of 64 KiB pages per canister: stable pages are
-// copy-on-write objects (stable_memory.ts), so a save appends only the pages written since the
-// last one, and the manifest records how much of each log is valid.
+// Layout: `manifest.json` names everything that makes up one consistent state (a checkpoint);
+// it is replaced atomically (write, fsync, rename, fsync the folder), so a kill at any moment
+// leaves the previous or the next checkpoint, never a mix. Wasm modules are stored by hash;
+// each canister's heap and stable memory are page logs (page_log.ts) to which a checkpoint
+// appends only the pages that changed. The manifest carries its own checksum, every page
+// record carries one, and the Wasm files are checked against the hash in their name.
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Canister, type ReplicaOptions } from './canister.js';
+import type { IngressRecord } from './http/state_tree.js';
+import { RECORD_BYTES, appendPages, createPageLog, readPageLog, type PageLogRef } from './page_log.js';
+import { hex } from './principal.js';
 import { WASM_PAGE } from './stable_memory.js';
 import { StateMachine } from './state_machine.js';
-import { hex } from './principal.js';
+import { DamagedStateError, StateDirError, sha256, writeAtomically } from './state_files.js';
 
-const FORMAT = 1;
-const RECORD = 4 + WASM_PAGE;
+export { DamagedStateError, StateDirError } from './state_files.js';
+
+const FORMAT = 2;
+const MANIFEST = 'manifest.json';
+/** A page log is rewritten once it holds this much more than its live pages. */
+const COMPACT_SLACK_BYTES = 4 * 1024 * 1024;
+
+interface MemoryManifest {
+  pages: number;
+  log: string;
+  logBytes: number;
+}
 
 interface CanisterManifest {
   id: string;
@@ -26,11 +39,16 @@ interface CanisterManifest {
   certifiedData: string;
   globalTimer: string;
   wasm?: string;
-  heap?: string;
   globals?: Array<string | number>;
-  stablePages: number;
-  stableLog: string;
-  stableLogBytes: number;
+  heap?: MemoryManifest;
+  stable: MemoryManifest;
+}
+
+interface IngressManifest {
+  id: string;
+  sender: string;
+  receiver: string;
+  expiry: string;
 }
 
 interface Manifest {
@@ -39,53 +57,59 @@ interface Manifest {
   time: string;
   nextCanister: string;
   canisters: CanisterManifest[];
+  /** Request ids the HTTP interface answered, kept until their expiry has long passed. */
+  ingress: IngressManifest[];
+  /** The input log (input_log.ts) of what happened after this checkpoint, replayed at load. */
+  inputLog?: string;
 }
 
-export class StateDirError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StateDirError';
-  }
-}
+/** What the folder holds besides the canisters: the HTTP interface's memory of requests. */
+export type IngressHistory = Map<string, IngressRecord>;
 
-/** Per-canister bookkeeping of what the log already holds. */
-interface LogState {
-  file: string;
-  bytes: number;
-  /** Page objects already in the log, by index (pages are never written in place once saved). */
+/** One memory's page log and the pages it already holds (what a checkpoint compares against). */
+interface MemoryLog extends PageLogRef {
+  /** Heap: copies of the bytes saved. Stable: the page objects saved (copy-on-write, never written in place). */
   saved: Map<number, Uint8Array>;
+  livePages: number;
+}
+
+export interface LoadedState {
+  machine: StateMachine;
+  ingress: IngressHistory;
+  /** The input log that follows the checkpoint, if any. */
+  inputLog?: string;
 }
 
 export class ReplicaStateDir {
   private generation = 0;
-  private readonly logs = new Map<string, LogState>();
+  private readonly heaps = new Map<string, MemoryLog>();
+  private readonly stables = new Map<string, MemoryLog>();
+  /** Bytes this process wrote to the folder (page records, manifests, Wasm), for the benchmark. */
+  readonly written = { bytes: 0 };
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
 
   get exists(): boolean {
-    return existsSync(join(this.dir, 'manifest.json'));
+    return existsSync(join(this.dir, MANIFEST));
   }
 
-  /** Loads the saved state into a new StateMachine. */
-  load(options: ReplicaOptions): StateMachine {
-    let manifest: Manifest;
-    try {
-      manifest = JSON.parse(readFileSync(join(this.dir, 'manifest.json'), 'utf8')) as Manifest;
-    } catch (e) {
-      throw new StateDirError(`cannot read the replica state in ${this.dir}: ${(e as Error).message}`);
-    }
-    if (manifest.format !== FORMAT) throw new StateDirError(`unknown replica state format ${manifest.format} in ${this.dir}`);
+  /** Loads the last checkpoint, checking every file it names; throws DamagedStateError. */
+  load(options: ReplicaOptions): LoadedState {
+    const manifest = this.readManifest();
     this.generation = manifest.generation;
     const machine = new StateMachine(options);
     const canisters = manifest.canisters.map((m) => this.loadCanister(m, options));
     machine.restore({ time: BigInt(manifest.time), nextCanister: BigInt(manifest.nextCanister) }, canisters);
-    return machine;
+    const ingress: IngressHistory = new Map(
+      manifest.ingress.map((r) => [r.id, { sender: fromHex(r.sender), receiver: fromHex(r.receiver), ingressExpiry: BigInt(r.expiry) }])
+    );
+    return { machine, ingress, ...(manifest.inputLog ? { inputLog: manifest.inputLog } : {}) };
   }
 
-  /** Saves the machine's state; call it between rounds (nothing in flight). */
-  save(machine: StateMachine): void {
+  /** Writes a checkpoint of the machine; call it between rounds (nothing in flight). */
+  save(machine: StateMachine, ingress: IngressHistory = new Map(), inputLog?: string): void {
     const generation = this.generation + 1;
     const canisters = machine.allCanisters().map((c) => this.saveCanister(c, generation));
     const meta = machine.meta();
@@ -94,11 +118,38 @@ export class ReplicaStateDir {
       generation,
       time: meta.time.toString(),
       nextCanister: meta.nextCanister.toString(),
-      canisters
+      canisters,
+      ingress: [...ingress].map(([id, r]) => ({ id, sender: hex(r.sender), receiver: hex(r.receiver), expiry: r.ingressExpiry.toString() })),
+      ...(inputLog ? { inputLog } : {})
     };
-    writeAtomically(join(this.dir, 'manifest.json'), Buffer.from(JSON.stringify(manifest, null, 1)));
+    const body = JSON.stringify(manifest);
+    const bytes = Buffer.from(JSON.stringify({ sha256: sha256(Buffer.from(body)).toString('hex'), manifest: body }) + '\n');
+    writeAtomically(join(this.dir, MANIFEST), bytes);
+    this.written.bytes += bytes.length;
     this.generation = generation;
     this.collectGarbage(manifest);
+  }
+
+  private readManifest(): Manifest {
+    const path = join(this.dir, MANIFEST);
+    let outer: { sha256?: unknown; manifest?: unknown };
+    try {
+      outer = JSON.parse(readFileSync(path, 'utf8')) as typeof outer;
+    } catch (e) {
+      throw new DamagedStateError(path, 'unreadable', (e as Error).message);
+    }
+    if (typeof outer !== 'object' || outer === null || typeof outer.manifest !== 'string' || typeof outer.sha256 !== 'string') {
+      if (typeof (outer as { format?: unknown })?.format === 'number') {
+        throw new StateDirError(`the replica state in ${this.dir} was written by an older ic-upload (format ${(outer as { format: number }).format}); move it away to start afresh`);
+      }
+      throw new DamagedStateError(path, 'format', 'not a replica manifest');
+    }
+    if (sha256(Buffer.from(outer.manifest)).toString('hex') !== outer.sha256) {
+      throw new DamagedStateError(path, 'checksum', 'its contents do not match its checksum');
+    }
+    const manifest = JSON.parse(outer.manifest) as Manifest;
+    if (manifest.format !== FORMAT) throw new StateDirError(`unknown replica state format ${manifest.format} in ${path}`);
+    return manifest;
   }
 
   private saveCanister(c: Canister, generation: number): CanisterManifest {
@@ -106,15 +157,14 @@ export class ReplicaStateDir {
     let wasm: string | undefined;
     if (c.wasmBytes && c.moduleHash) {
       wasm = `wasm-${hex(c.moduleHash)}.wasm`;
-      if (!existsSync(join(this.dir, wasm))) writeAtomically(join(this.dir, wasm), c.wasmBytes);
+      if (!existsSync(join(this.dir, wasm))) {
+        writeAtomically(join(this.dir, wasm), c.wasmBytes);
+        this.written.bytes += c.wasmBytes.length;
+      }
     }
     const image = c.heapImage();
-    let heap: string | undefined;
-    if (image) {
-      heap = `heap-${id}-${generation}.bin`;
-      writeDurably(join(this.dir, heap), image.heap);
-    }
-    const log = this.appendStablePages(c, id);
+    const heap = image ? this.saveHeap(id, image.heap, generation) : undefined;
+    if (!image) this.heaps.delete(id);
     return {
       id,
       controllers: c.controllers.map(hex),
@@ -124,97 +174,118 @@ export class ReplicaStateDir {
       certifiedData: hex(c.certifiedData),
       globalTimer: c.globalTimer.toString(),
       wasm,
-      heap,
       globals: image?.globals.map((g) => (typeof g === 'bigint' ? `${g}n` : (g as number))),
-      stablePages: c.stable.size,
-      stableLog: log.file,
-      stableLogBytes: log.bytes
+      heap,
+      stable: this.saveStable(id, c, generation)
     };
   }
 
-  private appendStablePages(c: Canister, id: string): LogState {
-    let log = this.logs.get(id);
-    const live = new Map(c.stable.nonEmptyPages());
-    // A page that disappeared (reinstall, set_stable_memory) can't be expressed by appending,
-    // and a log much larger than the memory wastes disk: both start a fresh log.
-    const vanished = log ? [...log.saved.keys()].some((i) => !live.has(i)) : false;
-    if (!log || vanished || log.bytes > 2 * live.size * RECORD + 64 * 1024 * 1024) {
-      log = { file: `stable-${id}-${this.generation + 1}-${randomUUID()}.log`, bytes: 0, saved: new Map() };
-      writeDurably(join(this.dir, log.file), new Uint8Array(0));
-      this.logs.set(id, log);
+  /** The heap is written in place by the Wasm: changed pages are found by comparing with copies. */
+  private saveHeap(id: string, heap: Uint8Array, generation: number): MemoryManifest {
+    const pages = heap.length / WASM_PAGE;
+    let log = this.heaps.get(id);
+    // A smaller heap (reinstall, upgrade) can't be expressed by appending.
+    if (log && [...log.saved.keys()].some((i) => i >= pages)) log = undefined;
+    const changed: Array<[number, Uint8Array]> = [];
+    let live = 0;
+    for (let i = 0; i < pages; i++) {
+      const page = heap.subarray(i * WASM_PAGE, (i + 1) * WASM_PAGE);
+      const before = log?.saved.get(i);
+      const zero = isZero(page);
+      if (!zero) live++;
+      if (before ? !Buffer.from(before.buffer, before.byteOffset, before.length).equals(page) : !zero) changed.push([i, page]);
     }
-    const fresh = [...live].filter(([i, page]) => log.saved.get(i) !== page);
-    if (fresh.length === 0) return log;
-    // Records go at explicit offsets after the valid prefix: whatever a killed save left past
-    // it is overwritten, never built upon. The bookkeeping moves only after the fsync.
-    const fd = openSync(join(this.dir, log.file), 'r+');
-    try {
-      const header = Buffer.alloc(4);
-      let at = log.bytes;
-      for (const [i, page] of fresh) {
-        header.writeUInt32LE(i, 0);
-        writeSync(fd, header, 0, 4, at);
-        writeSync(fd, page, 0, page.length, at + 4);
-        at += RECORD;
+    log = this.fresh(log, live, `heap-${id}-${generation}`, this.heaps, id);
+    if (log.bytes === 0) {
+      changed.length = 0;
+      for (let i = 0; i < pages; i++) {
+        const page = heap.subarray(i * WASM_PAGE, (i + 1) * WASM_PAGE);
+        if (!isZero(page)) changed.push([i, page]);
       }
-      ftruncateSync(fd, at);
-      fsyncSync(fd);
-      log.bytes = at;
-    } finally {
-      closeSync(fd);
     }
-    for (const [i, page] of fresh) log.saved.set(i, page);
-    return log;
+    const entry = log;
+    if (changed.length > 0) {
+      entry.bytes = appendPages(this.dir, entry, changed, this.written);
+      for (const [i, page] of changed) entry.saved.set(i, page.slice());
+    }
+    entry.livePages = live;
+    return { pages, log: entry.file, logBytes: entry.bytes };
+  }
+
+  /** Stable pages are copy-on-write objects: a page object not saved before is a changed page. */
+  private saveStable(id: string, c: Canister, generation: number): MemoryManifest {
+    let log = this.stables.get(id);
+    const live = new Map(c.stable.nonEmptyPages());
+    // A page that disappeared (reinstall, set_stable_memory) can't be expressed by appending.
+    if (log && [...log.saved.keys()].some((i) => !live.has(i))) log = undefined;
+    log = this.fresh(log, live.size, `stable-${id}-${generation}`, this.stables, id);
+    const saved = log.saved;
+    const changed = [...live].filter(([i, page]) => saved.get(i) !== page);
+    if (changed.length > 0) {
+      log.bytes = appendPages(this.dir, log, changed, this.written);
+      for (const [i, page] of changed) saved.set(i, page);
+    }
+    log.livePages = live.size;
+    return { pages: c.stable.size, log: log.file, logBytes: log.bytes };
+  }
+
+  /** The log to append to: the current one, or a new one when none is usable or it has grown too big. */
+  private fresh(log: MemoryLog | undefined, livePages: number, prefix: string, logs: Map<string, MemoryLog>, id: string): MemoryLog {
+    if (log && log.bytes <= 2 * livePages * RECORD_BYTES + COMPACT_SLACK_BYTES) return log;
+    const created: MemoryLog = { ...createPageLog(this.dir, `${prefix}-${randomUUID()}.log`), saved: new Map(), livePages };
+    logs.set(id, created);
+    return created;
   }
 
   private loadCanister(m: CanisterManifest, options: ReplicaOptions): Canister {
-    const c = new Canister(Buffer.from(m.id, 'hex'), m.controllers.map((h) => Buffer.from(h, 'hex')), BigInt(m.cycles), options);
+    const c = new Canister(fromHex(m.id), m.controllers.map(fromHex), BigInt(m.cycles), options);
     c.status = m.status;
-    c.certifiedData = new Uint8Array(Buffer.from(m.certifiedData, 'hex'));
+    c.certifiedData = fromHex(m.certifiedData);
     c.globalTimer = BigInt(m.globalTimer);
     const globals = m.globals?.map((g) => (typeof g === 'string' && g.endsWith('n') ? BigInt(g.slice(0, -1)) : g));
-    c.restoreImage({
-      wasm: m.wasm ? new Uint8Array(readFileSync(join(this.dir, m.wasm))) : undefined,
-      heap: m.heap ? new Uint8Array(readFileSync(join(this.dir, m.heap))) : undefined,
-      globals,
-      version: BigInt(m.version)
-    });
-    const bytes = readFileSync(join(this.dir, m.stableLog)).subarray(0, m.stableLogBytes);
-    const pages = new Map<number, Uint8Array>();
-    for (let off = 0; off + RECORD <= bytes.length; off += RECORD) {
-      pages.set(bytes.readUInt32LE(off), new Uint8Array(bytes.subarray(off + 4, off + RECORD)));
+    let heap: Uint8Array | undefined;
+    if (m.heap) {
+      const pages = readPageLog(this.dir, { file: m.heap.log, bytes: m.heap.logBytes }, m.heap.pages);
+      heap = new Uint8Array(m.heap.pages * WASM_PAGE);
+      for (const [i, page] of pages) heap.set(page, i * WASM_PAGE);
+      this.heaps.set(m.id, { file: m.heap.log, bytes: m.heap.logBytes, saved: pages, livePages: pages.size });
     }
-    c.stable.restorePages(m.stablePages, pages);
-    this.logs.set(m.id, { file: m.stableLog, bytes: m.stableLogBytes, saved: new Map(pages) });
+    c.restoreImage({ wasm: m.wasm ? this.readWasm(m.wasm) : undefined, heap, globals, version: BigInt(m.version) });
+    const stable = readPageLog(this.dir, { file: m.stable.log, bytes: m.stable.logBytes }, m.stable.pages);
+    c.stable.restorePages(m.stable.pages, stable);
+    this.stables.set(m.id, { file: m.stable.log, bytes: m.stable.logBytes, saved: new Map(stable), livePages: stable.size });
     return c;
   }
 
-  /** Removes files no manifest refers to (older heaps, replaced logs, half-written temp files). */
+  private readWasm(name: string): Uint8Array {
+    const path = join(this.dir, name);
+    if (!existsSync(path)) throw new DamagedStateError(path, 'missing', 'the file does not exist');
+    const bytes = new Uint8Array(readFileSync(path));
+    if (`wasm-${sha256(bytes).toString('hex')}.wasm` !== name) throw new DamagedStateError(path, 'checksum', 'its bytes do not match the hash in its name');
+    return bytes;
+  }
+
+  /** Removes files no manifest refers to (replaced logs, half-written temporaries). */
   private collectGarbage(manifest: Manifest): void {
-    const keep = new Set<string>(['manifest.json']);
+    const keep = new Set<string>([MANIFEST]);
+    if (manifest.inputLog) keep.add(manifest.inputLog);
     for (const c of manifest.canisters) {
       if (c.wasm) keep.add(c.wasm);
-      if (c.heap) keep.add(c.heap);
-      keep.add(c.stableLog);
+      if (c.heap) keep.add(c.heap.log);
+      keep.add(c.stable.log);
     }
     for (const name of readdirSync(this.dir)) {
-      if (!keep.has(name) && /^(heap-|stable-|wasm-|.*\.tmp$)/.test(name)) rmSync(join(this.dir, name), { force: true });
+      if (!keep.has(name) && /^(heap-|stable-|wasm-|input-|.*\.tmp$)/.test(name)) rmSync(join(this.dir, name), { force: true });
     }
   }
 }
 
-function writeDurably(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'w');
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+function fromHex(text: string): Uint8Array {
+  return new Uint8Array(Buffer.from(text, 'hex'));
 }
 
-function writeAtomically(path: string, bytes: Uint8Array): void {
-  const tmp = `${path}.tmp`;
-  writeDurably(tmp, bytes);
-  renameSync(tmp, path);
+const ZERO_PAGE = Buffer.alloc(WASM_PAGE);
+
+function isZero(page: Uint8Array): boolean {
+  return ZERO_PAGE.equals(page);
 }

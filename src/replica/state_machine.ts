@@ -96,7 +96,8 @@ export class StateMachine implements ReplicaInstance {
     canister: (id) => this.canisters.get(principalKey(id)),
     deleteCanister: (id) => this.canisters.delete(principalKey(id)),
     hasOpenCallContexts: (c) => this.hasOpenCallContexts(c),
-    time: () => this.now
+    time: () => this.now,
+    random: (n) => this.options.random?.(n) ?? new Uint8Array(randomBytes(n))
   });
   private readonly subnet: Uint8Array;
   private changes = 0;

@@ -29,6 +29,23 @@ beforeAll(async () => {
 });
 afterAll(() => network?.close());
 
+/** abort(nat64) followed by a trailing `vec null` of 2^24 elements: 22 bytes that would cost Azle's decoder 40 billion instructions. */
+const VEC_NULL_22 = Uint8Array.from([0x44, 0x49, 0x44, 0x4c, 0x01, 0x6d, 0x7f, 0x02, 0x78, 0x00, 1, 0, 0, 0, 0, 0, 0, 0, 0x80, 0x80, 0x80, 0x08]);
+
+describe('canister_inspect_message over the IC HTTP interface', () => {
+  it('refuses the 22-byte vec null argument before executing the method', async () => {
+    const agent = await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
+    const before = await (await actorFor()).stats();
+    const refused = await agent.call(network.canisterId, { methodName: 'abort', arg: VEC_NULL_22, effectiveCanisterId: network.canisterId });
+    // The v3 call endpoint answers a refusal at inspection as a non-replicated rejection (IC0406).
+    expect(refused.response.body).toMatchObject({ status: 'non_replicated_rejection', error_code: 'IC0406', reject_message: expect.stringMatching(/rejected the message/) });
+    const plain = Uint8Array.from([0x44, 0x49, 0x44, 0x4c, 0x00, 0x01, 0x78, 1, 0, 0, 0, 0, 0, 0, 0]);
+    const answered = await agent.call(network.canisterId, { methodName: 'abort', arg: plain, effectiveCanisterId: network.canisterId });
+    expect(answered.response.body).toMatchObject({ status: 'replied' });
+    expect(await (await actorFor()).stats()).toEqual(before);
+  });
+});
+
 describe('the local network', () => {
   it('refuses a second replica on the same state folder', async () => {
     await expect(startLocalNetwork({ stateDir: join(dir, 'state'), wasm: WASM, port: 0 })).rejects.toThrow(
@@ -61,7 +78,9 @@ describe('agent-js over the IC HTTP interface', () => {
       content_type: 'text/plain',
       size: 1n,
       chunk_size: 1,
-      sha256: []
+      sha256: [],
+      idempotency_key: [],
+      public: []
     });
     expect(bad).toHaveProperty('Err.InvalidArgument');
   });
@@ -71,16 +90,19 @@ describe('agent-js over the IC HTTP interface', () => {
       agent: await HttpAgent.create({ host: network.url, shouldFetchRootKey: true }),
       canisterId: network.canisterId
     });
-    const refused = await anonymous.begin({
+    const refused = anonymous.begin({
       asset_id: 'a',
       variant: 'original',
       file_name: 'a',
       content_type: 'text/plain',
       size: 1n,
       chunk_size: 1,
-      sha256: []
+      sha256: [],
+      idempotency_key: [],
+      public: []
     });
-    expect(refused).toHaveProperty('Err.Forbidden');
+    // Refused at canister_inspect_message, before consensus: the anonymous principal can't begin.
+    await expect(refused).rejects.toThrow(/rejected the message/i);
     const alice = await actorFor();
     const bob = await actorFor();
     const small = new Uint8Array([1, 2, 3]);

@@ -47,19 +47,21 @@ afterAll(async () => {
 const forbidden = (result: { Ok: unknown } | { Err: object }) => expect(Object.keys(errOf(result as never))).toEqual(['Forbidden']);
 
 describe('anonymous', () => {
-  it('cannot begin an upload', async () => {
+  it('cannot begin an upload: canister_inspect_message refuses the ingress message', async () => {
     const anonymous = canister.as(new AnonymousIdentity());
-    forbidden(
-      await anonymous.begin({
+    await expect(
+      anonymous.begin({
         asset_id: 'anon',
         variant: 'original',
         file_name: 'a',
         content_type: 'text/plain',
         size: 1n,
         chunk_size: 1,
-        sha256: []
+        sha256: [],
+        idempotency_key: [],
+        public: []
       })
-    );
+    ).rejects.toThrow(/rejected the message/);
   });
 });
 
@@ -92,7 +94,9 @@ describe('another principal', () => {
         content_type: 'image/webp',
         size: 10n,
         chunk_size: 10,
-        sha256: []
+        sha256: [],
+        idempotency_key: [],
+        public: []
       })
     );
   });

@@ -39,6 +39,8 @@ const begin = (overrides: Partial<BeginArgs>) =>
     size: 1000n,
     chunk_size: 500,
     sha256: [],
+    idempotency_key: [],
+    public: [],
     ...overrides
   });
 

@@ -48,7 +48,9 @@ const args = (assetId: string, chunkSize = 100): BeginArgs => ({
   content_type: 'application/octet-stream',
   size: 1000n,
   chunk_size: chunkSize,
-  sha256: []
+  sha256: [],
+  idempotency_key: [],
+  public: []
 });
 
 async function upgrade(arg: Uint8Array) {

@@ -6,12 +6,14 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { Principal } from '@icp-sdk/core/principal';
 import type {
   Asset,
+  AssetPage,
   BeginArgs,
   BeginOk,
   BlobInfo,
   ChunkAck,
   FinishArgs,
   IcUploadService,
+  Limits,
   PutChunkArgs,
   Result,
   Stats,
@@ -55,7 +57,7 @@ export class FakeUploadService implements IcUploadService {
   readonly putLog: Array<{ uploadId: bigint; index: number }> = [];
   readonly sessions = new Map<bigint, Session>();
   readonly blobs = new Map<bigint, { info: BlobInfo; chunks: Uint8Array[] }>();
-  readonly assets = new Map<string, { owner: Principal; variants: Map<string, bigint> }>();
+  readonly assets = new Map<string, { owner: Principal; variants: Map<string, bigint>; public: boolean }>();
   private nextUpload = 1n;
   private nextBlob = 1n;
   private now = 1_700_000_000_000_000_000n;
@@ -184,7 +186,8 @@ export class FakeUploadService implements IcUploadService {
       created_at_ns: this.now
     };
     this.blobs.set(blobId, { info, chunks: [...Array(s.chunkCount).keys()].map((i) => s.chunks.get(i)!) });
-    const entry = asset ?? { owner: this.caller, variants: new Map<string, bigint>() };
+    const entry = asset ?? { owner: this.caller, variants: new Map<string, bigint>(), public: false };
+    if (s.args.public.length === 1) entry.public = s.args.public[0];
     const previous = entry.variants.get(s.args.variant);
     entry.variants.set(s.args.variant, blobId);
     this.assets.set(s.args.asset_id, entry);
@@ -249,7 +252,12 @@ export class FakeUploadService implements IcUploadService {
 
   private asset(id: string): Asset {
     const a = this.assets.get(id)!;
-    return { asset_id: id, owner: a.owner, variants: [...a.variants.entries()].sort().map(([v, b]) => [v, this.blobs.get(b)!.info]) };
+    return {
+      asset_id: id,
+      owner: a.owner,
+      variants: [...a.variants.entries()].sort().map(([v, b]) => [v, this.blobs.get(b)!.info]),
+      public: a.public
+    };
   }
 
   async get_asset(assetId: string): Promise<Result<Asset>> {
@@ -267,6 +275,41 @@ export class FakeUploadService implements IcUploadService {
       .sort()
       .slice(0, limit)
       .map((id) => this.asset(id));
+  }
+
+  async list_assets_page(after: [] | [string], limit: number): Promise<AssetPage> {
+    this.record('list_assets_page');
+    const ids = [...this.assets.keys()]
+      .filter((id) => this.assets.get(id)!.owner.toText() === this.caller.toText() && (after.length === 0 || id > after[0]))
+      .sort();
+    const page = ids.slice(0, Math.min(limit, 100));
+    const last = page.at(-1);
+    return { assets: page.map((id) => this.asset(id)), next: last !== undefined && ids.length > page.length ? [last] : [] };
+  }
+
+  async set_public(assetId: string, isPublic: boolean): Promise<Result<Asset>> {
+    this.record('set_public');
+    const a = this.assets.get(assetId);
+    if (!a) return err({ NotFound: `asset ${assetId} not found` });
+    if (a.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this asset' });
+    a.public = isPublic;
+    return { Ok: this.asset(assetId) };
+  }
+
+  async limits(): Promise<Limits> {
+    this.record('limits');
+    return {
+      max_chunk_bytes: this.opts.maxChunkBytes,
+      max_upload_bytes: BigInt(this.opts.maxUploadBytes),
+      max_chunks_per_upload: 65_536,
+      upload_idle_timeout_s: 900n,
+      max_open_uploads_per_caller: this.opts.maxOpenUploadsPerCaller,
+      max_open_uploads: 10_000n,
+      max_variants_per_asset: 32,
+      max_asset_id_bytes: 256,
+      max_bytes_per_caller: [],
+      max_assets_per_caller: []
+    };
   }
 
   async delete_asset(assetId: string): Promise<Result<null>> {
@@ -288,7 +331,8 @@ export class FakeUploadService implements IcUploadService {
       blobs: BigInt(this.blobs.size),
       assets: BigInt(this.assets.size),
       stored_bytes: stored,
-      stable_memory_bytes: 0n
+      stable_memory_bytes: 0n,
+      upgrade_instructions: []
     };
   }
 }

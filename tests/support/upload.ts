@@ -34,7 +34,10 @@ export const NO_LIMITS: InitArgs = {
   max_chunk_bytes: [],
   max_upload_bytes: [],
   upload_idle_timeout_s: [],
-  max_open_uploads_per_caller: []
+  max_open_uploads_per_caller: [],
+  max_open_uploads: [],
+  max_bytes_per_caller: [],
+  max_assets_per_caller: []
 };
 
 /** `(opt InitArgs)`: pass undefined for `(null)`. */
@@ -129,7 +132,9 @@ export async function beginUpload(actor: UploadActor, spec: UploadSpec) {
       content_type: spec.contentType ?? 'application/octet-stream',
       size: BigInt(spec.data.length),
       chunk_size: spec.chunkSize,
-      sha256: spec.digestAt === 'finish' ? [] : [digest]
+      sha256: spec.digestAt === 'finish' ? [] : [digest],
+      idempotency_key: [],
+      public: []
     })
   );
 }

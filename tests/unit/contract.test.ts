@@ -6,7 +6,7 @@ describe('candid contract', () => {
   it('builds the service with every contract method', () => {
     const service = idlFactory({ IDL }) as IDL.ServiceClass;
     expect(service._fields.map(([name]) => name).sort()).toEqual(
-      ['abort', 'begin', 'blob_info', 'delete_asset', 'finish', 'get_asset', 'list_assets', 'my_uploads', 'put_chunk', 'read_chunk', 'stats', 'upload_status'].sort()
+      ['abort', 'begin', 'blob_info', 'delete_asset', 'finish', 'get_asset', 'limits', 'list_assets', 'list_assets_page', 'my_uploads', 'put_chunk', 'read_chunk', 'set_public', 'stats', 'upload_status'].sort()
     );
   });
   it('round-trips an Error variant', () => {

@@ -7,7 +7,7 @@
 // The unit of work is a slice of a chunk, not a whole chunk, so progress never stalls even if
 // one chunk alone would cost more than the budget; the frontier is (chunk, byte offset).
 import { Sha256 } from '../hash/sha256.js';
-import type { SessionRecord } from '../upload/types.js';
+import type { SessionRecord } from '../model/types.js';
 import { chunkLength } from './service.js';
 
 export const INSTRUCTION_BUDGET = 30_000_000_000;
@@ -94,6 +94,10 @@ export class RollingHashes {
   /** Installs a restored midstate (post_upgrade). */
   restore(uploadId: bigint, hasher: Sha256): void {
     this.hashers.set(uploadId, hasher);
+  }
+
+  has(uploadId: bigint): boolean {
+    return this.hashers.has(uploadId);
   }
 
   drop(uploadId: bigint): void {

@@ -2,12 +2,17 @@
 // chunks into a bitmap, move a frontier, touch, close, expire, prune. Nothing upload-specific:
 // the upload metadata rides along in `meta` unread. Open sessions are kept on the heap as well
 // (write-through), so a put_chunk decodes nothing; every change is saved before the message ends.
+// Every index lives in a stable map and changes with its record, so nothing is rebuilt on upgrade.
 import { ChunkBitmap } from '../bitmap.js';
-import { u64Key } from '../encoding.js';
+import { readU64Key, u64Key } from '../encoding.js';
+import { closedQueueKey, ownerPrefix, readClosedQueueKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
 import { principalKey } from '../platform.js';
-import { decodeSession, encodeSession } from '../upload/codec.js';
-import type { SessionRecord, SessionState, UploadMeta } from '../upload/types.js';
+import { decodeSession, encodeSession } from '../model/codec.js';
+import type { SessionRecord, SessionState, UploadMeta } from '../model/types.js';
+import { IdLists } from './id_lists.js';
+
+const EMPTY = new Uint8Array(0);
 
 export interface NewSession {
   uploadId: bigint;
@@ -29,41 +34,65 @@ export function chunkLength(session: Pick<SessionRecord, 'size' | 'chunkSize' | 
   return Number(session.size - BigInt(session.chunkSize) * BigInt(session.chunkCount - 1));
 }
 
-export function stateName(state: SessionState): string {
-  return state.kind;
+/** The stores a SessionService keeps its records and indexes in. */
+export interface SessionStores {
+  /** upload id → session record. */
+  records: KeyValueStore;
+  /** upload id → nothing: the open sessions, all that post_upgrade loads. */
+  open: KeyValueStore;
+  /** close time ‖ upload id → nothing: closed sessions, oldest first, for pruning. */
+  closedQueue: KeyValueStore;
+  /** Each owner's open and closed sessions, newest first (IdLists). */
+  ownerLists: KeyValueStore;
+}
+
+const OPEN_LIST = 0;
+const CLOSED_LIST = 1;
+
+function ownerList(owner: Uint8Array, which: number): Uint8Array {
+  const prefix = ownerPrefix(owner);
+  const list = new Uint8Array(prefix.length + 1);
+  list.set(prefix);
+  list[prefix.length] = which;
+  return list;
 }
 
 export class SessionService {
+  /** The open sessions (at most max_open_uploads), write-through: a put_chunk decodes nothing. */
   private readonly open = new Map<bigint, SessionRecord>();
-  /** owner → upload ids of every session record kept (open and closed). */
-  private readonly byOwner = new Map<string, Set<bigint>>();
-  /** closed session → when it closed, for pruning without a scan of stable memory. */
-  private readonly closedAt = new Map<bigint, bigint>();
+  /** owner → open sessions and their declared bytes, for the per-caller limits. */
+  private readonly openByOwner = new Map<string, { count: number; bytes: bigint }>();
+  private readonly lists: IdLists;
 
-  constructor(private readonly store: KeyValueStore) {}
+  constructor(private readonly stores: SessionStores) {
+    this.lists = new IdLists(stores.ownerLists);
+  }
 
-  /** Rebuilds the heap indexes from stable memory (init and post_upgrade). */
+  /** Loads the open sessions: work bounded by max_open_uploads, whatever else is stored. */
   load(): void {
     this.open.clear();
-    this.byOwner.clear();
-    this.closedAt.clear();
-    const total = this.store.len();
-    const page = 256;
-    for (let start = 0; start < total; start += page) {
-      for (const [, value] of this.store.items(start, page)) {
-        const session = decodeSession(value);
-        this.index(session);
-        if (session.state.kind === 'open') this.open.set(session.uploadId, session);
-        else this.closedAt.set(session.uploadId, session.updatedAtNs);
-      }
+    this.openByOwner.clear();
+    // One call for all keys: paging with items(start, n) would skip from the front each time.
+    for (const [key] of this.stores.open.items(0, this.stores.open.len())) {
+      const session = this.get(readU64Key(key));
+      if (session !== undefined && session.state.kind === 'open') this.remember(session);
     }
   }
 
-  private index(session: SessionRecord): void {
-    const key = principalKey(session.owner);
-    let ids = this.byOwner.get(key);
-    if (ids === undefined) this.byOwner.set(key, (ids = new Set()));
-    ids.add(session.uploadId);
+  private remember(session: SessionRecord): void {
+    this.open.set(session.uploadId, session);
+    const owner = principalKey(session.owner);
+    const held = this.openByOwner.get(owner) ?? { count: 0, bytes: 0n };
+    this.openByOwner.set(owner, { count: held.count + 1, bytes: held.bytes + session.size });
+  }
+
+  private forget(session: SessionRecord): void {
+    this.open.delete(session.uploadId);
+    const owner = principalKey(session.owner);
+    const held = this.openByOwner.get(owner);
+    if (held === undefined) return;
+    if (held.count > 1) this.openByOwner.set(owner, { count: held.count - 1, bytes: held.bytes - session.size });
+    else this.openByOwner.delete(owner);
   }
 
   create(fields: NewSession, nowNs: bigint, timeoutNs: bigint): SessionRecord {
@@ -78,21 +107,35 @@ export class SessionService {
       expiresAtNs: nowNs + timeoutNs,
       state: { kind: 'open' }
     };
-    this.open.set(session.uploadId, session);
-    this.index(session);
     this.save(session);
+    this.index(session);
     return session;
+  }
+
+  /**
+   * Enters a stored session into the indexes (idempotent): for a new session, and for one found
+   * while migrating from the layout without indexes.
+   */
+  index(session: SessionRecord): void {
+    if (session.state.kind === 'open') {
+      if (!this.open.has(session.uploadId)) this.remember(session);
+      this.stores.open.insert(u64Key(session.uploadId), EMPTY);
+      this.lists.pushFront(ownerList(session.owner, OPEN_LIST), session.uploadId);
+    } else {
+      this.stores.closedQueue.insert(closedQueueKey(session.updatedAtNs, session.uploadId), EMPTY);
+      this.lists.pushFront(ownerList(session.owner, CLOSED_LIST), session.uploadId);
+    }
   }
 
   get(uploadId: bigint): SessionRecord | undefined {
     const open = this.open.get(uploadId);
     if (open !== undefined) return open;
-    const bytes = this.store.get(u64Key(uploadId));
+    const bytes = this.stores.records.get(u64Key(uploadId));
     return bytes === undefined ? undefined : decodeSession(bytes);
   }
 
   save(session: SessionRecord): void {
-    this.store.insert(u64Key(session.uploadId), encodeSession(session));
+    this.stores.records.insert(u64Key(session.uploadId), encodeSession(session));
   }
 
   openSessions(): IterableIterator<SessionRecord> {
@@ -104,28 +147,32 @@ export class SessionService {
   }
 
   openCountOf(owner: Uint8Array): number {
-    let count = 0;
-    for (const id of this.byOwner.get(principalKey(owner)) ?? []) if (this.open.has(id)) count++;
-    return count;
+    return this.openByOwner.get(principalKey(owner))?.count ?? 0;
+  }
+
+  /** The sizes the owner's open sessions declared. */
+  openBytesOf(owner: Uint8Array): bigint {
+    return this.openByOwner.get(principalKey(owner))?.bytes ?? 0n;
   }
 
   /**
-   * The owner's session records by upload id, chosen open ones first (newest first), then the
-   * most recent closed ones: at most `limit` records, and only while their `received` indexes
-   * total at most `maxIndexes`. A record is listed whole or not at all — `received` is never cut
-   * short — and one that doesn't fit is skipped for smaller ones.
+   * The owner's session records, open ones first (newest first), then the most recently closed:
+   * at most `limit` records looked at, and only while their `received` indexes total at most
+   * `maxIndexes`. A record is listed whole or not at all — `received` is never cut short — and
+   * one that doesn't fit is skipped for smaller ones. Answered in upload id order.
    */
   ofOwner(owner: Uint8Array, limit: number, maxIndexes: number): SessionRecord[] {
-    const ids = [...(this.byOwner.get(principalKey(owner)) ?? [])].sort((a, b) => (a < b ? 1 : a > b ? -1 : 0));
-    const open = ids.filter((id) => this.open.has(id));
-    const closed = ids.filter((id) => !this.open.has(id));
     const out: SessionRecord[] = [];
+    let looked = 0;
     let indexes = 0;
-    for (const id of [...open, ...closed].slice(0, limit)) {
-      const session = this.get(id);
-      if (session === undefined || indexes + session.receivedCount > maxIndexes) continue;
-      indexes += session.receivedCount;
-      out.push(session);
+    for (const which of [OPEN_LIST, CLOSED_LIST]) {
+      for (const id of this.lists.walk(ownerList(owner, which))) {
+        if (looked++ >= limit) break;
+        const session = this.get(id);
+        if (session === undefined || indexes + session.receivedCount > maxIndexes) continue;
+        indexes += session.receivedCount;
+        out.push(session);
+      }
     }
     return out.sort((a, b) => (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0));
   }
@@ -150,9 +197,11 @@ export class SessionService {
   close(session: SessionRecord, state: SessionState, nowNs: bigint): void {
     session.state = state;
     session.updatedAtNs = nowNs;
-    this.open.delete(session.uploadId);
-    this.closedAt.set(session.uploadId, nowNs);
+    this.forget(session);
+    this.stores.open.remove(u64Key(session.uploadId));
+    this.lists.remove(ownerList(session.owner, OPEN_LIST), session.uploadId);
     this.save(session);
+    this.index(session);
   }
 
   /** Open sessions whose expiry time has passed, at most `max`. */
@@ -166,21 +215,25 @@ export class SessionService {
   }
 
   /**
-   * Removes closed session records closed before `cutoffNs`, each only while `more()` allows;
-   * answers true when none is left to remove.
+   * Removes closed session records closed before `cutoffNs`, oldest first, each only while
+   * `more()` allows, reading only the front of the queue; `removed` hears of each. Answers true
+   * when none is left to remove.
    */
-  pruneClosed(cutoffNs: bigint, more: () => boolean): boolean {
-    for (const [id, closedAtNs] of this.closedAt) {
-      if (closedAtNs >= cutoffNs) continue;
-      if (!more()) return false;
-      this.closedAt.delete(id);
-      const bytes = this.store.remove(u64Key(id));
-      if (bytes === undefined) continue;
-      const owner = principalKey(decodeSession(bytes).owner);
-      const ids = this.byOwner.get(owner);
-      ids?.delete(id);
-      if (ids?.size === 0) this.byOwner.delete(owner);
+  pruneClosed(cutoffNs: bigint, more: () => boolean, removed: (session: SessionRecord) => void): boolean {
+    for (;;) {
+      const front = this.stores.closedQueue.items(0, 16);
+      if (front.length === 0) return true;
+      for (const [key] of front) {
+        const { closedAtNs, uploadId } = readClosedQueueKey(key);
+        if (closedAtNs >= cutoffNs) return true;
+        if (!more()) return false;
+        this.stores.closedQueue.remove(key);
+        const bytes = this.stores.records.remove(u64Key(uploadId));
+        if (bytes === undefined) continue;
+        const session = decodeSession(bytes);
+        this.lists.remove(ownerList(session.owner, CLOSED_LIST), uploadId);
+        removed(session);
+      }
     }
-    return true;
   }
 }

@@ -1,23 +1,16 @@
 // `ls`, `status` and `rm`: small commands over queries and one update each.
 import type { Asset, UploadStatus } from '../../../candid/ic_upload.js';
 import { ServiceError } from '../../client/errors.js';
+import { listAllAssets } from '../../client/listing.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
 import { EXIT_FAILED, EXIT_OK, oneSentence, UsageError } from '../errors.js';
 import { assetJson, assetTable, errorJson, json, statusJson, statusTable, type JsonError } from '../output.js';
 
-const PAGE = 100;
-
 export async function ls(ctx: CliContext, options: GlobalOptions & { prefix?: string }): Promise<number> {
   const { actor } = await ctx.connect(await ctx.resolve(options));
   const assets: Asset[] = [];
-  let after: [] | [string] = [];
-  for (;;) {
-    const page = await actor.list_assets(after, PAGE);
-    assets.push(...page);
-    if (page.length < PAGE) break;
-    after = [page[page.length - 1]!.asset_id];
-  }
+  for await (const asset of listAllAssets(actor)) assets.push(asset);
   const shown = options.prefix ? assets.filter((a) => a.asset_id.startsWith(options.prefix!)) : assets;
   ctx.stdout.write(options.json ? json({ ok: true, assets: shown.map(assetJson) }) : assetTable(shown));
   return EXIT_OK;

@@ -21,8 +21,21 @@ export function blsPublicKey(secretKey: Uint8Array): Uint8Array {
   return bls12_381.shortSignatures.getPublicKey(secretKey).toBytes(true);
 }
 
+/** The last few signatures by root hash: witnesses of one tree share its root, so one signature serves them all. */
+const recentSignatures = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+const RECENT_SIGNATURES = 8;
+
 /** The CBOR certificate `{tree, signature}` for `tree`, signed with the root secret key. */
 export function certify(tree: HashTree, rootSecretKey: Uint8Array): Uint8Array {
-  const signature = blsSign(rootSecretKey, concatBytes(IC_STATE_ROOT_DOMAIN_SEPARATOR, digest(tree)));
+  const message = concatBytes(IC_STATE_ROOT_DOMAIN_SEPARATOR, digest(tree));
+  const key = Buffer.from(message).toString('hex');
+  let recent = recentSignatures.get(rootSecretKey);
+  if (!recent) recentSignatures.set(rootSecretKey, (recent = new Map()));
+  let signature = recent.get(key);
+  if (!signature) {
+    signature = blsSign(rootSecretKey, message);
+    recent.set(key, signature);
+    if (recent.size > RECENT_SIGNATURES) recent.delete(recent.keys().next().value!);
+  }
   return encodeCbor({ tree, signature });
 }

@@ -2,7 +2,8 @@
 // /api/v2/status hands agent-js as `root_key`) and the Ed25519 key of its one node, which signs
 // query responses. Generated once and kept in a KeyStore so a restarted replica keeps its
 // identity (clients that cached the root key keep verifying).
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bls12_381 } from '@noble/curves/bls12-381.js';
@@ -10,8 +11,12 @@ import { blsPublicKey } from './certificate.js';
 import { blsPublicKeyToDer, ed25519PublicKeyToDer } from './der.js';
 import { selfAuthenticatingPrincipal } from './auth.js';
 
+/** A stored key is damaged: `key` says where (a file path for FileKeyStore). */
 export class KeyStoreError extends Error {
-  constructor(message: string) {
+  constructor(
+    readonly key: string,
+    message: string
+  ) {
     super(message);
     this.name = 'KeyStoreError';
   }
@@ -21,6 +26,8 @@ export class KeyStoreError extends Error {
 export interface KeyStore {
   load(name: string): Uint8Array | undefined;
   save(name: string, bytes: Uint8Array): void;
+  /** Where `name` is kept, for messages (a file path, or a name). */
+  where(name: string): string;
 }
 
 export class MemoryKeyStore implements KeyStore {
@@ -31,26 +38,55 @@ export class MemoryKeyStore implements KeyStore {
   save(name: string, bytes: Uint8Array): void {
     this.#entries.set(name, bytes.slice());
   }
+  where(name: string): string {
+    return name;
+  }
 }
 
-/** Keys as files `<dir>/<name>.key` (mode 0600), written via a temporary file and a rename. */
+/**
+ * Keys as files `<dir>/<name>.key` (mode 0600): the secret followed by the first 4 bytes of its
+ * SHA-256, so a flipped bit is refused rather than becoming a silent new identity (files of the
+ * bare secret, as older versions wrote, are still read). Written via a temporary file, fsync
+ * and a rename.
+ */
 export class FileKeyStore implements KeyStore {
   constructor(readonly dir: string) {}
+  where(name: string): string {
+    return join(this.dir, `${name}.key`);
+  }
   load(name: string): Uint8Array | undefined {
+    const path = this.where(name);
+    let bytes: Uint8Array;
     try {
-      return new Uint8Array(readFileSync(join(this.dir, `${name}.key`)));
+      bytes = new Uint8Array(readFileSync(path));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
+      throw new KeyStoreError(path, `cannot read the replica key ${path}: ${(error as Error).message}`);
     }
+    if (bytes.length === SECRET_BYTES) return bytes;
+    const secret = bytes.subarray(0, SECRET_BYTES);
+    if (bytes.length !== SECRET_BYTES + KEY_CHECK_BYTES || Buffer.compare(keyCheck(secret), bytes.subarray(SECRET_BYTES)) !== 0) {
+      throw new KeyStoreError(path, `the replica key file ${path} is damaged (${bytes.length} bytes that fail their checksum); restore it from a backup or start with an empty --state-dir`);
+    }
+    return secret;
   }
   save(name: string, bytes: Uint8Array): void {
     mkdirSync(this.dir, { recursive: true });
-    const path = join(this.dir, `${name}.key`);
-    writeFileSync(`${path}.tmp`, bytes, { mode: 0o600 });
+    const path = this.where(name);
+    const fd = openSync(`${path}.tmp`, 'w', 0o600);
+    try {
+      writeSync(fd, Buffer.concat([bytes, keyCheck(bytes)]));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(`${path}.tmp`, path);
   }
 }
+
+const SECRET_BYTES = 32;
+const KEY_CHECK_BYTES = 4;
+const keyCheck = (secret: Uint8Array) => Buffer.from(sha256(secret).subarray(0, KEY_CHECK_BYTES));
 
 export interface ReplicaKeys {
   rootSecretKey: Uint8Array;
@@ -80,8 +116,10 @@ export function loadOrCreateKeys(store: KeyStore): ReplicaKeys {
     store.save(NODE_KEY, nodeSecretKey);
   }
   // Validate on the way in: a truncated or foreign key file must not become a silent new identity.
-  if (rootSecretKey.length !== 32 || nodeSecretKey.length !== 32) {
-    throw new KeyStoreError(`stored replica keys are corrupt (expected 32-byte secrets, got ${rootSecretKey.length} and ${nodeSecretKey.length})`);
+  for (const [name, secret] of [[ROOT_KEY, rootSecretKey], [NODE_KEY, nodeSecretKey]] as const) {
+    if (secret.length !== SECRET_BYTES) {
+      throw new KeyStoreError(store.where(name), `the replica key ${store.where(name)} is damaged (a ${secret.length}-byte secret where 32 bytes belong)`);
+    }
   }
   const rootKeyDer = blsPublicKeyToDer(blsPublicKey(rootSecretKey));
   const nodePublicKeyDer = ed25519PublicKeyToDer(ed25519.getPublicKey(nodeSecretKey));

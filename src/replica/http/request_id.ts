@@ -3,7 +3,7 @@
 // decoded CBOR: agent-js hashes negative integers as unsigned LEB128 and throws a TypeError on
 // `null`, while the spec asks for SLEB128 and the server must answer 400.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { MalformedRequestError } from './errors.js';
 
 /** A decoded CBOR value that the spec knows how to hash. */
@@ -43,26 +43,95 @@ export function sleb128(n: bigint): Uint8Array {
   }
 }
 
+/**
+ * The representation-independent hash of a value, computed with an explicit stack: decoded
+ * requests are untrusted, so neither recursion depth nor argument spreads may grow with them.
+ */
 export function hashValue(value: unknown): Uint8Array {
+  // A frame collects the hashes of a container's parts; `finish` turns them into its hash.
+  interface Frame {
+    parts: Uint8Array[];
+    pending: Array<() => void>;
+    finish: (parts: Uint8Array[]) => Uint8Array;
+  }
+  let result: Uint8Array | undefined;
+  const stack: Frame[] = [];
+  const emit = (hash: Uint8Array) => {
+    const top = stack[stack.length - 1];
+    if (top) top.parts.push(hash);
+    else result = hash;
+  };
+  const visit = (v: unknown): void => {
+    const leaf = leafHash(v);
+    if (leaf) return emit(leaf);
+    if (Array.isArray(v)) {
+      stack.push({ parts: [], pending: v.map((item) => () => visit(item)).reverse(), finish: (parts) => sha256(concat(parts)) });
+      return;
+    }
+    if (isPlainMap(v)) {
+      const pending: Array<() => void> = [];
+      for (const [k, field] of Object.entries(v)) {
+        if (field === undefined) continue;
+        pending.push(() => {
+          emit(sha256(utf8ToBytes(k)));
+          visit(field);
+        });
+      }
+      stack.push({ parts: [], pending: pending.reverse(), finish: (parts) => mapHash(parts) });
+      return;
+    }
+    throw new MalformedRequestError(`cannot hash a value of type ${v === null ? 'null' : typeof v}`);
+  };
+  visit(value);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const next = top.pending.pop();
+    if (next) {
+      next();
+      continue;
+    }
+    stack.pop();
+    emit(top.finish(top.parts));
+  }
+  return result!;
+}
+
+function leafHash(value: unknown): Uint8Array | undefined {
   if (typeof value === 'string') return sha256(utf8ToBytes(value));
   if (value instanceof Uint8Array) return sha256(value);
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new MalformedRequestError(`cannot hash non-integer number ${value}`);
-    return hashValue(BigInt(value));
+    return leafHash(BigInt(value));
   }
   if (typeof value === 'bigint') return sha256(value >= 0n ? uleb128(value) : sleb128(value));
-  if (Array.isArray(value)) return sha256(concatBytes(...value.map(hashValue)));
-  if (isPlainMap(value)) return hashOfMap(value);
-  throw new MalformedRequestError(`cannot hash a value of type ${value === null ? 'null' : typeof value}`);
+  return undefined;
+}
+
+/** Parts alternate H(key), H(value): sort the pairs, concatenate, hash. */
+function mapHash(parts: Uint8Array[]): Uint8Array {
+  const pairs: Uint8Array[] = [];
+  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push(concat([parts[i]!, parts[i + 1]!]));
+  pairs.sort(compareBytes);
+  return sha256(concat(pairs));
 }
 
 /** `hash_of_map`: sort H(key)·H(value) over present fields, concatenate, hash. */
 export function hashOfMap(map: Record<string, unknown>): Uint8Array {
-  const pairs = Object.entries(map)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => concatBytes(sha256(utf8ToBytes(k)), hashValue(v)));
-  pairs.sort(compareBytes);
-  return sha256(concatBytes(...pairs));
+  if (!isPlainMap(map)) throw new MalformedRequestError('cannot hash a non-map as a map');
+  return hashValue(map);
+}
+
+/** Concatenation into one allocation (no spread: the list may be long). */
+function concat(list: Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const b of list) size += b.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const b of list) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }
 
 /** The request id of a request's `content` map. */

@@ -45,6 +45,12 @@ export interface HttpInterfaceOptions {
    * a synchronous call is answered only after it, so a reply the caller saw survives a kill.
    */
   durable?: () => Promise<void>;
+  /**
+   * The interface's memory of the ingress messages it accepted, by request id (hex). It is what
+   * refuses a replayed request, so a replica that keeps state across restarts passes one it
+   * persists with that state; each record is kept until its expiry has long passed.
+   */
+  ingressHistory?: Map<string, IngressRecord>;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -123,7 +129,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
   const metadata: CanisterMetadataSource | undefined =
     typeof replica.canisterMetadata === 'function' ? (replica as CanisterMetadataSource) : undefined;
   /** Ingress messages this interface accepted, by request id (hex), for request_status reads. */
-  const ingress = new Map<string, IngressRecord>();
+  const ingress = options.ingressHistory ?? new Map<string, IngressRecord>();
 
   function forgetExpired(now: bigint): void {
     for (const [id, record] of ingress) if (record.ingressExpiry + INGRESS_RETENTION_NANOS < now) ingress.delete(id);
@@ -160,7 +166,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     };
   }
 
-  function handleCall(body: Uint8Array, mode: 'async' | 'sync', ecid: Uint8Array): { status: number; body?: unknown } {
+  function handleCall(body: Uint8Array, mode: 'async' | 'sync', ecid: Uint8Array): { status: number; body?: unknown; certifies?: Uint8Array } {
     const envelope = decodeEnvelope(body, 'call');
     checkEffectiveCanisterId(envelope.content, ecid);
     const requestIdHex = Buffer.from(envelope.requestId).toString('hex');
@@ -172,8 +178,10 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     const now = replica.time();
     const who = authenticate(envelope, now);
     forgetExpired(now);
-    // A resubmitted identical request is the same message: the IC keeps one copy of it.
-    if (!replica.ingressStatus(envelope.requestId)) {
+    // A resubmitted identical request is the same message: the IC keeps one copy of it, and one
+    // whose result was already forgotten is `done` — it never executes again.
+    const known = ingress.has(requestIdHex) || replica.ingressStatus(envelope.requestId) !== undefined;
+    if (!known) {
       try {
         replica.submitIngress(toCall(envelope.content, who, ecid), envelope.requestId);
       } catch (error) {
@@ -185,6 +193,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
     }
     ingress.set(requestIdHex, { sender: who.sender, receiver: envelope.content.canisterId, ingressExpiry: envelope.content.ingressExpiry });
     if (mode === 'async') return { status: 202 };
+    if (!replica.ingressStatus(envelope.requestId)) return { status: 200, certifies: envelope.requestId };
     try {
       replica.awaitIngress(envelope.requestId);
     } catch (error) {
@@ -193,9 +202,36 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       if (replica.ingressStatus(envelope.requestId)?.kind === 'processing') return { status: 202 };
       throw error;
     }
-    const paths = [[utf8ToBytes('request_status'), envelope.requestId]];
-    const certificate = certificateFor(paths, { requestIds: [envelope.requestId], canisterIds: [], metadata: [] }, replica.time());
-    return { status: 200, body: { status: 'replied', certificate } };
+    return { status: 200, certifies: envelope.requestId };
+  }
+
+  /**
+   * Synchronous calls completing together are answered together: once what they changed is
+   * durable, one state tree holds all their statuses and each answer is a witness of its own
+   * path in it — so the whole batch costs one BLS signature (`certify` reuses it), not one each.
+   */
+  let batch: { ids: Uint8Array[]; answered: Promise<Uint8Array[]> } | undefined;
+  function answerTogether(requestId: Uint8Array): Promise<Uint8Array[]> {
+    if (!batch) {
+      const ids: Uint8Array[] = [];
+      const open = {
+        ids,
+        answered: (options.durable?.() ?? Promise.resolve()).then(() => {
+          if (batch === open) batch = undefined;
+          return ids;
+        }),
+      };
+      batch = open;
+    }
+    batch.ids.push(requestId);
+    return batch.answered;
+  }
+
+  async function callAnswer(requestId: Uint8Array): Promise<unknown> {
+    const ids = await answerTogether(requestId);
+    const paths = [[utf8ToBytes('request_status'), requestId]];
+    const certificate = certificateFor(paths, { requestIds: ids, canisterIds: [], metadata: [] }, replica.time());
+    return { status: 'replied', certificate };
   }
 
   function signQueryResponse(fields: Record<string, unknown>, requestId: Uint8Array, timestamp: bigint) {
@@ -264,6 +300,7 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       switch (target.kind) {
         case 'call': {
           const out = handleCall(body, target.mode, target.ecid);
+          if (out.certifies) return respond(res, 200, await callAnswer(out.certifies));
           if (out.status === 200 && options.durable) await options.durable();
           return respond(res, out.status, out.body);
         }

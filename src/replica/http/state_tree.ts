@@ -164,10 +164,11 @@ export function buildStateTree(
   ];
 
   const statuses: Array<[Uint8Array, LabeledTree]> = [];
-  for (const id of selection.requestIds) {
+  for (const id of uniqueBytes(selection.requestIds)) {
     if (!ingress.has(Buffer.from(id).toString('hex'))) continue; // unknown to us: absent
     const status = replica.ingressStatus(id);
-    if (status) statuses.push([id, requestStatusTree(status.kind === 'done' ? status.result : undefined)]);
+    // Accepted by us but no longer known to the replica: its result was pruned (spec status `done`).
+    statuses.push([id, status ? requestStatusTree(status.kind === 'done' ? status.result : undefined) : subtree([['status', leafNode('done')]])]);
   }
   if (statuses.length) top.push(['request_status', subtree(statuses)]);
 

@@ -4,7 +4,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInitArgs, InvalidInitArgs, MAX_CHUNK_BYTES_CEILING, type Backend, type InitArgsInput } from '../../../src/backend/backend.js';
-import { DEFAULT_LIMITS } from '../../../src/backend/upload/types.js';
+import { DEFAULT_LIMITS } from '../../../src/backend/model/types.js';
 import { u64Key } from '../../../src/backend/encoding.js';
 import { MEMORY_IDS } from '../../../src/backend/memory.js';
 import { HashBudget, INSTRUCTION_BUDGET, MAX_SLICE_BYTES, sliceLength } from '../../../src/backend/session/hashing.js';

@@ -16,8 +16,8 @@ import {
   encodeHashState,
   encodeLimits,
   encodeSession
-} from '../../../src/backend/upload/codec.js';
-import type { SessionRecord } from '../../../src/backend/upload/types.js';
+} from '../../../src/backend/model/codec.js';
+import type { SessionRecord } from '../../../src/backend/model/types.js';
 
 describe('keys', () => {
   it('session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes)', () => {
@@ -118,16 +118,24 @@ describe('record codecs', () => {
       updatedAtNs: 2n,
       expiresAtNs: 3n,
       state: { kind: 'finished', blobId: 5n },
-      meta: { assetId: 'a', variant: 'thumb', fileName: 'ü.jpg', contentType: 'image/jpeg', expectedSha256: new Uint8Array(32).fill(7) }
+      meta: { assetId: 'a', variant: 'thumb', fileName: 'ü.jpg', contentType: 'image/jpeg', expectedSha256: new Uint8Array(32).fill(7), public: true, idempotencyKey: Uint8Array.of(9, 9) }
     };
     const bytes = encodeSession(session);
     expect(bytes.length).toBeLessThan(200);
     expect(decodeSession(bytes)).toEqual(session);
-    const noDigest = { ...session, state: { kind: 'aborted' as const }, meta: { ...session.meta, expectedSha256: undefined } };
+    const noDigest = {
+      ...session,
+      state: { kind: 'aborted' as const },
+      meta: { ...session.meta, expectedSha256: undefined, public: undefined, idempotencyKey: undefined }
+    };
     expect(decodeSession(encodeSession(noDigest))).toEqual(noDigest);
+    // A V1 record (no visibility, no key) still decodes: its two trailing option flags removed.
+    const v1 = encodeSession(noDigest).slice(0, -2);
+    v1[0] = 1;
+    expect(decodeSession(v1)).toEqual(noDigest);
     const future = bytes.slice();
-    future[0] = 2;
-    expect(() => decodeSession(future)).toThrow(/version 2/);
+    future[0] = 3;
+    expect(() => decodeSession(future)).toThrow(/version 3/);
   });
 
   it('round-trip blobs, assets, limits and hash states', () => {
@@ -146,9 +154,20 @@ describe('record codecs', () => {
       createdAtNs: 99n
     };
     expect(decodeBlob(encodeBlob(blob))).toEqual(blob);
-    const asset = { assetId: 'x', owner: Uint8Array.of(4), variants: [['original', 3n], ['thumb', 4n]] as Array<[string, bigint]> };
+    const asset = { assetId: 'x', owner: Uint8Array.of(4), variants: [['original', 3n], ['thumb', 4n]] as Array<[string, bigint]>, public: true };
     expect(decodeAsset(encodeAsset(asset))).toEqual(asset);
-    const limits = { maxChunkBytes: 1, maxUploadBytes: 2n, uploadIdleTimeoutS: 3n, maxOpenUploadsPerCaller: 4 };
+    const v1Asset = encodeAsset(asset).slice(0, -1);
+    v1Asset[0] = 1;
+    expect(decodeAsset(v1Asset)).toEqual({ ...asset, public: false });
+    const limits = {
+      maxChunkBytes: 1,
+      maxUploadBytes: 2n,
+      uploadIdleTimeoutS: 3n,
+      maxOpenUploadsPerCaller: 4,
+      maxOpenUploads: 5n,
+      maxBytesPerCaller: 6n,
+      maxAssetsPerCaller: undefined
+    };
     expect(decodeLimits(encodeLimits(limits))).toEqual(limits);
     expect(decodeHashState(encodeHashState(77n, Uint8Array.of(1, 2)))).toEqual({ hashedBytes: 77n, state: Uint8Array.of(1, 2) });
   });

@@ -69,7 +69,13 @@ export function memoryStores(): Stores {
     blobs: new MemoryStore(),
     assets: new MemoryStore(),
     hashStates: new MemoryStore(),
-    garbage: new MemoryStore()
+    garbage: new MemoryStore(),
+    openSessions: new MemoryStore(),
+    closedQueue: new MemoryStore(),
+    ownerUploads: new MemoryStore(),
+    ownerAssets: new MemoryStore(),
+    ownerTotals: new MemoryStore(),
+    idempotency: new MemoryStore()
   };
 }
 

@@ -11,16 +11,17 @@ import { ChunkBitmap } from '../../../src/backend/bitmap.js';
 import { u64Key } from '../../../src/backend/encoding.js';
 import { toAsset, toUploadStatus } from '../../../src/backend/interface.js';
 import { sessionKey } from '../../../src/backend/keys.js';
-import { MY_UPLOADS_MAX_RECEIVED_INDEXES } from '../../../src/backend/session/compat.js';
-import { encodeSession } from '../../../src/backend/upload/codec.js';
-import { MAX_CHUNK_COUNT, type SessionRecord, type SessionState } from '../../../src/backend/upload/types.js';
+import { MY_UPLOADS_MAX_RECEIVED_INDEXES } from '../../../src/backend/uploads/service.js';
+import { decodeCounters, encodeCounters, encodeSession } from '../../../src/backend/model/codec.js';
+import { CONFIG_KEYS } from '../../../src/backend/memory.js';
+import { MAX_CHUNK_COUNT, type SessionRecord, type SessionState } from '../../../src/backend/model/types.js';
 import {
   ENCODE_INSTRUCTIONS_PER_REPLY_BYTE,
   LIST_ASSETS_MAX,
   LIST_INSTRUCTION_BUDGET,
   LIST_REPLY_BUDGET_BYTES,
   LIST_TOTAL_INSTRUCTION_BUDGET
-} from '../../../src/backend/upload/service.js';
+} from '../../../src/backend/assets/catalogue.js';
 import { ALICE, BOB, MemoryStore, meter, newBackend, pseudoRandom, QUERY_LIMIT, upgradeBackend } from './fakes.js';
 
 const t = contractTypes(IDL);
@@ -160,7 +161,7 @@ describe('my_uploads with many received chunks', () => {
       updatedAtNs: nowNs,
       expiresAtNs: nowNs + 900_000_000_000n,
       state,
-      meta: { assetId: `big${uploadId}`, variant: 'original', fileName: 'f', contentType: '', expectedSha256: undefined }
+      meta: { assetId: `big${uploadId}`, variant: 'original', fileName: 'f', contentType: '', expectedSha256: undefined, public: undefined, idempotencyKey: undefined }
     };
   }
 
@@ -179,7 +180,13 @@ describe('my_uploads with many received chunks', () => {
     const openIds = [200n, 201n];
     for (const id of openIds) first.stores.sessions.insert(u64Key(id), encodeSession(bigSession(id, { kind: 'open' }, first.platform.now, 40_000)));
     first.stores.sessions.insert(u64Key(300n), encodeSession(bigSession(300n, { kind: 'finished', blobId: 1n }, first.platform.now, MAX_CHUNK_COUNT)));
-    const { backend, platform } = upgradeBackend(first);
+    // Records written straight into the sessions map, as the first layout kept them (no indexes):
+    // the upgrade migrates them into the indexes, walking upload ids up to the next one.
+    first.platform.message(() => first.backend.preUpgrade());
+    first.stores.config.remove(CONFIG_KEYS.layout);
+    const counters = decodeCounters(first.stores.config.get(CONFIG_KEYS.counters)!);
+    first.stores.config.insert(CONFIG_KEYS.counters, encodeCounters({ ...counters, nextUploadId: 301n }));
+    const { backend, platform } = upgradeBackend(first, undefined, false);
 
     const listed = platform.query(() => backend.myUploads(ALICE));
     const ids = listed.map((s) => s.uploadId);

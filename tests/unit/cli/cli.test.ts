@@ -70,7 +70,7 @@ describe('ic-upload CLI', () => {
     await writeFile(join(cli.cwd, 'two.bin'), bytes(10, 2));
     // Bob owns asset "x"; alice's uploads under the prefix "x/" are hers, a file named "x" is not.
     cli.fake.caller = BOB;
-    await cli.fake.begin({ asset_id: 'x', variant: 'original', file_name: '', content_type: '', size: 1n, chunk_size: 1, sha256: [] });
+    await cli.fake.begin({ asset_id: 'x', variant: 'original', file_name: '', content_type: '', size: 1n, chunk_size: 1, sha256: [], idempotency_key: [], public: [] });
     await cli.fake.put_chunk({ upload_id: 1n, index: 0, bytes: [7] });
     await cli.fake.finish({ upload_id: 1n, sha256: [sha256(new Uint8Array([7]))] });
     cli.fake.caller = ALICE;

@@ -234,7 +234,7 @@ describe('Uploader', () => {
     const data = bytes(6 * CHUNK, 11);
     const clock = fakeClock();
     const order = [5, 4, 3, 2, 1, 0];
-    const begun = await fake.begin({ asset_id: 'h', variant: 'original', file_name: 'h', content_type: '', size: BigInt(data.length), chunk_size: CHUNK, sha256: [] });
+    const begun = await fake.begin({ asset_id: 'h', variant: 'original', file_name: 'h', content_type: '', size: BigInt(data.length), chunk_size: CHUNK, sha256: [], idempotency_key: [], public: [] });
     if (!('Ok' in begun)) throw new Error('begin failed');
     for (const i of order) await fake.put_chunk({ upload_id: begun.Ok.upload_id, index: i, bytes: data.subarray(i * CHUNK, (i + 1) * CHUNK) });
     expect(fake.sessions.get(1n)!.hashed).toBe(1);

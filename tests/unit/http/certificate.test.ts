@@ -28,6 +28,17 @@ describe('certificates', () => {
     }
   });
 
+  it('share one signature between witnesses of one tree (answers of a batch), each verifying alone', async () => {
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    const tree = state('abc');
+    const a = certify(witness(tree, [[enc('time')]]), keys.rootSecretKey);
+    const b = certify(witness(tree, [[enc('time')], [enc('canister'), canisterId.toUint8Array(), enc('module_hash')]]), keys.rootSecretKey);
+    const sig = (c: Uint8Array) => Buffer.from(Cbor.decode<{ signature: Uint8Array }>(c).signature).toString('hex');
+    expect(sig(a)).toBe(sig(b));
+    expect(sig(certify(toHashTree(state('abd')), keys.rootSecretKey))).not.toBe(sig(a));
+    for (const c of [a, b]) await Certificate.create({ certificate: c, rootKey: keys.rootKeyDer, principal: { canisterId } });
+  });
+
   it('fail verification when the tree is altered after signing', async () => {
     const keys = loadOrCreateKeys(new MemoryKeyStore());
     const cert = Cbor.decode<{ tree: unknown; signature: Uint8Array }>(certify(toHashTree(state('abc')), keys.rootSecretKey));

@@ -162,6 +162,31 @@ describe('call refusals', () => {
     expect(replica.executions).toHaveLength(0);
   });
 
+  it('refuses a 4 MB deeply nested or huge CBOR map with 400, answering a status request meanwhile', async () => {
+    // 4 MB of `{ "a": { "a": ... } }`: 1.4 million levels, then 0.
+    const levels = Math.floor((4 * 1024 * 1024 - 1) / 3);
+    const nested = Buffer.alloc(levels * 3 + 1);
+    for (let i = 0; i < levels; i++) nested.set([0xa1, 0x61, 0x61], i * 3);
+    // One map of 600 000 entries, keys 0..n as 4-byte unsigned ints: `{ 0: 0, 1: 0, ... }`.
+    const entries = 600_000;
+    const flat = Buffer.alloc(5 + entries * 6);
+    flat[0] = 0xba;
+    flat.writeUInt32BE(entries, 1);
+    for (let i = 0; i < entries; i++) {
+      flat[5 + i * 6] = 0x1a;
+      flat.writeUInt32BE(i, 6 + i * 6);
+    }
+    for (const [body, why] of [[nested, /nested deeper than 16 levels/], [flat, /more than 200000 items/]] as const) {
+      const big = post(v4Call, new Uint8Array(body));
+      const status = fetch(`${http.url}/api/v2/status`);
+      const [refused, answered] = await Promise.all([big, status]);
+      expect(answered.status).toBe(200);
+      expect(refused.status).toBe(400);
+      expect(refused.text).toMatch(why);
+    }
+    expect(replica.executions).toHaveLength(0);
+  });
+
   it('answers a reject at submission as non_replicated_rejection (v4) and bare reject (v2)', async () => {
     const id = Ed25519KeyIdentity.generate();
     const envelope = await sign(id, callContent(id.getPrincipal(), { method_name: 'refused_by_inspect' }));

@@ -2,26 +2,29 @@
 // the rolling hash, finish into a blob. Every method validates first and changes state only
 // once nothing can fail, so an Err leaves everything as it was (except hashing progress).
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
-import { bytesEqual } from '../encoding.js';
+import { bytesEqual, readU64Key, u64Key } from '../encoding.js';
+import type { KeyValueStore } from '../kv.js';
 import { errors, MAX_MISSING_LISTED, ok, type Result, type UploadError } from '../errors.js';
-import { sessionKey } from '../keys.js';
+import { ownerPrefix, sessionKey } from '../keys.js';
 import { isAnonymous, type Platform } from '../platform.js';
 import type { CounterState } from '../counters.js';
-import type { BlobStore, FreeBudget } from '../upload/blob_store.js';
-import type { UploadService } from '../upload/service.js';
-import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../upload/types.js';
-import type { ChunkSource, RollingHashes } from './hashing.js';
-import { chunkCountOf, type SessionService } from './service.js';
+import type { BlobStore, FreeBudget } from '../assets/blob_store.js';
+import type { AssetCatalogue } from '../assets/catalogue.js';
+import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../model/types.js';
+import type { ChunkSource, RollingHashes } from '../session/hashing.js';
+import { chunkCountOf, type SessionService } from '../session/service.js';
 
 export interface CompatDeps {
   sessions: SessionService;
   hashes: RollingHashes;
   blobStore: BlobStore;
-  uploads: UploadService;
+  uploads: AssetCatalogue;
   counters: CounterState;
   platform: Platform;
   limits: () => Limits;
   freeBudget: FreeBudget;
+  /** caller prefix ‖ idempotency key → upload id. */
+  idempotency: KeyValueStore;
   /** Arms the timer that carries hashing on in later messages. */
   scheduleHashing: () => void;
 }
@@ -82,17 +85,72 @@ export class UploadSessions {
     return undefined;
   }
 
+  private idempotencyKey(caller: Uint8Array, key: Uint8Array): Uint8Array {
+    const prefix = ownerPrefix(caller);
+    const out = new Uint8Array(prefix.length + key.length);
+    out.set(prefix);
+    out.set(key, prefix.length);
+    return out;
+  }
+
+  /** A begin retried with a key already used: the same session, or the error to answer. */
+  private retriedBegin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> | undefined {
+    if (args.idempotency_key === undefined) return undefined;
+    const stored = this.d.idempotency.get(this.idempotencyKey(caller, args.idempotency_key));
+    if (stored === undefined) return undefined;
+    const uploadId = readU64Key(stored);
+    const session = this.d.sessions.get(uploadId);
+    if (session === undefined) return undefined;
+    if (session.state.kind !== 'open') return { Err: errors.idempotencyClosed(uploadId, session.state.kind) };
+    const m = session.meta;
+    const same =
+      m.assetId === args.asset_id &&
+      m.variant === args.variant &&
+      m.fileName === args.file_name &&
+      m.contentType === args.content_type &&
+      session.size === args.size &&
+      session.chunkSize === args.chunk_size &&
+      m.public === args.public &&
+      (m.expectedSha256 === undefined
+        ? args.sha256 === undefined
+        : args.sha256 !== undefined && bytesEqual(m.expectedSha256, args.sha256));
+    return same ? ok(session) : { Err: errors.idempotencyMismatch(uploadId) };
+  }
+
+  /** The quotas (DESIGN.md, "Quotas"): each answers LimitExceeded naming itself. */
+  private quotaRefusal(caller: Uint8Array, args: BeginInput, limits: Limits): UploadError | undefined {
+    if (BigInt(this.d.sessions.openCount()) >= limits.maxOpenUploads) return errors.canisterOpenUploadsLimit(limits.maxOpenUploads);
+    if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {
+      return errors.openUploadsLimit(limits.maxOpenUploadsPerCaller);
+    }
+    const totals = this.d.uploads.totals.get(caller);
+    if (limits.maxBytesPerCaller !== undefined) {
+      const held = totals.bytes + this.d.sessions.openBytesOf(caller);
+      if (held + args.size > limits.maxBytesPerCaller) return errors.bytesPerCallerLimit(held, args.size, limits.maxBytesPerCaller);
+    }
+    return this.newAssetRefusal(caller, args.asset_id);
+  }
+
+  /** Uploads begun before the owner reached max_assets_per_caller may not finish past it. */
+  private newAssetRefusal(caller: Uint8Array, assetId: string): UploadError | undefined {
+    const max = this.d.limits().maxAssetsPerCaller;
+    if (max === undefined || this.d.uploads.totals.get(caller).assets < max || this.d.uploads.asset(assetId) !== undefined) return undefined;
+    return errors.assetsPerCallerLimit(max);
+  }
+
   begin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
     if (isAnonymous(caller)) return { Err: errors.anonymousCaller() };
     const limits = this.d.limits();
     const invalid = assertBeginArgs(args, limits);
     if (invalid !== undefined) return { Err: invalid };
-    const refused = this.assetRefusal(caller, args.asset_id, args.variant);
+    const retried = this.retriedBegin(caller, args);
+    if (retried !== undefined) return retried;
+    const refused = this.assetRefusal(caller, args.asset_id, args.variant) ?? this.quotaRefusal(caller, args, limits);
     if (refused !== undefined) return { Err: refused };
-    if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {
-      return { Err: errors.openUploadsLimit(limits.maxOpenUploadsPerCaller) };
-    }
     const uploadId = this.d.counters.takeUploadId();
+    if (args.idempotency_key !== undefined) {
+      this.d.idempotency.insert(this.idempotencyKey(caller, args.idempotency_key), u64Key(uploadId));
+    }
     const session = this.d.sessions.create(
       {
         uploadId,
@@ -106,7 +164,9 @@ export class UploadSessions {
           variant: args.variant,
           fileName: args.file_name,
           contentType: args.content_type,
-          expectedSha256: args.sha256
+          expectedSha256: args.sha256,
+          public: args.public,
+          idempotencyKey: args.idempotency_key
         }
       },
       this.d.platform.time(),
@@ -156,7 +216,7 @@ export class UploadSessions {
     if (session.receivedCount < session.chunkCount) {
       return { Err: errors.incomplete(session.received.missing(MAX_MISSING_LISTED)) };
     }
-    const refused = this.assetRefusal(caller, session.meta.assetId, session.meta.variant);
+    const refused = this.assetRefusal(caller, session.meta.assetId, session.meta.variant) ?? this.newAssetRefusal(caller, session.meta.assetId);
     if (refused !== undefined) return { Err: refused };
     if (session.hashed < session.chunkCount) {
       // Hashing progress is the one change an Err may carry (DESIGN.md). Every chunk has
@@ -187,7 +247,7 @@ export class UploadSessions {
       sessionKey: session.sessionKey,
       createdAtNs: now
     };
-    this.d.uploads.commit(blob, this.d.freeBudget);
+    this.d.uploads.commit(blob, session.meta.public, this.d.freeBudget);
     this.d.sessions.close(session, { kind: 'finished', blobId: blob.blobId }, now);
     this.d.hashes.drop(uploadId);
     return ok(blob);
@@ -219,6 +279,15 @@ export class UploadSessions {
 
   status(caller: Uint8Array, uploadId: bigint): Result<SessionRecord> {
     return this.owned(caller, uploadId);
+  }
+
+  /** A pruned session's idempotency key goes with it: the key may then begin a new upload. */
+  pruned(session: SessionRecord): void {
+    const key = session.meta.idempotencyKey;
+    if (key === undefined) return;
+    const entry = this.idempotencyKey(session.owner, key);
+    const stored = this.d.idempotency.get(entry);
+    if (stored !== undefined && readU64Key(stored) === session.uploadId) this.d.idempotency.remove(entry);
   }
 
   myUploads(caller: Uint8Array): SessionRecord[] {

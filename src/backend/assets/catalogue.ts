@@ -4,10 +4,12 @@
 import { bytesEqual, u64Key, utf8 } from '../encoding.js';
 import { errors, ok, type Result } from '../errors.js';
 import type { KeyValueStore } from '../kv.js';
-import { principalKey } from '../platform.js';
+import { OwnerAssetIndex } from './owner_index.js';
+import { OwnerTotalsStore } from './owners.js';
+import { ownerPrefix } from '../keys.js';
 import type { BlobStore, FreeBudget } from './blob_store.js';
-import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from './codec.js';
-import type { AssetRecord, BlobRecord } from './types.js';
+import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from '../model/codec.js';
+import type { AssetRecord, BlobRecord } from '../model/types.js';
 
 /** list_assets answers at most this many per call, whatever the caller asks. */
 export const LIST_ASSETS_MAX = 100;
@@ -52,56 +54,48 @@ export interface AssetView {
   replyBytes: number;
 }
 
-function insertSorted(list: string[], value: string): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  if (list[lo] !== value) list.splice(lo, 0, value);
+export interface AssetPageView {
+  assets: AssetView[];
+  /** Absent exactly when no asset of the caller's remains after this page. */
+  next: string | undefined;
 }
 
-function firstAfter(list: string[], after: string): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid] <= after) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+export interface CatalogueStores {
+  blobs: KeyValueStore;
+  assets: KeyValueStore;
+  /** Each owner's asset ids in order (OwnerAssetIndex). */
+  ownerAssets: KeyValueStore;
+  /** Each owner's asset count and bytes (OwnerTotalsStore). */
+  ownerTotals: KeyValueStore;
 }
 
-export class UploadService {
-  /** owner → the owner's asset ids, sorted: list_assets pages through it without a scan. */
-  private readonly assetsByOwner = new Map<string, string[]>();
+export class AssetCatalogue {
+  private readonly blobs: KeyValueStore;
+  private readonly assets: KeyValueStore;
+  private readonly byOwner: OwnerAssetIndex;
+  readonly totals: OwnerTotalsStore;
 
   constructor(
-    private readonly blobs: KeyValueStore,
-    private readonly assets: KeyValueStore,
+    stores: CatalogueStores,
     private readonly blobStore: BlobStore,
-    private readonly access: AccessCheck
-  ) {}
-
-  load(): void {
-    this.assetsByOwner.clear();
-    const total = this.assets.len();
-    for (let start = 0; start < total; start += 256) {
-      for (const [, value] of this.assets.items(start, 256)) {
-        const asset = decodeAsset(value);
-        this.ownerList(asset.owner).push(asset.assetId);
-      }
-    }
-    for (const list of this.assetsByOwner.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    private readonly access: AccessCheck,
+    seed: number
+  ) {
+    this.blobs = stores.blobs;
+    this.assets = stores.assets;
+    this.byOwner = new OwnerAssetIndex(stores.ownerAssets, seed);
+    this.totals = new OwnerTotalsStore(stores.ownerTotals);
   }
 
-  private ownerList(owner: Uint8Array): string[] {
-    const key = principalKey(owner);
-    let list = this.assetsByOwner.get(key);
-    if (list === undefined) this.assetsByOwner.set(key, (list = []));
-    return list;
+  /**
+   * Enters a stored asset and one of its blobs into the owner indexes (idempotent per blob id
+   * only through `counted`): used while migrating from the layout without indexes.
+   */
+  indexExisting(blob: BlobRecord): void {
+    const asset = this.asset(blob.assetId);
+    if (asset === undefined || !asset.variants.some(([, id]) => id === blob.blobId)) return;
+    const added = this.byOwner.insert(ownerPrefix(asset.owner), asset.assetId);
+    this.totals.add(asset.owner, added ? 1n : 0n, blob.size);
   }
 
   private mayRead(owner: Uint8Array, caller: Uint8Array): boolean {
@@ -130,10 +124,11 @@ export class UploadService {
    * Makes a finished upload's blob the asset's variant, creating the asset if needed, and frees
    * the blob it replaces. The caller has checked that the asset is the owner's or unclaimed.
    */
-  commit(blob: BlobRecord, budget: FreeBudget): void {
+  commit(blob: BlobRecord, makePublic: boolean | undefined, budget: FreeBudget): void {
     this.blobs.insert(u64Key(blob.blobId), encodeBlob(blob));
     const existing = this.asset(blob.assetId);
-    const asset: AssetRecord = existing ?? { assetId: blob.assetId, owner: blob.owner, variants: [] };
+    const asset: AssetRecord = existing ?? { assetId: blob.assetId, owner: blob.owner, variants: [], public: false };
+    if (makePublic !== undefined) asset.public = makePublic;
     let replaced: bigint | undefined;
     const slot = asset.variants.findIndex(([name]) => name === blob.variant);
     if (slot >= 0) {
@@ -144,15 +139,19 @@ export class UploadService {
       asset.variants.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     }
     this.assets.insert(utf8(asset.assetId), encodeAsset(asset));
-    if (existing === undefined) insertSorted(this.ownerList(asset.owner), asset.assetId);
-    if (replaced !== undefined && replaced !== blob.blobId) this.freeBlob(replaced, budget);
+    if (existing === undefined) this.byOwner.insert(ownerPrefix(asset.owner), asset.assetId);
+    let freed = 0n;
+    if (replaced !== undefined && replaced !== blob.blobId) freed = this.freeBlob(replaced, budget);
+    this.totals.add(asset.owner, existing === undefined ? 1n : 0n, blob.size - freed);
   }
 
-  private freeBlob(blobId: bigint, budget: FreeBudget): void {
+  /** Answers the freed blob's size (0 if it was gone). */
+  private freeBlob(blobId: bigint, budget: FreeBudget): bigint {
     const bytes = this.blobs.remove(u64Key(blobId));
-    if (bytes === undefined) return;
+    if (bytes === undefined) return 0n;
     const blob = decodeBlob(bytes);
     this.blobStore.free(blob.sessionKey, blob.chunkCount, budget);
+    return blob.size;
   }
 
   blobInfo(caller: Uint8Array, blobId: bigint): Result<BlobRecord> {
@@ -204,14 +203,22 @@ export class UploadService {
    * one is (the first remaining asset is always included).
    */
   listAssets(caller: Uint8Array, after: string | undefined, limit: number): AssetView[] {
-    const list = this.assetsByOwner.get(principalKey(caller)) ?? [];
-    const start = after === undefined ? 0 : firstAfter(list, after);
-    const end = Math.min(list.length, start + Math.min(limit, LIST_ASSETS_MAX));
+    return this.listAssetsPage(caller, after, limit).assets;
+  }
+
+  /**
+   * A page as listAssets answers it, with `next` (the last asset id listed) exactly when more of
+   * the caller's assets remain after it.
+   */
+  listAssetsPage(caller: Uint8Array, after: string | undefined, limit: number): AssetPageView {
+    const ids = this.byOwner.after(ownerPrefix(caller), after);
+    const max = Math.min(limit, LIST_ASSETS_MAX);
     const out: AssetView[] = [];
     let replyBytes = 0;
-    for (let i = start; i < end; i++) {
+    let pending = ids.next();
+    for (; !pending.done && out.length < max; pending = ids.next()) {
       if (out.length > 0 && this.access.instructionCounter() >= LIST_INSTRUCTION_BUDGET) break;
-      const view = this.viewOf(list[i]);
+      const view = this.viewOf(pending.value);
       if (view === undefined) continue;
       if (out.length > 0) {
         const total = replyBytes + view.replyBytes;
@@ -222,7 +229,24 @@ export class UploadService {
       replyBytes += view.replyBytes;
       out.push(view);
     }
-    return out;
+    const last = out.at(-1)?.asset.assetId;
+    // `pending` is the first id not listed (the loop stopped before taking it), or done.
+    return { assets: out, next: last !== undefined && !pending.done ? last : undefined };
+  }
+
+  /** Makes an asset public or private: its owner or a controller. */
+  setPublic(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
+    const bytes = this.assets.get(utf8(assetId));
+    if (bytes === undefined) return { Err: errors.assetNotFound(assetId) };
+    const asset = decodeAsset(bytes);
+    if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
+    if (asset.public !== isPublic) {
+      asset.public = isPublic;
+      const encoded = encodeAsset(asset);
+      this.assets.insert(utf8(assetId), encoded);
+      return ok(this.view(asset, encoded.length));
+    }
+    return ok(this.view(asset, bytes.length));
   }
 
   deleteAsset(caller: Uint8Array, assetId: string, budget: FreeBudget): Result<null> {
@@ -230,13 +254,10 @@ export class UploadService {
     if (asset === undefined) return { Err: errors.assetNotFound(assetId) };
     if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
     this.assets.remove(utf8(assetId));
-    const list = this.assetsByOwner.get(principalKey(asset.owner));
-    if (list !== undefined) {
-      const at = list.indexOf(assetId);
-      if (at >= 0) list.splice(at, 1);
-      if (list.length === 0) this.assetsByOwner.delete(principalKey(asset.owner));
-    }
-    for (const [, blobId] of asset.variants) this.freeBlob(blobId, budget);
+    this.byOwner.remove(ownerPrefix(asset.owner), assetId);
+    let freed = 0n;
+    for (const [, blobId] of asset.variants) freed += this.freeBlob(blobId, budget);
+    this.totals.add(asset.owner, -1n, -freed);
     return ok(null);
   }
 }

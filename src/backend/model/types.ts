@@ -11,6 +11,10 @@ export interface UploadMeta {
   contentType: string;
   /** The digest given at begin, if any. */
   expectedSha256: Uint8Array | undefined;
+  /** On finish the asset becomes public (true) or private (false); undefined leaves it. */
+  public: boolean | undefined;
+  /** The caller's idempotency key for this begin, if any. */
+  idempotencyKey: Uint8Array | undefined;
 }
 
 export type SessionState = { kind: 'open' } | { kind: 'finished'; blobId: bigint } | { kind: 'aborted' };
@@ -56,6 +60,8 @@ export interface AssetRecord {
   assetId: string;
   owner: Uint8Array;
   variants: Array<[variant: string, blobId: bigint]>;
+  /** Served over HTTP only when public (DESIGN.md, "Visibility"). */
+  public: boolean;
 }
 
 /** Persisted: chunks still to be freed (a large blob is freed in budgeted slices). */
@@ -75,13 +81,22 @@ export interface Limits {
   maxUploadBytes: bigint;
   uploadIdleTimeoutS: bigint;
   maxOpenUploadsPerCaller: number;
+  /** Open uploads in the whole canister: post_upgrade's work is bounded by this. */
+  maxOpenUploads: bigint;
+  /** Stored bytes (blobs and open uploads' declared sizes) one owner may hold; undefined: no limit. */
+  maxBytesPerCaller: bigint | undefined;
+  /** Assets one owner may hold; undefined: no limit. */
+  maxAssetsPerCaller: bigint | undefined;
 }
 
 export const DEFAULT_LIMITS: Limits = {
   maxChunkBytes: 2_000_000,
   maxUploadBytes: 2n * 1024n * 1024n * 1024n,
   uploadIdleTimeoutS: 900n,
-  maxOpenUploadsPerCaller: 16
+  maxOpenUploadsPerCaller: 16,
+  maxOpenUploads: 10_000n,
+  maxBytesPerCaller: undefined,
+  maxAssetsPerCaller: undefined
 };
 
 /**
@@ -98,6 +113,7 @@ export const VARIANT_MAX_BYTES = 32;
 export const FILE_NAME_MAX_BYTES = 1024;
 export const CONTENT_TYPE_MAX_BYTES = 256;
 export const SHA256_BYTES = 32;
+export const IDEMPOTENCY_KEY_MAX_BYTES = 32;
 
 /** Finished and aborted session records are kept this long after they close, then pruned. */
 export const CLOSED_SESSION_RETENTION_NS = 24n * 3600n * 1_000_000_000n;

@@ -11,12 +11,16 @@ import type {
   SessionRecord,
   SessionState
 } from './types.js';
+import { DEFAULT_LIMITS } from './types.js';
 
 const V1 = 1;
+/** Second versions add fields at the end; a V1 value decodes with their defaults. */
+const V2 = 2;
 
-function version(reader: Reader, what: string): void {
+function version(reader: Reader, what: string, newest = V1): number {
   const v = reader.u8();
-  if (v !== V1) throw new DecodeError(`${what} format version ${v} unknown`);
+  if (v < V1 || v > newest) throw new DecodeError(`${what} format version ${v} unknown`);
+  return v;
 }
 
 function writeState(w: Writer, state: SessionState): void {
@@ -35,7 +39,7 @@ function readState(r: Reader): SessionState {
 
 export function encodeSession(s: SessionRecord): Uint8Array {
   const w = new Writer(256 + s.received.bits.length);
-  w.u8(V1)
+  w.u8(V2)
     .u64(s.uploadId)
     .bytes(s.owner)
     .fixed(s.sessionKey)
@@ -54,13 +58,15 @@ export function encodeSession(s: SessionRecord): Uint8Array {
     .text(s.meta.variant)
     .text(s.meta.fileName)
     .text(s.meta.contentType)
-    .optional(s.meta.expectedSha256, (w2, d) => w2.fixed(d));
+    .optional(s.meta.expectedSha256, (w2, d) => w2.fixed(d))
+    .optional(s.meta.public, (w2, p) => w2.u8(p ? 1 : 0))
+    .optional(s.meta.idempotencyKey, (w2, k) => w2.bytes(k));
   return w.finish();
 }
 
 export function decodeSession(bytes: Uint8Array): SessionRecord {
   const r = new Reader(bytes);
-  version(r, 'session');
+  const v = version(r, 'session', V2);
   const uploadId = r.u64();
   const owner = r.bytes();
   const sessionKey = r.fixed(32);
@@ -88,9 +94,15 @@ export function decodeSession(bytes: Uint8Array): SessionRecord {
       variant: r.text(),
       fileName: r.text(),
       contentType: r.text(),
-      expectedSha256: r.optional((r2) => r2.fixed(32))
+      expectedSha256: r.optional((r2) => r2.fixed(32)),
+      public: undefined,
+      idempotencyKey: undefined
     }
   };
+  if (v >= V2) {
+    record.meta.public = r.optional((r2) => r2.u8() === 1);
+    record.meta.idempotencyKey = r.optional((r2) => r2.bytes());
+  }
   r.end();
   return record;
 }
@@ -135,21 +147,22 @@ export function decodeBlob(bytes: Uint8Array): BlobRecord {
 }
 
 export function encodeAsset(a: AssetRecord): Uint8Array {
-  const w = new Writer(64 + 48 * a.variants.length).u8(V1).text(a.assetId).bytes(a.owner).u32(a.variants.length);
+  const w = new Writer(64 + 48 * a.variants.length).u8(V2).text(a.assetId).bytes(a.owner).u32(a.variants.length);
   for (const [variant, blobId] of a.variants) w.text(variant).u64(blobId);
-  return w.finish();
+  return w.u8(a.public ? 1 : 0).finish();
 }
 
 export function decodeAsset(bytes: Uint8Array): AssetRecord {
   const r = new Reader(bytes);
-  version(r, 'asset');
+  const v = version(r, 'asset', V2);
   const assetId = r.text();
   const owner = r.bytes();
   const count = r.u32();
   const variants: Array<[string, bigint]> = [];
   for (let i = 0; i < count; i++) variants.push([r.text(), r.u64()]);
+  const isPublic = v >= V2 ? r.u8() === 1 : false;
   r.end();
-  return { assetId, owner, variants };
+  return { assetId, owner, variants, public: isPublic };
 }
 
 /** Garbage V2 adds the stored-chunk bitmap; V1 records (all chunks stored) still decode. */
@@ -172,24 +185,35 @@ export function decodeGarbage(bytes: Uint8Array): GarbageRecord {
 }
 
 export function encodeLimits(l: Limits): Uint8Array {
-  return new Writer(32)
-    .u8(V1)
+  return new Writer(64)
+    .u8(V2)
     .u32(l.maxChunkBytes)
     .u64(l.maxUploadBytes)
     .u64(l.uploadIdleTimeoutS)
     .u32(l.maxOpenUploadsPerCaller)
+    .u64(l.maxOpenUploads)
+    .optional(l.maxBytesPerCaller, (w, n) => w.u64(n))
+    .optional(l.maxAssetsPerCaller, (w, n) => w.u64(n))
     .finish();
 }
 
 export function decodeLimits(bytes: Uint8Array): Limits {
   const r = new Reader(bytes);
-  version(r, 'limits');
-  const limits = {
+  const v = version(r, 'limits', V2);
+  const limits: Limits = {
     maxChunkBytes: r.u32(),
     maxUploadBytes: r.u64(),
     uploadIdleTimeoutS: r.u64(),
-    maxOpenUploadsPerCaller: r.u32()
+    maxOpenUploadsPerCaller: r.u32(),
+    maxOpenUploads: DEFAULT_LIMITS.maxOpenUploads,
+    maxBytesPerCaller: undefined,
+    maxAssetsPerCaller: undefined
   };
+  if (v >= V2) {
+    limits.maxOpenUploads = r.u64();
+    limits.maxBytesPerCaller = r.optional((r2) => r2.u64());
+    limits.maxAssetsPerCaller = r.optional((r2) => r2.u64());
+  }
   r.end();
   return limits;
 }

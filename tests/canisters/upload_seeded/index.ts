@@ -1,0 +1,105 @@
+// The ic_upload canister (the same module, src/backend/index.ts) plus one test-only method that
+// builds large states fast: `seed` runs zero-byte uploads (begin + finish) through the real
+// services, skipping only Candid and ingress, so each leaves what a real one leaves — a closed
+// session record, a blob, an asset, and every index entry. Never deployed: tests only.
+import { IDL, msgCaller, performanceCounter, update } from 'azle';
+
+import { backend, IcUploadCanister } from '../../../src/backend/index.js';
+import { sha256 } from '../../../src/backend/hash/sha256.js';
+
+const EMPTY_DIGEST = sha256(new Uint8Array(0));
+
+const Probe = IDL.Record({
+  begin: IDL.Nat64,
+  put_chunk: IDL.Nat64,
+  finish: IDL.Nat64,
+  list_assets_page: IDL.Nat64,
+  my_uploads: IDL.Nat64,
+  stats: IDL.Nat64,
+  delete_asset: IDL.Nat64
+});
+
+/** Instructions `run` used (performanceCounter(0) around it). */
+function measure(run: () => unknown): bigint {
+  const before = performanceCounter(0);
+  run();
+  return performanceCounter(0) - before;
+}
+
+export default class extends IcUploadCanister {
+  /** `count` zero-byte uploads by the caller into assets `<prefix><n>`; answers how many finished. */
+  @update([IDL.Text, IDL.Nat32, IDL.Nat32], IDL.Nat32)
+  seed(prefix: string, from: number, count: number): number {
+    const caller = msgCaller().toUint8Array();
+    let finished = 0;
+    for (let n = from; n < from + count; n++) {
+      const begun = backend.begin(caller, {
+        asset_id: `${prefix}${String(n).padStart(6, '0')}`,
+        variant: 'original',
+        file_name: 'seed',
+        content_type: 'application/octet-stream',
+        size: 0n,
+        chunk_size: 1,
+        sha256: EMPTY_DIGEST
+      });
+      if ('Err' in begun) continue;
+      if ('Ok' in backend.finish(caller, begun.Ok.uploadId, undefined)) finished++;
+    }
+    return finished;
+  }
+
+  /** One asset with the given variants (zero-byte uploads), file name and content type. */
+  @update([IDL.Text, IDL.Vec(IDL.Text), IDL.Text, IDL.Text], IDL.Nat32)
+  seed_asset(assetId: string, variants: string[], fileName: string, contentType: string): number {
+    const caller = msgCaller().toUint8Array();
+    let finished = 0;
+    for (const variant of variants) {
+      const begun = backend.begin(caller, {
+        asset_id: assetId,
+        variant,
+        file_name: fileName,
+        content_type: contentType,
+        size: 0n,
+        chunk_size: 1,
+        sha256: EMPTY_DIGEST
+      });
+      if ('Err' in begun) continue;
+      if ('Ok' in backend.finish(caller, begun.Ok.uploadId, undefined)) finished++;
+    }
+    return finished;
+  }
+
+  /**
+   * Instructions each service call uses inside one message, Candid aside: one small upload of
+   * the caller's (begin, put_chunk, finish), a page of 10 assets, my_uploads, stats, and the
+   * upload's deletion — so tests can compare them across stored sizes.
+   */
+  @update([IDL.Text], Probe)
+  probe(assetId: string) {
+    const caller = msgCaller().toUint8Array();
+    const bytes = Uint8Array.of(1, 2, 3);
+    let uploadId = 0n;
+    const begin = measure(() => {
+      const begun = backend.begin(caller, {
+        asset_id: assetId,
+        variant: 'original',
+        file_name: 'probe',
+        content_type: 'application/octet-stream',
+        size: 3n,
+        chunk_size: 3,
+        sha256: sha256(bytes)
+      });
+      if ('Err' in begun) throw new Error(`probe begin: ${JSON.stringify(begun.Err)}`);
+      uploadId = begun.Ok.uploadId;
+    });
+    return {
+      begin,
+      put_chunk: measure(() => backend.putChunk(caller, uploadId, 0, bytes)),
+      finish: measure(() => backend.finish(caller, uploadId, undefined)),
+      list_assets_page: measure(() => backend.listAssetsPage(caller, undefined, 10)),
+      my_uploads: measure(() => backend.myUploads(caller)),
+      stats: measure(() => backend.stats()),
+      delete_asset: measure(() => backend.deleteAsset(caller, assetId))
+    };
+  }
+}

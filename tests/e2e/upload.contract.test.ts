@@ -1,0 +1,122 @@
+// One contract suite over the fake service (tests/support/fake_upload_service.ts, which the client
+// and CLI unit tests use) and the canister on the replica, so that the two can't drift apart on
+// what these cases check: Err variants, paging with an explicit end, visibility, ownership.
+import { PocketIc } from '@dfinity/pic';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { IcUploadService } from '../../candid/ic_upload.js';
+import { ALICE, BOB, FakeUploadService } from '../support/fake_upload_service.js';
+import { alice, bob, sha256, setupUpload } from '../support/upload.js';
+
+interface Subject {
+  /** Services for two principals over one shared state. */
+  alice: IcUploadService;
+  bob: IcUploadService;
+}
+
+let pic: PocketIc;
+const subjects: Record<string, () => Promise<Subject>> = {
+  fake: async () => {
+    const fake = new FakeUploadService({ caller: ALICE });
+    const as = (who: typeof ALICE): IcUploadService =>
+      new Proxy(fake, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            target.caller = who;
+            return value.apply(target, args);
+          };
+        }
+      });
+    return { alice: as(ALICE), bob: as(BOB) };
+  },
+  canister: async () => {
+    const canister = await setupUpload(pic);
+    return { alice: canister.as(alice), bob: canister.as(bob) };
+  }
+};
+
+beforeAll(async () => {
+  pic = await PocketIc.create(inject('PIC_URL'));
+});
+
+afterAll(async () => {
+  await pic?.tearDown();
+});
+
+async function upload(service: IcUploadService, assetId: string, data: Uint8Array, isPublic: [] | [boolean] = []) {
+  const begun = await service.begin({
+    asset_id: assetId,
+    variant: 'original',
+    file_name: `${assetId}.bin`,
+    content_type: 'application/octet-stream',
+    size: BigInt(data.length),
+    chunk_size: Math.max(1, data.length),
+    sha256: [sha256(data)],
+    idempotency_key: [],
+    public: isPublic
+  });
+  if (!('Ok' in begun)) throw new Error(`begin ${assetId}: ${Object.keys(begun.Err)}`);
+  if (data.length > 0) await service.put_chunk({ upload_id: begun.Ok.upload_id, index: 0, bytes: data });
+  const finished = await service.finish({ upload_id: begun.Ok.upload_id, sha256: [] });
+  if (!('Ok' in finished)) throw new Error(`finish ${assetId}: ${Object.keys(finished.Err)}`);
+  return finished.Ok;
+}
+
+describe.each(Object.keys(subjects))('the contract on the %s', (name) => {
+  let s: Subject;
+  beforeAll(async () => {
+    s = await subjects[name]!();
+  });
+
+  it('paging answers next exactly when more remain, and only the caller’s assets', async () => {
+    for (const id of ['c-3', 'c-1', 'c-2']) await upload(s.alice, id, Uint8Array.of(1, 2));
+    await upload(s.bob, 'c-bob', Uint8Array.of(3));
+    const first = await s.alice.list_assets_page([], 2);
+    expect(first.assets.map((a) => a.asset_id)).toEqual(['c-1', 'c-2']);
+    expect(first.next).toEqual(['c-2']);
+    const second = await s.alice.list_assets_page(first.next, 2);
+    expect(second.assets.map((a) => a.asset_id)).toEqual(['c-3']);
+    expect(second.next).toEqual([]);
+    expect((await s.alice.list_assets_page(['c-3'], 2)).assets).toEqual([]);
+    expect((await s.bob.list_assets_page([], 10)).assets.map((a) => a.asset_id)).toEqual(['c-bob']);
+  });
+
+  it('visibility: private by default, public by begin or by the owner, never by another principal', async () => {
+    await upload(s.alice, 'v-pub', Uint8Array.of(5), [true]);
+    const got = await s.alice.get_asset('v-pub');
+    expect('Ok' in got && got.Ok.public).toBe(true);
+    const flipped = await s.alice.set_public('c-1', true);
+    expect('Ok' in flipped && flipped.Ok.public).toBe(true);
+    const refused = await s.bob.set_public('c-1', false);
+    expect('Err' in refused && Object.keys(refused.Err)).toEqual(['Forbidden']);
+    const missing = await s.alice.set_public('nothing', true);
+    expect('Err' in missing && Object.keys(missing.Err)).toEqual(['NotFound']);
+  });
+
+  it('ownership: another principal’s asset id and upload answer Forbidden', async () => {
+    const begun = await s.bob.begin({
+      asset_id: 'c-1',
+      variant: 'original',
+      file_name: 'x',
+      content_type: '',
+      size: 1n,
+      chunk_size: 1,
+      sha256: [],
+      idempotency_key: [],
+      public: []
+    });
+    expect('Err' in begun && Object.keys(begun.Err)).toEqual(['Forbidden']);
+    const asset = await s.bob.get_asset('c-1');
+    expect('Err' in asset && Object.keys(asset.Err)).toEqual(['Forbidden']);
+    expect(await s.bob.delete_asset('c-1')).toMatchObject({ Err: { Forbidden: expect.any(String) } });
+  });
+
+  it('limits answer the defaults both share', async () => {
+    const limits = await s.alice.limits();
+    expect(limits.max_chunks_per_upload).toBe(65_536);
+    expect(limits.max_variants_per_asset).toBe(32);
+    expect(limits.max_asset_id_bytes).toBe(256);
+    expect(limits.max_open_uploads).toBe(10_000n);
+  });
+});
