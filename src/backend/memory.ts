@@ -28,7 +28,12 @@ export const MEMORY_IDS = {
   /** owner prefix → the owner's asset count and stored bytes. */
   ownerTotals: 11,
   /** owner prefix ‖ idempotency key → upload id. */
-  idempotency: 12
+  idempotency: 12,
+  /**
+   * session key (32 bytes) ‖ chunk index (u32 BE) → the chunk's own SHA-256 (32 bytes), written as
+   * the rolling hash passes the chunk, removed with the chunk (assets/chunk_digests.ts).
+   */
+  chunkDigests: 13
 } as const;
 
 /**
