@@ -129,12 +129,12 @@ async function wallFigures(dir: string) {
 export async function uploadBench() {
   const dir = mkdtempSync(join(tmpdir(), 'icu-bench-'));
   const { putPerByte, oursPerByte, noblePerByte } = await instructionFigures();
-  const native = await nativeFigures(putPerByte);
+  const native = await nativeFigures(oursPerByte);
   const { uploadSeconds, hashSeconds, oneSeconds, fourSeconds, smallSeconds } = await wallFigures(dir);
   const efficiency = (4 * 3 * CHUNK) / fourSeconds / ((3 * CHUNK) / oneSeconds);
   return {
     rows: [
-      { what: 'put_chunk, whole path (decode, store, hash, bookkeeping)', value: `${fmt(putPerByte)} instructions/byte (target ≤ 9,000)` },
+      { what: 'put_chunk, whole path (decode, store, native hashing call and its callback, bookkeeping)', value: `${fmt(putPerByte, 1)} instructions/byte` },
       { what: 'SHA-256 alone, ours (QuickJS-tuned)', value: `${fmt(oursPerByte)} instructions/byte` },
       { what: 'SHA-256 alone, @noble/hashes, same Azle build', value: `${fmt(noblePerByte)} instructions/byte` },
       { what: '21 MB upload (client, pic-js, 4 chunks in flight)', value: `${fmt(uploadSeconds, 1)} s = ${fmt(MB21 / 1e6 / uploadSeconds, 2)} MB/s` },

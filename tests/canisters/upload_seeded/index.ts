@@ -2,7 +2,7 @@
 // builds large states fast: `seed` runs zero-byte uploads (begin + finish) through the real
 // services, skipping only Candid and ingress, so each leaves what a real one leaves — a closed
 // session record, a blob, an asset, and every index entry. Never deployed: tests only.
-import { IDL, msgCaller, performanceCounter, update } from 'azle';
+import { IDL, msgCaller, performanceCounter, query, update } from 'azle';
 
 import { backend, IcUploadCanister } from '../../../src/backend/index.js';
 import { sha256 } from '../../../src/backend/hash/sha256.js';
@@ -107,5 +107,14 @@ export default class extends IcUploadCanister {
       stats: measure(() => backend.stats()),
       delete_asset: measure(() => backend.deleteAsset(caller, assetId))
     };
+  }
+
+  /** Chunk `index`'s own SHA-256 as stored beside it (assets/chunk_digests.ts), if any. */
+  @query([IDL.Nat64, IDL.Nat32], IDL.Opt(IDL.Vec(IDL.Nat8)))
+  chunk_digest(blobId: bigint, index: number): [] | [Uint8Array] {
+    const blob = backend.blobInfo(msgCaller().toUint8Array(), blobId);
+    if ('Err' in blob) return [];
+    const digest = backend.chunkDigests.get(blob.Ok, index);
+    return digest === undefined ? [] : [digest];
   }
 }
