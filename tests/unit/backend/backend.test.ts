@@ -1,6 +1,6 @@
-// The canister's services on in-memory stores: session state machine, budgeted hashing (with an
-// instruction counter charged at the canister's measured cost per byte), upgrades, expiry, and
-// stats checked against the stores' real contents.
+// The canister's services on in-memory stores: session state machine, hashing through the native
+// method's contract (a JavaScript stand-in for the self-call), upgrades, expiry, and stats checked
+// against the stores' real contents.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInitArgs, InvalidInitArgs, MAX_CHUNK_BYTES_CEILING, type Backend, type InitArgsInput } from '../../../src/backend/backend.js';
@@ -182,7 +182,7 @@ describe('hashing through the native method', () => {
 });
 
 describe('upgrades', () => {
-  it('restores midstates mid-chunk and keeps limits given at install', async () => {
+  it('restores midstates while hashing catches up and keeps limits given at install', async () => {
     const first = newBackend({ max_chunk_bytes: [1_900_000], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] });
     const size = 1_900_000;
     const data = pseudoRandom(4 * size, 8);
