@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` runs in plain Node; `e2e` talks to a PocketIC server (the embedded replica
-// unless POCKET_IC_BIN says otherwise), started once by the global setup.
+// Three projects: `unit` runs in plain Node; `e2e` talks to a PocketIC server (the embedded replica
+// unless POCKET_IC_BIN says otherwise), started once by the global setup; `browser` drives the app.
 export default defineConfig({
   test: {
     testTimeout: 300_000,
@@ -16,7 +16,9 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'], globalSetup: ['tests/global-setup.ts'] }
-      }
+      },
+      // Real headless Chromium against the app and a local network each test file starts itself.
+      { extends: true, test: { name: 'browser', include: ['tests/browser/**/*.test.ts'] } }
     ]
   }
 });

@@ -5,13 +5,15 @@ import { cpus } from 'node:os';
 import { replicaBench } from './replica.js';
 import { uploadBench } from './upload.js';
 import { httpBench } from './http.js';
+import { browserBench } from './browser.js';
 import { table } from './support.js';
 
 type Section = [key: string, title: string, run: () => Promise<{ rows: Array<Record<string, string | number>>; json: unknown }>];
 const sections: Section[] = [
   ['replica', 'Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench],
   ['uploads', 'Uploads: ic_upload on the embedded replica through pic-js', uploadBench],
-  ['http', 'Uploads over the IC HTTP interface (local network, agent-js)', httpBench]
+  ['http', 'Uploads over the IC HTTP interface (local network, agent-js)', httpBench],
+  ['browser', 'The browser app (headless Chromium) on the local network', browserBench]
 ];
 
 const only = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { embedCandidService } from './candid_metadata.mjs';
 
 import { NATIVE_SHA256_CANISTERS, addToWasmFile } from './native-sha256.mjs';
 
@@ -36,7 +37,9 @@ for (const name of names) {
     console.error(`azle build ${name} failed (exit ${result.status})`);
     process.exit(1);
   }
+  // The native method first: binaryen re-emits the module, and the metadata section goes on last.
   if (NATIVE_SHA256_CANISTERS.includes(name)) addToWasmFile(join(root, '.azle', name, `${name}.wasm`));
+  embedCandidService(join(root, dfx.canisters[name].wasm), join(root, dfx.canisters[name].candid));
   console.log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> .azle/${name}/${name}.wasm`);
   writeFileSync(stampFile(name), inputs + '\n');
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Generates src/backend/hash/sha256_compress.ts: the SHA-256 compression function, fully
 // unrolled for QuickJS (no JIT), where every bytecode op costs ≈ 50–60 Wasm instructions and a
-// function call ≈ 600 (see /work/shared/PERFORMANCE_NOTES.md). The output is committed; rerun
+// function call ≈ 600 (measured with the replica's metering). The output is committed; rerun
 // with `node scripts/gen-sha256.mjs` after changing this file.
 //
 // Shape of the generated code, and why:

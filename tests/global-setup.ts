@@ -15,7 +15,10 @@ let server: PocketIcServer | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const embedded = fileURLToPath(new URL('../scripts/pocket-ic', import.meta.url));
   process.env.POCKET_IC_BIN ??= embedded;
-  server = await PocketIcServer.start({ showCanisterLogs: process.env.SHOW_CANISTER_LOGS === '1' });
+  // The server stops after `ttl` idle seconds (60 by default, here and in the real PocketIC).
+  // Both workers can spend minutes in tests that run their own local network and never touch
+  // it, so give it the whole run.
+  server = await PocketIcServer.start({ showCanisterLogs: process.env.SHOW_CANISTER_LOGS === '1', ttl: 3600 });
   project.provide('PIC_URL', server.getUrl());
 }
 

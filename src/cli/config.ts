@@ -1,8 +1,9 @@
 // Where the CLI connects and as whom: flags, then environment, then `.ic-upload.json` (written by
-// `ic-upload replica`: `{ "url": "http://127.0.0.1:4943", "canisterId": "…" }`) in the current
-// folder or the state folder, then defaults.
+// `ic-upload replica`: `{ "url": "http://127.0.0.1:4943", "canisterId": "…", "pid": 123 }`) in
+// the current folder or the nearest folder above it that has one — the project's — and only then
+// the user-wide one in the state folder, then defaults.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Principal } from '@icp-sdk/core/principal';
 import { stateDir } from '../client/node/state_dir.js';
 import { UsageError } from './errors.js';
@@ -14,6 +15,8 @@ export const MAINNET_URL = 'https://icp-api.io';
 export interface ConfigFile {
   url: string;
   canisterId: string;
+  /** The process of the replica that wrote it. */
+  pid?: number;
 }
 
 export interface GlobalOptions {
@@ -52,9 +55,16 @@ export async function readConfigFile(dirs: string[]): Promise<(ConfigFile & { pa
     }
     const c = parsed as Partial<ConfigFile>;
     if (typeof c.url !== 'string' || typeof c.canisterId !== 'string') throw new UsageError(`${path} must hold { "url": string, "canisterId": string }`);
-    return { url: c.url, canisterId: c.canisterId, path };
+    return { url: c.url, canisterId: c.canisterId, ...(typeof c.pid === 'number' ? { pid: c.pid } : {}), path };
   }
   return undefined;
+}
+
+/** `dir`, its parent, and so on up to the root. */
+export function folderAndAncestors(dir: string): string[] {
+  const out = [dir];
+  for (let up = dirname(dir); up !== out[out.length - 1]; up = dirname(up)) out.push(up);
+  return out;
 }
 
 export function networkUrl(network: string): { url: string; local: boolean } {
@@ -73,7 +83,7 @@ export function networkUrl(network: string): { url: string; local: boolean } {
 
 export async function resolveConnection(options: GlobalOptions, env: NodeJS.ProcessEnv, cwd: string): Promise<Connection> {
   const state = stateDir(env);
-  const file = await readConfigFile([cwd, state]);
+  const file = await readConfigFile([...folderAndAncestors(cwd), state]);
   const network = options.network ?? env.IC_UPLOAD_NETWORK ?? file?.url ?? DEFAULT_LOCAL_URL;
   const { url, local } = networkUrl(network);
   const canisterId = options.canisterId ?? env.IC_UPLOAD_CANISTER_ID ?? file?.canisterId;

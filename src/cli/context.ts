@@ -6,7 +6,8 @@ import { sharpDeriver } from '../client/node/sharp_deriver.js';
 import type { Journal } from '../client/types.js';
 import { resolveConnection, type Connection, type GlobalOptions } from './config.js';
 import { connect, type Connected } from './connect.js';
-import { runReplica, type ReplicaOptions } from './replica.js';
+import type { ReplicaOptions } from './replica.js';
+import { CliError } from './errors.js';
 
 export interface CliContext {
   stdout: NodeJS.WritableStream;
@@ -35,7 +36,7 @@ export function processContext(): CliContext {
     connect,
     journal: (connection) => new FileJournal(join(connection.stateDir, 'journal.json')),
     deriver: sharpDeriver,
-    runReplica,
+    runReplica: loadAndRunReplica,
     onInterrupt(handler) {
       const onSigint = () => {
         handler();
@@ -45,4 +46,20 @@ export function processContext(): CliContext {
       return () => process.off('SIGINT', onSigint);
     }
   };
+}
+
+/**
+ * The embedded replica is loaded only when `ic-upload replica` runs: it needs the canister Wasm
+ * built by Azle and the replica's own libraries, which a clone of the repository has and the npm
+ * package (the client and the CLI) does not ship.
+ */
+async function loadAndRunReplica(options: ReplicaOptions): Promise<void> {
+  let module: typeof import('./replica.js');
+  try {
+    module = await import('./replica.js');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new CliError('`ic-upload replica` runs from a clone of the ic-upload repository (`npm ci && npm start`); this installation has the client and the CLI only', 1, { cause: error });
+  }
+  return module.runReplica(options);
 }

@@ -1,8 +1,9 @@
 // The command tree (commander). Each action resolves to an exit code; main.ts maps thrown errors
 // to codes and one-sentence messages.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerDeployApp } from './commands/deploy_app.js';
 import { get } from './commands/get.js';
-import { ls, rm, status } from './commands/manage.js';
+import { abort, ls, rm, status } from './commands/manage.js';
 import { put } from './commands/put.js';
 import type { GlobalOptions } from './config.js';
 import type { CliContext } from './context.js';
@@ -12,6 +13,14 @@ function positiveInt(value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('expected an integer from 1 to 64');
   return n;
 }
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    every operation succeeded
+  1    an operation failed (details on stderr; with --json, in the document on stdout)
+  2    usage error (bad arguments or options, missing canister id, unreadable identity)
+  130  interrupted (Ctrl-C); a put resumes when run again
+`;
 
 /** Builds the program; `setExitCode` receives each action's result. */
 export function buildProgram(ctx: CliContext, setExitCode: (code: number) => void): Command {
@@ -23,6 +32,10 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .option('--identity <pem>', 'dfx identity PEM file, Ed25519 or secp256k1 (default: a key kept in the state folder)')
     .option('--json', 'print one JSON document instead of human-readable lines')
     .option('--verbose', 'show full errors with stack traces')
+    // Subcommands inherit these settings (commander copies them at .command()), so every level's
+    // --help shows the global options and the exit codes.
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText('afterAll', EXIT_CODES_HELP)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({
@@ -43,6 +56,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .addOption(new Option('--chunk-concurrency <n>', 'chunks in flight per file').default(4).argParser(positiveInt))
     .option('--no-derivatives', 'do not make image derivatives')
     .option('--prefix <prefix>', 'prepend "<prefix>/" to every asset id')
+    .option('-f, --force', 're-upload files whose asset already holds the same SHA-256')
     .action(
       run((cmd) => {
         const o = globals(cmd);
@@ -51,7 +65,8 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
           concurrency: o.concurrency as number,
           chunkConcurrency: o.chunkConcurrency as number,
           derivatives: o.derivatives as boolean,
-          prefix: o.prefix as string | undefined
+          prefix: o.prefix as string | undefined,
+          force: o.force === true
         });
       })
     );
@@ -62,7 +77,13 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .argument('<asset>', 'asset id')
     .option('--variant <variant>', 'original, display, thumb, placeholder, …', 'original')
     .option('-o, --output <path>', 'where to write ("-" for stdout; default: the stored file name)')
-    .action(run((cmd) => get(ctx, cmd.args[0]!, { ...globals(cmd), variant: globals(cmd).variant as string, output: globals(cmd).output as string | undefined })));
+    .option('-f, --force', 'overwrite an existing file')
+    .action(
+      run((cmd) => {
+        const o = globals(cmd);
+        return get(ctx, cmd.args[0]!, { ...o, variant: o.variant as string, output: o.output as string | undefined, force: o.force === true });
+      })
+    );
 
   program
     .command('ls')
@@ -77,10 +98,18 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .action(run((cmd) => status(ctx, cmd.args[0], globals(cmd))));
 
   program
+    .command('abort')
+    .description('abort open uploads: one by its upload id, or every open upload of an asset')
+    .argument('<asset-or-upload-id>', 'an upload id (a number, as `status` shows) or an asset id')
+    .action(run((cmd) => abort(ctx, cmd.args[0]!, globals(cmd))));
+
+  program
     .command('rm')
     .description('delete assets and all their variants')
     .argument('<assets...>', 'asset ids')
     .action(run((cmd) => rm(ctx, cmd.args, globals(cmd))));
+
+  registerDeployApp(program, ctx, run, globals);
 
   program
     .command('replica')

@@ -1,8 +1,11 @@
-// Upload progress on the terminal: bars (cli-progress) on a TTY, a plain line per finished file
-// otherwise, nothing with --json. Fed by the Uploader's progress events.
+// Progress on the terminal: bars (cli-progress) on a TTY; without one (a log, CI, a pipe) plain
+// lines, one per finished file and an overall line at least every 5 seconds or 10 percent; nothing
+// with --json. Fed by the Uploader's progress events, or by a download's byte counts.
 import cliProgress from 'cli-progress';
 import type { ProgressEvent } from '../client/types.js';
 import { formatBytes, formatDuration } from './output.js';
+
+export type ProgressMode = 'bars' | 'lines' | 'none';
 
 export interface ProgressView {
   onProgress(event: ProgressEvent): void;
@@ -10,21 +13,54 @@ export interface ProgressView {
 }
 
 const MAX_FILE_BARS = 6;
+const LABEL = 28;
+/** Plain lines: the longest silence, and the step of the overall percentage that prints a line. */
+const LINE_INTERVAL_MS = 5_000;
+const LINE_STEP_PERCENT = 10;
 
-export function progressView(mode: 'bars' | 'lines' | 'none', stream: NodeJS.WritableStream): ProgressView {
+const label = (text: string) => (text.length > LABEL ? `…${text.slice(-(LABEL - 1))}` : text.padEnd(LABEL));
+const percent = (done: number, total: number) => (total === 0 ? 100 : Math.floor((done * 100) / total));
+
+export function progressView(mode: ProgressMode, stream: NodeJS.WritableStream, now: () => number = Date.now): ProgressView {
   if (mode === 'none') return { onProgress: () => undefined, stop: () => undefined };
-  if (mode === 'lines') return linesView(stream);
+  if (mode === 'lines') return linesView(stream, now);
   return barsView(stream);
 }
 
-function linesView(stream: NodeJS.WritableStream): ProgressView {
+/** Decides when a plain progress line is due: every {@link LINE_STEP_PERCENT} % or {@link LINE_INTERVAL_MS}. */
+export class LineThrottle {
+  private lastAt: number;
+  private lastStep = 0;
+  constructor(private readonly now: () => number) {
+    this.lastAt = now();
+  }
+  due(done: number, total: number): boolean {
+    const step = Math.floor(percent(done, total) / LINE_STEP_PERCENT);
+    const at = this.now();
+    if (step > this.lastStep || at - this.lastAt >= LINE_INTERVAL_MS) {
+      this.lastStep = Math.max(step, this.lastStep);
+      this.lastAt = at;
+      return true;
+    }
+    return false;
+  }
+}
+
+function linesView(stream: NodeJS.WritableStream, now: () => number): ProgressView {
   const reported = new Set<string>();
+  const throttle = new LineThrottle(now);
   return {
     onProgress({ file, overall }) {
       const done = file.state === 'finished' || file.state === 'failed' || file.state === 'aborted';
-      if (!done || reported.has(file.key)) return;
-      reported.add(file.key);
-      stream.write(`[${overall.filesDone}/${overall.files}] ${file.state} ${file.assetId} ${file.variant} ${formatBytes(file.size)}\n`);
+      if (done && !reported.has(file.key)) {
+        reported.add(file.key);
+        stream.write(`${file.state} ${file.assetId}${file.variant === 'original' ? '' : ` (${file.variant})`} ${formatBytes(file.size)}\n`);
+      }
+      if (throttle.due(overall.bytesAcknowledged, overall.size)) {
+        stream.write(
+          `[${overall.filesDone}/${overall.files} files] ${percent(overall.bytesAcknowledged, overall.size)}% ${formatBytes(overall.bytesAcknowledged)} / ${formatBytes(overall.size)}, ${formatBytes(Math.round(overall.rate))}/s, eta ${formatDuration(overall.etaSeconds)}\n`
+        );
+      }
     },
     stop: () => undefined
   };
@@ -33,26 +69,28 @@ function linesView(stream: NodeJS.WritableStream): ProgressView {
 function barsView(stream: NodeJS.WritableStream): ProgressView {
   const multi = new cliProgress.MultiBar(
     {
-      stream: stream as NodeJS.WritableStream & { isTTY?: boolean } as never,
-      format: '{label} [{bar}] {percentage}% | {done} / {size} | {rate}/s | eta {eta_h}',
+      stream: stream as never,
+      format: '{label} [{bar}] {percentage}% | {done} / {size}',
       hideCursor: true,
       clearOnComplete: false,
-      barsize: 24,
-      etaBuffer: 20
+      barsize: 24
     },
     cliProgress.Presets.shades_classic
   );
-  const overallBar = multi.create(1, 0, { label: 'total'.padEnd(28), done: '0 B', size: '0 B', rate: '0 B', eta_h: '--' });
+  // Only the total has a rate and an ETA: per file they would be noise over a few chunks.
+  const overallBar = multi.create(1, 0, { label: label('total'), done: '0 B', size: '0 B', rate: '0 B', eta: '--' }, {
+    format: '{label} [{bar}] {percentage}% | {done} / {size} | {rate}/s | eta {eta}'
+  });
   const bars = new Map<string, cliProgress.SingleBar>();
   return {
     onProgress({ file, overall }) {
       overallBar.setTotal(Math.max(1, overall.size));
       overallBar.update(overall.bytesAcknowledged, {
-        label: `total ${overall.filesDone}/${overall.files} files`.padEnd(28),
+        label: label(`total ${overall.filesDone}/${overall.files} files`),
         done: formatBytes(overall.bytesAcknowledged),
         size: formatBytes(overall.size),
         rate: formatBytes(Math.round(overall.rate)),
-        eta_h: formatDuration(overall.etaSeconds)
+        eta: formatDuration(overall.etaSeconds)
       });
       const done = file.state === 'finished' || file.state === 'failed' || file.state === 'aborted';
       let bar = bars.get(file.key);
@@ -65,12 +103,40 @@ function barsView(stream: NodeJS.WritableStream): ProgressView {
       }
       if (!bar) {
         if (bars.size >= MAX_FILE_BARS || file.state === 'pending') return;
-        const label = `${file.assetId}${file.variant === 'original' ? '' : ` (${file.variant})`}`;
-        bar = multi.create(Math.max(1, file.size), 0, { label: label.length > 28 ? `…${label.slice(-27)}` : label.padEnd(28), done: '0 B', size: formatBytes(file.size), rate: '', eta_h: '' });
+        bar = multi.create(Math.max(1, file.size), 0, { label: label(`${file.assetId}${file.variant === 'original' ? '' : ` (${file.variant})`}`), done: '0 B', size: formatBytes(file.size) });
         bars.set(file.key, bar);
       }
-      bar.update(file.bytesAcknowledged, { done: formatBytes(file.bytesAcknowledged), rate: '-', eta_h: `hashed ${formatBytes(file.bytesHashed)}` });
+      bar.update(file.bytesAcknowledged, { done: formatBytes(file.bytesAcknowledged) });
     },
     stop: () => multi.stop()
+  };
+}
+
+/** Progress of one download: a bar on a TTY, plain lines otherwise. */
+export function downloadProgress(mode: ProgressMode, stream: NodeJS.WritableStream, name: string, now: () => number = Date.now): { update(bytes: number, total: number): void; stop(): void } {
+  if (mode === 'none') return { update: () => undefined, stop: () => undefined };
+  if (mode === 'lines') {
+    const throttle = new LineThrottle(now);
+    return {
+      update(bytes, total) {
+        if (throttle.due(bytes, total)) stream.write(`get ${name}: ${percent(bytes, total)}% ${formatBytes(bytes)} / ${formatBytes(total)}\n`);
+      },
+      stop: () => undefined
+    };
+  }
+  const bar = new cliProgress.SingleBar(
+    { stream: stream as never, format: '{label} [{bar}] {percentage}% | {done} / {size}', hideCursor: true, barsize: 24 },
+    cliProgress.Presets.shades_classic
+  );
+  let started = false;
+  return {
+    update(bytes, total) {
+      if (!started) {
+        bar.start(Math.max(1, total), 0, { label: label(name), done: '0 B', size: formatBytes(total) });
+        started = true;
+      }
+      bar.update(bytes, { done: formatBytes(bytes) });
+    },
+    stop: () => started && bar.stop()
   };
 }

@@ -4,7 +4,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalNetwork, LocalNetworkError } from '../replica/local_network.js';
+import { Actor, HttpAgent } from '@icp-sdk/core/agent';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
+import { startLocalNetwork, LocalNetworkError, controllerKeyFile } from '../replica/local_network.js';
+import { appUrl, DEFAULT_APP_DIR, deployApp } from './commands/deploy_app.js';
 import { stateDir } from '../client/node/state_dir.js';
 import { CONFIG_FILE } from './config.js';
 import { CliError, UsageError } from './errors.js';
@@ -20,6 +24,23 @@ export interface ReplicaOptions {
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEFAULT_WASM = join(PACKAGE_ROOT, '.azle', 'ic_upload', 'ic_upload.wasm');
+
+/** The pid of another live replica that wrote the config file at `path`, if one did. */
+function runningOwner(path: string): number | undefined {
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(readFileSync(path, 'utf8')) as { pid?: unknown }).pid;
+  } catch {
+    return undefined;
+  }
+  if (typeof pid !== 'number' || pid === process.pid) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+  }
+}
 
 export async function runReplica(options: ReplicaOptions): Promise<void> {
   const port = options.port === undefined ? 4943 : Number(options.port);
@@ -43,19 +64,27 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     if (e instanceof LocalNetworkError) throw new CliError(e.message);
     throw e;
   }
-  const config = JSON.stringify({ url: network.url, canisterId: network.canisterId }, null, 2) + '\n';
+  const config = JSON.stringify({ url: network.url, canisterId: network.canisterId, pid: process.pid }, null, 2) + '\n';
   for (const folder of [process.cwd(), stateDir()]) {
+    const path = join(folder, CONFIG_FILE);
+    const owner = runningOwner(path);
+    if (owner !== undefined) {
+      process.stderr.write(`not updating ${path}: it belongs to the replica running as process ${owner}\n`);
+      continue;
+    }
     mkdirSync(folder, { recursive: true });
-    writeFileSync(join(folder, CONFIG_FILE), config);
+    writeFileSync(path, config);
   }
+  const app = await deployBundledApp(network.url, network.canisterId, dir);
   if (options.json) {
-    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir }) + '\n');
+    process.stdout.write(JSON.stringify({ url: network.url, canisterId: network.canisterId, stateDir: dir, ...(app ? { appUrl: app } : {}) }) + '\n');
   } else {
     process.stdout.write(
       [
         `ic-upload replica running at ${network.url}`,
         `  canister id: ${network.canisterId}`,
         `  state:       ${dir}`,
+        ...(app ? [`  app:         ${app}`] : []),
         `Upload from another terminal: npx ic-upload put <file>   (Ctrl-C stops the replica; its state is kept)`,
         ''
       ].join('\n')
@@ -66,4 +95,18 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/**
+ * Deploys the built browser app (dist/app, from `node scripts/build-app.mjs`) as the local
+ * network's controller, so the canister serves it at `/`; answers its URL, or undefined when no
+ * app is built. Unchanged files are skipped, so a restart costs one query per file.
+ */
+async function deployBundledApp(url: string, canisterId: string, dir: string): Promise<string | undefined> {
+  if (!existsSync(join(DEFAULT_APP_DIR, 'index.html'))) return undefined;
+  const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(controllerKeyFile(dir))));
+  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
+  const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId });
+  await deployApp(actor, DEFAULT_APP_DIR);
+  return appUrl(url, canisterId);
 }

@@ -1,5 +1,10 @@
-// One sentence and a code from an agent-js error (STYLE.md 3: branch on the class and its fields,
-// never on message text). agent-js builds `message` from `ErrorCode.toString()`: a headline
+// The one classification of a thrown value for the client: a sentence, a code, and whether it is
+// worth retrying. Everything that reports or retries an error (isTransient, summarizeError, the
+// CLI's messages and --json codes) reads `classify`. STYLE.md 3: branch on the class and its
+// fields, never on message text — save in `classifyTextOnlyError`, the adapter for the errors
+// that carry their facts in text alone (pic-js's rejections, undici's bare fetch TypeError).
+//
+// agent-js errors: agent-js builds `message` from `ErrorCode.toString()`: a headline
 // ("The replica returned a rejection error:") followed by indented detail lines and the call
 // context, so its first line says nothing. The facts live on `error.cause.code`; this reads them.
 //
@@ -46,6 +51,81 @@ interface AgentErrorCodeShape {
 
 const REJECT_NAMES = new Set(['CertifiedRejectErrorCode', 'UncertifiedRejectErrorCode', 'UncertifiedRejectUpdateErrorCode']);
 
+/** What {@link classify} says about a thrown value. */
+export interface ErrorClassification extends ErrorSummary {
+  /** A network error, a timeout, a reject the IC calls transient (reject code 2, IC02xx), HTTP 408/429/5xx. */
+  transient: boolean;
+}
+
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT'
+]);
+
+/**
+ * Classifies any thrown value: agent-js errors (`@icp-sdk/core` and `@dfinity/agent` 3.x alike)
+ * from their ErrorCode's fields; Node errno codes; an explicit `transient: true` flag; text-only
+ * errors through {@link classifyTextOnlyError}; anything else by its first line. A wrapper without
+ * a code of its own takes its cause's code and transience.
+ *
+ * The IC error code's first digit is its reject code, so IC01xx (fatal), IC03xx (destination
+ * invalid) and IC05xx (canister error, e.g. a trap) are not transient: a trap repeats.
+ */
+export function classify(error: unknown): ErrorClassification {
+  const agent = agentErrorCode(error);
+  if (agent) return { ...summarizeAgentCode(agent.code, error as Error), transient: agentCodeIsTransient(agent.code, agent.kind) };
+  if (error === null || typeof error !== 'object') return { message: String(error), transient: false };
+  const flagged = (error as { transient?: unknown }).transient === true;
+  const message = error instanceof Error ? error.message.split('\n')[0]?.trim() || error.name : String(error);
+  const own = (error as { code?: unknown }).code;
+  if (typeof own === 'string') return { message, code: own, transient: flagged || TRANSIENT_NODE_CODES.has(own) };
+  const text = classifyTextOnlyError(error);
+  if (text) return { message, ...(text.code === undefined ? {} : { code: text.code }), transient: flagged || text.transient };
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause !== undefined && cause !== error) {
+    const inner = classify(cause);
+    return { message, ...(inner.code === undefined ? {} : { code: inner.code }), transient: flagged || inner.transient };
+  }
+  return { message, transient: flagged };
+}
+
+function agentCodeIsTransient(code: AgentErrorCodeShape, kind: ErrorKindEnum | undefined): boolean {
+  if (code.rejectCode === 2) return true;
+  if (typeof code.rejectErrorCode === 'string' && /^IC02\d\d$/.test(code.rejectErrorCode)) return true;
+  if (code.name === 'TimeoutWaitingForResponseErrorCode' || code.name === 'HttpFetchErrorCode') return true;
+  if (typeof code.status === 'number') return code.status === 408 || code.status === 429 || code.status >= 500;
+  if (code.rejectCode !== undefined) return false;
+  return kind === 'Transport';
+}
+
+/**
+ * The adapter for errors whose facts exist only as text: pic-js turns the PocketIC server's
+ * rejections into `Error`s whose message names the IC error code ("… error code IC0207") or the
+ * reject code, and undici rejects an unreachable `fetch` with a bare `TypeError('fetch failed')`.
+ * The only place the client reads message text.
+ */
+export function classifyTextOnlyError(error: object): { code?: string; transient: boolean } | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const message = error.message;
+  const icCode = /\b(IC0\d{3})\b/.exec(message)?.[1];
+  if (icCode) return { code: icCode, transient: icCode.startsWith('IC02') };
+  if (/reject code:? 2\b/i.test(message) || /SysTransient|SYS_TRANSIENT/.test(message)) return { transient: true };
+  if (error instanceof TypeError && /fetch failed|network/i.test(message) && (error as { cause?: unknown }).cause === undefined) {
+    return { code: NETWORK_UNREACHABLE, transient: true };
+  }
+  return undefined;
+}
+
 /** The ErrorCode of an agent-js AgentError (`error.cause.code`), if `error` is one. */
 export function agentErrorCode(error: unknown): { code: AgentErrorCodeShape; kind?: ErrorKindEnum } | undefined {
   if (!(error instanceof Error)) return undefined;
@@ -57,11 +137,8 @@ export function agentErrorCode(error: unknown): { code: AgentErrorCodeShape; kin
   return { code: code as AgentErrorCodeShape, kind: (cause as { kind?: ErrorKindEnum }).kind };
 }
 
-/** A one-line summary of an agent-js error, or undefined when `error` is not one. */
-export function summarizeAgentError(error: unknown): ErrorSummary | undefined {
-  const found = agentErrorCode(error);
-  if (!found) return undefined;
-  const { code } = found;
+/** A one-line summary of an agent-js ErrorCode. */
+function summarizeAgentCode(code: AgentErrorCodeShape, error: Error): ErrorSummary {
   const canister = code.callContext?.canisterId?.toText();
   const name = code.name as string;
 

@@ -1,7 +1,7 @@
 // Errors the client throws: a kind (the class) plus the contract's variant where there is one
 // (STYLE.md 3). Callers branch on the class and on `code`, never on message text.
 import type { UploadError as ContractError } from '../../candid/ic_upload.js';
-import { summarizeAgentError, type ErrorSummary } from './agent_errors.js';
+import { classify, type ErrorSummary } from './agent_errors.js';
 
 export type { ErrorSummary };
 
@@ -97,16 +97,10 @@ export function messageOf(error: unknown): string {
 /**
  * One line and a code for any thrown value: the contract's variant for a ServiceError, the IC error
  * code of a replica rejection, a Node errno code; a wrapper without its own code takes its cause's.
+ * (The one classification is {@link classify}.)
  */
 export function summarizeError(error: unknown): ErrorSummary {
-  const agent = summarizeAgentError(error);
-  if (agent) return agent;
-  if (!(error instanceof Error)) return { message: String(error) };
-  const message = error.message.split('\n')[0]?.trim() || error.name;
-  const own = (error as { code?: unknown }).code;
-  if (typeof own === 'string') return { message, code: own };
-  const cause = error.cause;
-  const code = cause !== undefined && cause !== error ? summarizeError(cause).code : undefined;
+  const { message, code } = classify(error);
   return code === undefined ? { message } : { message, code };
 }
 

@@ -2,11 +2,13 @@
 // `./browser/index.js` re-export all of this plus the platform's sources, journal and deriver.
 export * from './types.js';
 export * from './errors.js';
+export { classify, classifyTextOnlyError, type ErrorClassification } from './agent_errors.js';
 export * from './retry.js';
 export * from './bytes.js';
 export * from './journal.js';
 export * from './derivatives.js';
 export * from './download.js';
+export * from './visibility.js';
 export { ProgressTracker } from './progress.js';
 export { Limiter } from './pool.js';
 export { listAllAssets, LIST_PAGE_SIZE } from './listing.js';

@@ -1,5 +1,6 @@
 // Retry policy as data plus a predicate, with an injectable clock (STYLE.md 7, after tus's
 // `retryDelays` / `onShouldRetry` and agent-js's `polling/backoff.ts`).
+import { classify } from './agent_errors.js';
 import type { Clock } from './types.js';
 
 export interface RetryPolicy {
@@ -32,53 +33,9 @@ export function backoffDelay(policy: RetryPolicy, retry: number): number {
   return Math.round(base * (1 - policy.jitter) + base * policy.jitter * random());
 }
 
-const TRANSIENT_NODE_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT'
-]);
-
-interface AgentErrorShape {
-  kind?: unknown;
-  code?: { name?: unknown; rejectCode?: unknown; rejectErrorCode?: unknown; status?: unknown; error?: unknown };
-}
-
-/**
- * Whether a thrown error is a transient failure worth retrying: network errors and timeouts,
- * reject code 2 (SYS_TRANSIENT), IC error codes IC02xx (the IC's transient class: queue full,
- * ingress timeout, rate limits, …), HTTP 408/429/5xx. The IC error code's first digit is its reject
- * code, so IC01xx (fatal), IC03xx (destination invalid) and IC05xx (canister error, e.g. a trap)
- * are not retried: a trap repeats.
- */
+/** Whether a thrown error is a transient failure worth retrying: see {@link classify}. */
 export function isTransient(error: unknown): boolean {
-  if (error === null || typeof error !== 'object') return false;
-  if ((error as { transient?: unknown }).transient === true) return true;
-  const agent = error as AgentErrorShape;
-  const code = agent.code;
-  if (code && typeof code === 'object') {
-    if (code.rejectCode === 2) return true;
-    if (typeof code.rejectErrorCode === 'string' && /^IC02\d\d$/.test(code.rejectErrorCode)) return true;
-    if (code.name === 'TimeoutWaitingForResponseErrorCode' || code.name === 'HttpFetchErrorCode') return true;
-    if (typeof code.status === 'number') return code.status === 408 || code.status === 429 || code.status >= 500;
-    if (code.rejectCode !== undefined) return false;
-  }
-  if (agent.kind === 'Transport') return true;
-  const nodeCode = (error as { code?: unknown }).code;
-  if (typeof nodeCode === 'string' && TRANSIENT_NODE_CODES.has(nodeCode)) return true;
-  const message = error instanceof Error ? error.message : '';
-  if (/\bIC02\d\d\b/.test(message) || /reject code:? 2\b/i.test(message) || /SysTransient|SYS_TRANSIENT/.test(message)) return true;
-  if (error instanceof TypeError && /fetch failed|network/i.test(message)) return true;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause !== undefined && cause !== error && !(cause && typeof cause === 'object' && 'kind' in cause) && isTransient(cause);
+  return classify(error).transient;
 }
 
 export const systemClock: Clock = {

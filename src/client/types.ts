@@ -21,14 +21,20 @@ export interface ByteSource {
 
 /** What the journal remembers about an open upload (tus's fingerprint → URL, STYLE.md 6). */
 export interface JournalEntry {
-  /** Upload id as a decimal string (JSON has no bigint). */
-  uploadId: string;
+  /** Upload id as a decimal string (JSON has no bigint); absent while `begin` is in flight: the
+   * entry is written before `begin` is sent, so an interrupt at any moment leaves a trace. */
+  uploadId?: string;
+  /** The `idempotency_key` the begin carries (hex), so a begin retried after a lost reply answers
+   * the same upload. */
+  idempotencyKey?: string;
   assetId: string;
   variant: string;
   size: number;
   chunkSize: number;
   /** ms since epoch, for housekeeping. */
   createdAt: number;
+  /** Whose upload it is (the journal namespace: canister and principal); absent in old entries. */
+  namespace?: string;
 }
 
 export interface Journal {
@@ -74,13 +80,21 @@ export interface FileProgress {
 }
 
 export interface OverallProgress {
+  /** Files (assets) in the run: an image and its derivatives are one file. */
   files: number;
+  /** Files whose original and derivatives have all settled (finished, failed or aborted). */
   filesDone: number;
+  /** Variant uploads (originals and derivatives) known so far, and those settled. */
+  uploads: number;
+  uploadsDone: number;
   size: number;
   bytesRead: number;
+  /** Bytes the canister holds, including what an earlier run stored (resume). */
   bytesAcknowledged: number;
+  /** Bytes acknowledged that this run sent: what the rate is measured on. */
+  bytesSent: number;
   bytesHashed: number;
-  /** Acknowledged bytes per second over a recent window. */
+  /** Bytes sent in this run per second over a recent window. */
   rate: number;
   /** Seconds until everything known so far is acknowledged, or undefined while the rate is unknown. */
   etaSeconds: number | undefined;

@@ -4,7 +4,7 @@ import type { BlobInfo, IcUploadService, Limits } from '../../candid/ic_upload.j
 import { DEFAULT_CHUNK_SIZE, MAX_CHUNK_SIZE, memorySource } from './bytes.js';
 import { DEFAULT_DERIVATIVES, derivativeFileName, type DerivativeSpec, type ImageDeriver } from './derivatives.js';
 import { messageOf, UploadAbortedError, UploadError } from './errors.js';
-import { MemoryJournal } from './journal.js';
+import { journalNamespaceOf, MemoryJournal } from './journal.js';
 import { Limiter } from './pool.js';
 import { ProgressTracker } from './progress.js';
 import { DEFAULT_RETRY_POLICY, systemClock, type RetryPolicy } from './retry.js';
@@ -16,7 +16,8 @@ export interface UploaderOptions {
   actor: IcUploadService;
   /** Where open uploads are remembered for resume. Default: in memory (no resume across runs). */
   journal?: Journal;
-  /** Separates journal entries of different canisters/identities. */
+  /** Separates journal entries of different canisters/identities. Default: an agent-js actor's
+   * canister and principal (`journalNamespaceOf`); for other actors, '' (one shared namespace). */
   journalNamespace?: string;
   clock?: Clock;
   retry?: Partial<RetryPolicy>;
@@ -29,6 +30,9 @@ export interface UploaderOptions {
     chunks?: number;
     /** Derivative jobs (decode + render + upload) at once. Default 2. */
     derivatives?: number;
+    /** Uploads open on the canister at once, originals and derivatives together: the canister's
+     * `max_open_uploads_per_caller`. Uploads past it wait their turn. Default 16. */
+    openUploads?: number;
   };
   /** Makes image derivatives; without one, none are made. */
   deriver?: ImageDeriver;
@@ -74,6 +78,7 @@ export class Uploader {
   private readonly fileLimit: Limiter;
   private readonly derivativeLimit: Limiter;
   private readonly chunkConcurrency: number;
+  private readonly openUploads: Limiter;
   private readonly specs: readonly DerivativeSpec[];
 
   constructor(private readonly options: UploaderOptions) {
@@ -88,6 +93,7 @@ export class Uploader {
     this.fileLimit = new Limiter(options.concurrency?.files ?? 4);
     this.derivativeLimit = new Limiter(options.concurrency?.derivatives ?? 2);
     this.chunkConcurrency = new Limiter(options.concurrency?.chunks ?? 4).limit;
+    this.openUploads = new Limiter(options.concurrency?.openUploads ?? 16);
     this.specs = options.derivatives === false || !options.deriver ? [] : (options.derivatives ?? DEFAULT_DERIVATIVES);
   }
 
@@ -123,12 +129,13 @@ export class Uploader {
     const ctx: VariantUploadContext = {
       actor: this.actor,
       journal: this.journal,
-      journalNamespace: this.options.journalNamespace ?? '',
+      journalNamespace: this.options.journalNamespace ?? (await journalNamespaceOf(this.actor)) ?? '',
       clock: this.clock,
       retry: this.retry,
       tracker,
       chunkSize: fitted.chunkSize,
       chunkConcurrency: this.chunkConcurrency,
+      openUploads: this.openUploads,
       maxHashPendingStalls: this.options.maxHashPendingStalls ?? 20,
       onState: run.onState
     };
@@ -171,6 +178,7 @@ export class Uploader {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       await item.source.close?.().catch(() => undefined);
+      ctx.tracker.assetSettled(assetId);
     }
     const base: OutcomeBase = { assetId, fileName, variants, warnings, resumed: original.resumed, bytesSent: uploads.reduce((n, u) => n + u.bytesSent, 0) };
     if (errors.length === 0) return { status: 'finished', ...base };

@@ -4,8 +4,9 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { BlobInfo, IcUploadService, Result, UploadError as ContractError, UploadStatus } from '../../candid/ic_upload.js';
 import { chunkRange, DEFAULT_CONTENT_TYPE } from './bytes.js';
-import { RetriesExhaustedError, ServiceError, UploadAbortedError, UploadError } from './errors.js';
+import { RetriesExhaustedError, ServiceError, toHex, UploadAbortedError, UploadError } from './errors.js';
 import { fingerprint, statusMatches } from './journal.js';
+import type { Limiter } from './pool.js';
 import type { ProgressTracker } from './progress.js';
 import { backoffDelay, RetryFailure, withRetry, type RetryPolicy } from './retry.js';
 import type { ByteSource, Clock, FileProgress, Journal, UploadState } from './types.js';
@@ -19,6 +20,8 @@ export interface VariantUploadContext {
   tracker: ProgressTracker;
   chunkSize: number;
   chunkConcurrency: number;
+  /** Held from before `begin` (or resume) to the end: bounds the caller's open uploads. */
+  openUploads: Limiter;
   /** How many `HashPending` answers in a row without progress before giving up. */
   maxHashPendingStalls: number;
   onState?: (key: string, state: UploadState) => void;
@@ -54,7 +57,11 @@ export class VariantUpload {
     return this.req.source.name;
   }
 
-  async run(signal?: AbortSignal): Promise<BlobInfo> {
+  run(signal?: AbortSignal): Promise<BlobInfo> {
+    return this.ctx.openUploads.run(() => this.runOpen(signal));
+  }
+
+  private async runOpen(signal?: AbortSignal): Promise<BlobInfo> {
     let uploadId: bigint | undefined;
     try {
       signal?.throwIfAborted();
@@ -95,7 +102,19 @@ export class VariantUpload {
   private async resume(signal?: AbortSignal): Promise<{ kind: 'open'; status: UploadStatus } | { kind: 'finished'; blob: BlobInfo } | undefined> {
     const entry = await this.ctx.journal.get(this.fp);
     if (!entry) return undefined;
-    const answer = await this.call('upload_status', () => this.ctx.actor.upload_status(BigInt(entry.uploadId)), signal);
+    if (entry.uploadId === undefined) {
+      // Interrupted while its `begin` was in flight: the canister may have opened the upload.
+      const open = await this.call('my_uploads', () => this.ctx.actor.my_uploads(), signal);
+      const begun = open.filter((s) => 'Open' in s.state && statusMatches(s, entry)).sort((a, b) => (a.upload_id < b.upload_id ? 1 : -1))[0];
+      if (begun) {
+        await this.ctx.journal.set(this.fp, { ...entry, uploadId: begun.upload_id.toString() });
+        return { kind: 'open', status: begun };
+      }
+      await this.ctx.journal.delete(this.fp);
+      return undefined;
+    }
+    const journalled = BigInt(entry.uploadId);
+    const answer = await this.call('upload_status', () => this.ctx.actor.upload_status(journalled), signal);
     if ('Ok' in answer && statusMatches(answer.Ok, entry)) {
       const state = answer.Ok.state;
       if ('Open' in state) return { kind: 'open', status: answer.Ok };
@@ -118,7 +137,7 @@ export class VariantUpload {
       const [start, end] = chunkRange(i, this.ctx.chunkSize, this.req.source.size);
       bytes += end - start;
     }
-    this.ctx.tracker.acknowledged(this.progress, bytes, this.hashedBytes(hashed));
+    this.ctx.tracker.alreadyStored(this.progress, bytes, this.hashedBytes(hashed));
   }
 
   private hashedBytes(hashedChunks: number): number {
@@ -127,6 +146,11 @@ export class VariantUpload {
 
   private async begin(signal?: AbortSignal): Promise<{ uploadId: bigint; chunkCount: number }> {
     const { source, assetId, variant } = this.req;
+    // Journalled before `begin` is sent: whenever the process stops, the next run finds the
+    // upload (see `resume`). The key makes a begin retried after a lost reply answer the same upload.
+    const idempotencyKey = crypto.getRandomValues(new Uint8Array(16));
+    const entry = { assetId, variant, size: source.size, chunkSize: this.ctx.chunkSize, createdAt: this.ctx.clock.now(), idempotencyKey: toHex(idempotencyKey), namespace: this.ctx.journalNamespace };
+    await this.ctx.journal.set(this.fp, entry);
     const answer = await this.call(
       'begin',
       () =>
@@ -139,20 +163,13 @@ export class VariantUpload {
           size: BigInt(source.size),
           chunk_size: this.ctx.chunkSize,
           sha256: [],
-          idempotency_key: [],
+          idempotency_key: [idempotencyKey],
           public: []
         }),
       signal
     );
     const ok = this.unwrap('begin', answer);
-    await this.ctx.journal.set(this.fp, {
-      uploadId: ok.upload_id.toString(),
-      assetId,
-      variant,
-      size: source.size,
-      chunkSize: this.ctx.chunkSize,
-      createdAt: this.ctx.clock.now()
-    });
+    await this.ctx.journal.set(this.fp, { ...entry, uploadId: ok.upload_id.toString() });
     return { uploadId: ok.upload_id, chunkCount: ok.chunk_count };
   }
 
@@ -227,9 +244,9 @@ export class VariantUpload {
     }
     const failure = error instanceof Error ? error : new UploadError(String(error), name);
     this.setState({ kind: 'failed', uploadId, error: failure });
-    if (failure instanceof ServiceError && uploadId !== undefined) {
-      // The canister refused this upload for good: free it, and don't resume it next time.
-      await this.ctx.actor.abort(uploadId).catch(() => undefined);
+    if (failure instanceof ServiceError) {
+      // The canister refused this upload for good (its begin included): free it, and don't resume it next time.
+      if (uploadId !== undefined) await this.ctx.actor.abort(uploadId).catch(() => undefined);
       await this.ctx.journal.delete(this.fp);
     }
     // Anything else (retries exhausted, file unreadable) keeps the journal entry: the next run resumes.
@@ -250,3 +267,4 @@ export class VariantUpload {
     throw new ServiceError(answer.Err as ContractError, this.req.source.name, method);
   }
 }
+

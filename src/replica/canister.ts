@@ -15,6 +15,7 @@ import {
   TABLE_EXPORT,
   type PreparedWasm
 } from './wasm/prepare.js';
+import { canisterMetadata, type CanisterMetadataSection } from './wasm/metadata.js';
 
 /** The IC's per-execution instruction limits. */
 export const InstructionLimit = {
@@ -103,6 +104,7 @@ export class Canister implements CanisterHost {
   globalTimer = 0n;
   wasmBytes: Uint8Array | undefined;
   moduleHash: Uint8Array | undefined;
+  private metadataOf: { wasm: Uint8Array; sections: Map<string, CanisterMetadataSection> } | undefined;
   private runtime: WasmRuntime | undefined;
   private running: ExecutionContext | undefined;
   private limitOfRunning = 0n;
@@ -190,6 +192,14 @@ export class Canister implements CanisterHost {
     this.runtime = new WasmRuntime(prepared, this.imports());
     this.wasmBytes = wasm;
     this.moduleHash = sha256(wasm);
+  }
+
+  /** The installed module's `icp:public` / `icp:private` custom section `name`, if it has one. */
+  metadataSection(name: string): CanisterMetadataSection | undefined {
+    const wasm = this.wasmBytes;
+    if (!wasm) return undefined;
+    if (this.metadataOf?.wasm !== wasm) this.metadataOf = { wasm, sections: canisterMetadata(wasm) };
+    return this.metadataOf.sections.get(name);
   }
 
   /** Drops code, heap and globals (uninstall). */

@@ -254,6 +254,7 @@ export class DurableReplica implements ReplicaInstance {
   canisterExists = (id: PrincipalBytes) => this.machine.canisterExists(id);
   controllers = (id: PrincipalBytes) => this.machine.controllers(id);
   moduleHash = (id: PrincipalBytes) => this.machine.moduleHash(id);
+  canisterMetadata = (id: PrincipalBytes, name: string) => this.machine.canisterMetadata(id, name);
   certifiedData = (id: PrincipalBytes) => this.machine.certifiedData(id);
   cycles = (id: PrincipalBytes) => this.machine.cycles(id);
   addCycles = (id: PrincipalBytes, n: bigint) => {

@@ -209,9 +209,14 @@ function ok(result: CallResult, what: string): Uint8Array {
   return result.bytes;
 }
 
+/** Where the local network keeps its controller's Ed25519 secret key (32 bytes), in its state folder. */
+export function controllerKeyFile(stateDir: string): string {
+  return join(stateDir, 'keys', 'controller_ed25519');
+}
+
 /** A stable controller identity for the local network, kept in its state folder. */
 function controllerPrincipal(stateDir: string): PrincipalBytes {
-  const file = join(stateDir, 'keys', 'controller_ed25519');
+  const file = controllerKeyFile(stateDir);
   let secret: Uint8Array;
   if (existsSync(file)) {
     secret = new Uint8Array(readFileSync(file));

@@ -335,6 +335,11 @@ export class StateMachine implements ReplicaInstance {
     return this.get(canisterId).moduleHash;
   }
 
+  /** A custom section of the canister's module served through read_state (`/canister/<id>/metadata/<name>`). */
+  canisterMetadata(canisterId: PrincipalBytes, name: string): { content: Uint8Array; private: boolean } | undefined {
+    return this.canisterExists(canisterId) ? this.get(canisterId).metadataSection(name) : undefined;
+  }
+
   certifiedData(canisterId: PrincipalBytes): Uint8Array {
     return this.get(canisterId).certifiedData;
   }

@@ -43,9 +43,10 @@ describe('CLI errors on the local network', () => {
     expect(ls.stderr).toBe(`error: canister ${MISSING} not found on this network (IC0301: Canister ${MISSING} not found).\n`);
     const put = await cli(MISSING, 'put', 'data.xyz', '--json');
     expect(put.code).toBe(1);
+    // put asks the canister about the asset and the caller's open uploads first: the whole command fails.
     expect(JSON.parse(put.stdout)).toMatchObject({
       ok: false,
-      assets: [{ ok: false, assetId: 'data.xyz', error: { code: 'IC0301', message: `canister ${MISSING} not found on this network (IC0301: Canister ${MISSING} not found).` } }]
+      error: { code: 'IC0301', message: `canister ${MISSING} not found on this network (IC0301: Canister ${MISSING} not found).` }
     });
   });
 
@@ -55,8 +56,12 @@ describe('CLI errors on the local network', () => {
     expect(JSON.parse(ls.stdout)).toMatchObject({ ok: false, error: { code: 'CanisterNotOnNetwork', message: expect.stringMatching(new RegExp(`^canister ${ELSEWHERE} is not on this network \\(subnet .+ does not host it\\)\\.$`)) } });
     const put = await cli(ELSEWHERE, 'put', 'data.xyz');
     expect(put.code).toBe(1);
-    expect(put.stderr).toMatch(new RegExp(`^failed data\\.xyz: the network refused the request \\(HTTP 400 Bad Request: .*${ELSEWHERE}.*canister ranges.*\\)$`, 'm'));
-    expect(put.stderr).not.toMatch(/HTTP request failed:$/m);
+    expect(put.stderr).toMatch(new RegExp(`^error: canister ${ELSEWHERE} is not on this network \\(subnet .+ does not host it\\)\\.$`, 'm'));
+    // An update (rm's delete_asset) is refused at submission.
+    const rm = await cli(ELSEWHERE, 'rm', 'data.xyz');
+    expect(rm.code).toBe(1);
+    expect(rm.stderr).toMatch(new RegExp(`^error: the network refused the request \\(HTTP 400 Bad Request: .*${ELSEWHERE}.*canister ranges.*\\)\\.$`, 'm'));
+    expect(rm.stderr).not.toMatch(/HTTP request failed:$/m);
   });
 
   it('reports a missing asset in the canister’s words, as text and as one JSON document', async () => {

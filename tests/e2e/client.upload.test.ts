@@ -106,7 +106,7 @@ describe('client on the canister', () => {
       'process killed'
     );
     const [, entry] = (await journal.entries())[0]!;
-    const before = await alice.upload_status(BigInt(entry.uploadId));
+    const before = await alice.upload_status(BigInt(entry.uploadId!));
     expect('Ok' in before && Array.from(before.Ok.received)).toEqual([0, 1, 2]);
     const second = counting(alice);
     const variants = await new Uploader({ actor: second.actor, journal, chunkSize: CHUNK }).upload({ source: source() });

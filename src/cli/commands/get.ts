@@ -7,11 +7,14 @@ import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT_OK } from '../errors.js';
 import { blobJson, formatBytes, json } from '../output.js';
+import { downloadProgress } from '../progress_view.js';
 import { toHex } from '../../client/errors.js';
 
 export interface GetOptions extends GlobalOptions {
   variant: string;
   output?: string;
+  /** Overwrite an existing file. */
+  force?: boolean;
 }
 
 /** Where `get` writes: -o as given (relative to cwd), `-` for stdout, else the stored file name. */
@@ -40,7 +43,15 @@ export async function get(ctx: CliContext, assetId: string, options: GetOptions)
   const { actor } = await ctx.connect(connection);
   const blob = await resolveVariant(actor, assetId, options.variant);
   const target = await resolveOutput(ctx.cwd, blob.file_name, assetId, options.output);
-  await downloadBlob(actor, blob, target === '-' ? streamSink(ctx.stdout) : fileSink(target));
+  if (target !== '-' && !options.force && (await stat(target).catch(() => undefined))) {
+    throw new CliError(`${target} already exists: pass --force to overwrite it`);
+  }
+  const progress = downloadProgress(options.json ? 'none' : ctx.isTTY ? 'bars' : 'lines', ctx.stderr, assetId);
+  try {
+    await downloadBlob(actor, blob, target === '-' ? streamSink(ctx.stdout) : fileSink(target), { onProgress: (bytes, total) => progress.update(bytes, total) });
+  } finally {
+    progress.stop();
+  }
   const report = target === '-' ? ctx.stderr : ctx.stdout;
   if (options.json) report.write(json({ ok: true, ...blobJson(blob), path: target }));
   else report.write(`${target === '-' ? 'wrote' : `saved ${target}:`} ${formatBytes(blob.size)}, sha256 ${toHex(blob.sha256).slice(0, 16)} verified\n`);

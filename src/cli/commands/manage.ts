@@ -4,7 +4,7 @@ import { ServiceError } from '../../client/errors.js';
 import { listAllAssets } from '../../client/listing.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
-import { EXIT_FAILED, EXIT_OK, oneSentence, UsageError } from '../errors.js';
+import { CliError, EXIT_FAILED, EXIT_OK, oneSentence, UsageError } from '../errors.js';
 import { assetJson, assetTable, errorJson, json, statusJson, statusTable, type JsonError } from '../output.js';
 
 export async function ls(ctx: CliContext, options: GlobalOptions & { prefix?: string }): Promise<number> {
@@ -61,4 +61,32 @@ export async function rm(ctx: CliContext, assetIds: string[], options: GlobalOpt
     ctx.stdout.write(json({ ok: failed === 0, assets: results, ...error }));
   }
   return failed === 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/**
+ * `abort <asset-or-upload-id>`: aborts one open upload by its id, or every open upload of an asset
+ * (a number is taken as an upload id), and forgets them in the local journal so no later `put`
+ * tries to resume them.
+ */
+export async function abort(ctx: CliContext, target: string, options: GlobalOptions): Promise<number> {
+  const connection = await ctx.resolve(options);
+  const { actor, journalNamespace } = await ctx.connect(connection);
+  const byId = /^\d+$/.test(target);
+  const uploads: Array<{ id: bigint; assetId?: string }> = byId
+    ? [{ id: BigInt(target) }]
+    : (await actor.my_uploads()).filter((u) => 'Open' in u.state && u.asset_id === target).map((u) => ({ id: u.upload_id, assetId: u.asset_id }));
+  if (uploads.length === 0) throw new CliError(`asset ${target} has no open upload of yours`);
+  for (const { id } of uploads) {
+    const answer = await actor.abort(id);
+    if ('Err' in answer) throw new ServiceError(answer.Err, `upload ${id}`, 'abort');
+  }
+  const ids = new Set(uploads.map((u) => u.id.toString()));
+  const journal = ctx.journal(connection);
+  for (const [fp, entry] of await journal.entries()) {
+    if (!fp.startsWith(`ic-upload:${journalNamespace}:`)) continue;
+    if ((entry.uploadId !== undefined && ids.has(entry.uploadId)) || (!byId && entry.assetId === target)) await journal.delete(fp);
+  }
+  if (options.json) ctx.stdout.write(json({ ok: true, aborted: [...ids] }));
+  else for (const u of uploads) ctx.stdout.write(`aborted upload ${u.id}${u.assetId ? ` of ${u.assetId}` : ''}\n`);
+  return EXIT_OK;
 }

@@ -1,7 +1,13 @@
 // `ic-upload put <paths…>`: files and directories (expanded recursively) into assets.
+import { sha256 } from '@noble/hashes/sha2.js';
 import { readdir, stat } from 'node:fs/promises';
+import type { IcUploadService } from '../../../candid/ic_upload.js';
+import { classify } from '../../client/agent_errors.js';
+import { bytesEqual } from '../../client/bytes.js';
+import type { Journal } from '../../client/types.js';
+import { Limiter } from '../../client/pool.js';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';
-import { fileSource } from '../../client/node/file_source.js';
+import { fileSource, type FileSource } from '../../client/node/file_source.js';
 import { Uploader, type UploadItem } from '../../client/uploader.js';
 import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
@@ -14,7 +20,14 @@ export interface PutOptions extends GlobalOptions {
   chunkConcurrency: number;
   derivatives: boolean;
   prefix?: string;
+  /** Upload even files whose asset already holds the same bytes. */
+  force?: boolean;
 }
+
+/** The canister's default `max_open_uploads_per_caller` (DESIGN.md, InitArgs). */
+export const DEFAULT_MAX_OPEN_UPLOADS_PER_CALLER = 16;
+/** IC error codes of a call to a method the canister does not export. */
+const METHOD_NOT_FOUND = new Set(['IC0536', 'IC0302']);
 
 export interface InputFile {
   path: string;
@@ -63,19 +76,62 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
+/**
+ * The caller's open-upload limit: the canister's `limits` query where it has one, else the
+ * default. Both agent-js and a canister without the method are handled: an actor built from an
+ * interface without `limits` has no such function, and a canister without it rejects the call.
+ */
+export async function openUploadLimit(actor: IcUploadService): Promise<number> {
+  const withLimits = actor as IcUploadService & { limits?: () => Promise<{ max_open_uploads_per_caller: number }> };
+  if (typeof withLimits.limits !== 'function') return DEFAULT_MAX_OPEN_UPLOADS_PER_CALLER;
+  try {
+    return (await withLimits.limits()).max_open_uploads_per_caller;
+  } catch (error) {
+    const code = classify(error).code;
+    if (code !== undefined && METHOD_NOT_FOUND.has(code)) return DEFAULT_MAX_OPEN_UPLOADS_PER_CALLER;
+    throw error;
+  }
+}
+
+/** How many uploads this run may hold open: the limit less open uploads no journal entry will resume. */
+async function openUploadBudget(actor: IcUploadService, journal: Journal, namespace: string): Promise<number> {
+  const [limit, mine, entries] = await Promise.all([openUploadLimit(actor), actor.my_uploads(), journal.entries()]);
+  const open = mine.filter((u) => 'Open' in u.state).length;
+  const resumable = entries.filter(([fp, e]) => fp.startsWith(`ic-upload:${namespace}:`) && e.uploadId !== undefined).length;
+  return Math.max(1, limit - Math.max(0, open - resumable));
+}
+
+/** Whether the asset's original already is these bytes (same size, then same SHA-256). */
+async function alreadyStored(actor: IcUploadService, source: FileSource, assetId: string): Promise<boolean> {
+  const answer = await actor.get_asset(assetId);
+  if ('Err' in answer) return false;
+  const original = answer.Ok.variants.find(([variant]) => variant === 'original')?.[1];
+  if (!original || original.size !== BigInt(source.size)) return false;
+  const hasher = sha256.create();
+  const piece = 4 << 20;
+  for (let at = 0; at < source.size; at += piece) hasher.update(await source.read(at, Math.min(source.size, at + piece)));
+  return bytesEqual(hasher.digest(), original.sha256);
+}
+
 export async function put(ctx: CliContext, paths: string[], options: PutOptions): Promise<number> {
   const inputs = await expandInputs(paths, ctx.cwd, options.prefix);
   if (inputs.length === 0) throw new UsageError('no files to upload');
   const connection = await ctx.resolve(options);
   const connected = await ctx.connect(connection);
   if (connected.createdIdentity && !options.json) ctx.stderr.write(`created identity ${connected.principal} in ${connected.createdIdentity}\n`);
-  const items: UploadItem[] = await Promise.all(inputs.map(async (f) => ({ source: await fileSource(f.path), assetId: f.assetId })));
+  const all = await Promise.all(inputs.map(async (f) => ({ source: await fileSource(f.path), assetId: f.assetId })));
+  const journal = ctx.journal(connection);
+  const lookups = new Limiter(8);
+  const unchanged = options.force ? [] : (await Promise.all(all.map((item) => lookups.run(async () => ((await alreadyStored(connected.actor, item.source, item.assetId)) ? item : undefined))))).filter((i) => i !== undefined);
+  for (const item of unchanged) await item.source.close?.();
+  const items: UploadItem[] = all.filter((item) => !unchanged.includes(item));
+  const openUploads = await openUploadBudget(connected.actor, journal, connected.journalNamespace);
   const uploader = new Uploader({
     actor: connected.actor,
-    journal: ctx.journal(connection),
+    journal,
     journalNamespace: connected.journalNamespace,
     deriver: options.derivatives ? ctx.deriver : undefined,
-    concurrency: { files: options.concurrency, chunks: options.chunkConcurrency }
+    concurrency: { files: options.concurrency, chunks: options.chunkConcurrency, openUploads }
   });
   const view = progressView(options.json ? 'none' : ctx.isTTY ? 'bars' : 'lines', ctx.stderr);
   // Ctrl-C deliberately does not abort: open uploads stay on the canister and in the journal
@@ -98,8 +154,10 @@ export async function put(ctx: CliContext, paths: string[], options: PutOptions)
     const bytes = outcomes.reduce((n, o) => n + Number(o.variants.original?.size ?? 0n), 0);
     const bytesSent = outcomes.reduce((n, o) => n + o.bytesSent, 0);
     const error = failed.length ? { error: { message: `${failed.length} of ${outcomes.length} files did not upload.` } } : {};
-    ctx.stdout.write(json({ ok: failed.length === 0, seconds, bytes, bytesSent, assets: outcomes.map(outcomeJson), ...error }));
+    const skipped = unchanged.map((item) => ({ ok: true, assetId: item.assetId, fileName: item.source.name, status: 'unchanged' }));
+    ctx.stdout.write(json({ ok: failed.length === 0, seconds, bytes, bytesSent, assets: [...skipped, ...outcomes.map(outcomeJson)], ...error }));
   } else {
+    for (const item of unchanged) ctx.stdout.write(`unchanged ${item.assetId} (the canister holds the same SHA-256; --force uploads it again)\n`);
     for (const o of outcomes) (o.status === 'finished' ? ctx.stdout : ctx.stderr).write(outcomeLine(o) + '\n');
     for (const o of outcomes) for (const w of o.warnings) ctx.stderr.write(`warning: ${w}\n`);
     ctx.stderr.write(putSummary(outcomes, seconds) + '\n');

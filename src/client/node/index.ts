@@ -3,7 +3,7 @@
 export * from '../index.js';
 export { fileSource, type FileSource } from './file_source.js';
 export { FileJournal } from './file_journal.js';
-export { sharpDeriver } from './sharp_deriver.js';
+export { sharpDeriver, SharpMissingError } from './sharp_deriver.js';
 export { fileSink, streamSink } from './file_sink.js';
 export { stateDir } from './state_dir.js';
 import { FileJournal } from './file_journal.js';

@@ -278,11 +278,12 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // CORS as the replica's `cors_layer`: any origin, GET and POST, these request headers.
+    // CORS as the replica's `cors_layer`: any origin, GET and POST, these request headers; a
+    // preflight is cached for two hours, or a browser would send one before every call.
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('access-control-allow-methods', 'GET, POST');
     res.setHeader('access-control-allow-headers', 'authorization, accept, content-type');
-    if (req.method === 'OPTIONS') return void res.writeHead(200).end();
+    if (req.method === 'OPTIONS') return void res.writeHead(200, { 'access-control-max-age': '7200' }).end();
     try {
       const target = route(req.method ?? 'GET', new URL(req.url ?? '/', 'http://replica').pathname);
       if (target.kind === 'status') {

@@ -310,6 +310,7 @@ describe('status and CORS', () => {
     const res = await fetch(`${http.url}/api/v3/canister/${FAKE_CANISTER_ID.toText()}/query`, { method: 'OPTIONS' });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-headers')).toContain('content-type');
+    expect(res.headers.get('access-control-max-age')).toBe('7200');
   });
 
   it('answers 404 for unknown routes', async () => {
