@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { Uploader, fileSource } from '../src/client/node/index.js';
 import { startExternalReplica, startReplica, fmt, median } from './support.js';
+import { nativeFigures } from './native.js';
 import type { PocketIc } from '@dfinity/pic';
 
 const MB21 = 21 * 1024 * 1024;
@@ -128,18 +129,20 @@ async function wallFigures(dir: string) {
 export async function uploadBench() {
   const dir = mkdtempSync(join(tmpdir(), 'icu-bench-'));
   const { putPerByte, oursPerByte, noblePerByte } = await instructionFigures();
+  const native = await nativeFigures(oursPerByte);
   const { uploadSeconds, hashSeconds, oneSeconds, fourSeconds, smallSeconds } = await wallFigures(dir);
   const efficiency = (4 * 3 * CHUNK) / fourSeconds / ((3 * CHUNK) / oneSeconds);
   return {
     rows: [
-      { what: 'put_chunk, whole path (decode, store, hash, bookkeeping)', value: `${fmt(putPerByte)} instructions/byte (target ≤ 9,000)` },
+      { what: 'put_chunk, whole path (decode, store, native hashing call and its callback, bookkeeping)', value: `${fmt(putPerByte, 1)} instructions/byte` },
       { what: 'SHA-256 alone, ours (QuickJS-tuned)', value: `${fmt(oursPerByte)} instructions/byte` },
       { what: 'SHA-256 alone, @noble/hashes, same Azle build', value: `${fmt(noblePerByte)} instructions/byte` },
       { what: '21 MB upload (client, pic-js, 4 chunks in flight)', value: `${fmt(uploadSeconds, 1)} s = ${fmt(MB21 / 1e6 / uploadSeconds, 2)} MB/s` },
       { what: 'hashing 21 MB alone (12 messages of ≤ 1.9 MB)', value: `${fmt(hashSeconds, 1)} s` },
       { what: 'upload / hash-alone wall time (target ≤ 1.15)', value: fmt(uploadSeconds / hashSeconds, 2) },
       { what: 'parallel efficiency, 4 uploads vs 1 (target ≥ 0.95)', value: fmt(efficiency, 2) },
-      { what: '100 small files (10 KB), 8 at a time', value: `${fmt(smallSeconds, 1)} s = ${fmt(100 / smallSeconds, 1)} files/s` }
+      { what: '100 small files (10 KB), 8 at a time', value: `${fmt(smallSeconds, 1)} s = ${fmt(100 / smallSeconds, 1)} files/s` },
+      ...native.rows
     ],
     json: {
       put_chunk_instructions_per_byte: putPerByte,
@@ -151,7 +154,8 @@ export async function uploadBench() {
       parallel_one_seconds: oneSeconds,
       parallel_four_seconds: fourSeconds,
       parallel_efficiency: efficiency,
-      small_files_100_seconds: smallSeconds
+      small_files_100_seconds: smallSeconds,
+      ...native.json
     }
   };
 }

@@ -9,6 +9,8 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { embedCandidService } from './candid_metadata.mjs';
 
+import { NATIVE_SHA256_CANISTERS, addToWasmFile } from './native-sha256.mjs';
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dfx = JSON.parse(readFileSync(join(root, 'dfx.json'), 'utf8'));
 const wanted = process.argv.slice(2);
@@ -35,6 +37,8 @@ for (const name of names) {
     console.error(`azle build ${name} failed (exit ${result.status})`);
     process.exit(1);
   }
+  // The native method first: binaryen re-emits the module, and the metadata section goes on last.
+  if (NATIVE_SHA256_CANISTERS.includes(name)) addToWasmFile(join(root, '.azle', name, `${name}.wasm`));
   embedCandidService(join(root, dfx.canisters[name].wasm), join(root, dfx.canisters[name].candid));
   console.log(`built ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s -> .azle/${name}/${name}.wasm`);
   writeFileSync(stampFile(name), inputs + '\n');

@@ -3,21 +3,20 @@
 // method that changes state ends with flush(), which writes the counters once.
 import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './model/codec.js';
 import { readU64Key, u64Key } from './encoding.js';
-import { Sha256 } from './hash/sha256.js';
 import { CountingStore, type KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import { CounterState } from './counters.js';
 import { Migration } from './migration.js';
 import type { InitArgs } from '../../candid/ic_upload.js';
 import type { BeginInput } from './assert.js';
-import type { Result } from './errors.js';
+import { ok, type Result } from './errors.js';
 import type { Platform } from './platform.js';
 import { UploadSessions, type ChunkAckValue } from './uploads/service.js';
-import { hashedBytes, HashBudget, INSTRUCTION_BUDGET, RollingHashes } from './session/hashing.js';
+import { hashedBytes, RollingHashes, type Absorb } from './session/hashing.js';
+import { ChunkDigests } from './assets/chunk_digests.js';
 import { SessionService } from './session/service.js';
 import { BlobStore } from './assets/blob_store.js';
 import { AssetCatalogue, type AssetPageView, type AssetView } from './assets/catalogue.js';
-import { ChunkDigests } from './assets/chunk_digests.js';
 import { AssetServer, type CertificationPlatform } from './http/asset_server.js';
 import type { HttpRequest, HttpResponse } from './http/asset_http.js';
 import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './model/types.js';
@@ -125,7 +124,7 @@ class TimerChain {
 
   constructor(
     private readonly platform: Platform,
-    private readonly run: () => void
+    private readonly run: () => void | Promise<void>
   ) {}
 
   arm(): void {
@@ -134,9 +133,14 @@ class TimerChain {
     this.armedAtNs = now;
     this.platform.setTimer(0, () => {
       this.armedAtNs = undefined;
-      this.run();
+      return this.run();
     });
   }
+}
+
+/** Bytes a midstate in the JavaScript Sha256's export format covers (its length field). */
+function midstateCovers(state: Uint8Array): bigint {
+  return new DataView(state.buffer, state.byteOffset, state.byteLength).getBigUint64(33, false);
 }
 
 export class Backend {
@@ -147,7 +151,7 @@ export class Backend {
   private readonly blobStore: BlobStore;
   private readonly uploads: AssetCatalogue;
   readonly api: UploadSessions;
-  readonly budget: HashBudget;
+  readonly chunkDigests: ChunkDigests;
   private readonly hashStates: KeyValueStore;
   private readonly hashTimer: TimerChain;
   private readonly garbageTimer: TimerChain;
@@ -161,21 +165,22 @@ export class Backend {
   constructor(
     private readonly stores: Stores,
     private readonly platform: Platform,
-    instructionBudget = INSTRUCTION_BUDGET,
+    absorb: Absorb,
     certification: CertificationPlatform = NO_CERTIFICATION
   ) {
     this.counters = new CounterState(stores.config);
     const counted = (store: KeyValueStore) => new CountingStore(store, this.counters);
-    const counter = () => platform.instructionCounter();
-    this.budget = new HashBudget(counter, instructionBudget);
-    this.hashes = new RollingHashes(this.budget, counter);
+    this.hashes = new RollingHashes();
     this.sessions = new SessionService({
       records: counted(stores.sessions),
       open: counted(stores.openSessions),
       closedQueue: counted(stores.closedQueue),
       ownerLists: counted(stores.ownerUploads)
     });
-    this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters);
+    this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters, (key, index) =>
+      this.chunkDigests.removeForSession(key, index)
+    );
+    this.chunkDigests = new ChunkDigests(counted(stores.chunkDigests), this.blobStore);
     this.uploads = new AssetCatalogue(
       {
         blobs: counted(stores.blobs),
@@ -190,6 +195,8 @@ export class Backend {
     this.api = new UploadSessions({
       sessions: this.sessions,
       hashes: this.hashes,
+      absorb,
+      chunkDigests: this.chunkDigests,
       blobStore: this.blobStore,
       uploads: this.uploads,
       counters: this.counters,
@@ -197,7 +204,8 @@ export class Backend {
       limits: () => this.limits,
       idempotency: counted(stores.idempotency),
       freeBudget: () => this.freeBudget(),
-      scheduleHashing: () => this.scheduleHashing()
+      scheduleHashing: () => this.scheduleHashing(),
+      flush: () => this.counters.flush()
     });
     this.hashStates = counted(stores.hashStates);
     this.hashTimer = new TimerChain(platform, () => this.onHashTimer());
@@ -212,7 +220,7 @@ export class Backend {
       hashes: this.hashes
     });
     this.migrationTimer = new TimerChain(platform, () => this.onMigrationTimer());
-    const digests = new ChunkDigests(counted(stores.chunkDigests), this.blobStore);
+    const digests = this.chunkDigests;
     this.uploads.keepChunkDigests(digests);
     this.httpTimer = new TimerChain(platform, () => this.onHttpTimer());
     this.server = new AssetServer({
@@ -224,7 +232,7 @@ export class Backend {
       pending: counted(stores.httpPending),
       certification,
       isController: (principal) => platform.isController(principal),
-      instructionCounter: counter,
+      instructionCounter: () => platform.instructionCounter(),
       schedule: () => this.httpTimer.arm()
     });
   }
@@ -252,10 +260,10 @@ export class Backend {
 
   /** Saves every open upload's SHA-256 midstate, so that it survives the heap reset. */
   preUpgrade(): void {
-    for (const [uploadId, hasher] of this.hashes.entries()) {
+    for (const [uploadId, state] of this.hashes.exportStates()) {
       const session = this.sessions.get(uploadId);
       if (session === undefined || session.state.kind !== 'open') continue;
-      this.hashStates.insert(u64Key(uploadId), encodeHashState(hashedBytes(session), hasher.exportState()));
+      this.hashStates.insert(u64Key(uploadId), encodeHashState(hashedBytes(session), state));
     }
     this.counters.flush();
     this.stores.config.insert(CONFIG_KEYS.preUpgradeInstructions, u64Key(this.platform.instructionCounter()));
@@ -295,22 +303,26 @@ export class Backend {
     if (this.blobStore.hasGarbage()) this.scheduleGarbage();
   }
 
-  /** Nothing unverified is used: a state whose length disagrees with its frontier restarts at 0. */
+  /**
+   * Nothing unverified is used: a state whose length disagrees with its frontier restarts at 0,
+   * and so does one that stops inside a chunk or lacks the chunk digests behind its frontier
+   * (saved by a version that hashed in JavaScript slices and kept no chunk digests).
+   */
   private restoreHashStates(): void {
     for (const session of [...this.sessions.openSessions()]) {
       const saved = this.hashStates.remove(u64Key(session.uploadId));
-      let restored: Sha256 | undefined;
-      if (saved !== undefined) {
+      let restored = false;
+      if (saved !== undefined && session.hashedOffset === 0) {
         try {
           const { hashedBytes: covered, state } = decodeHashState(saved);
-          const hasher = Sha256.importState(state);
-          if (covered === hashedBytes(session) && BigInt(hasher.length) === covered) restored = hasher;
+          const digestsKept = session.hashed === 0 || this.chunkDigests.getForSession(session.sessionKey, session.hashed - 1) !== undefined;
+          restored = covered === hashedBytes(session) && digestsKept && this.hashes.restore(session.uploadId, state);
+          if (restored && midstateCovers(state) !== covered) restored = false;
         } catch {
-          restored = undefined;
+          restored = false;
         }
       }
-      if (restored !== undefined) this.hashes.restore(session.uploadId, restored);
-      else {
+      if (!restored) {
         this.hashes.start(session.uploadId);
         session.hashed = 0;
         session.hashedOffset = 0;
@@ -328,9 +340,12 @@ export class Backend {
     this.hashTimer.arm();
   }
 
-  /** A timer message: carries on hashing within the budget, re-arming itself while work remains. */
-  onHashTimer(): void {
-    if (this.api.hashBacklog()) this.scheduleHashing();
+  /**
+   * A timer message: carries each session's frontier over its stored chunks (one native call in
+   * flight per session, the sessions in parallel). A failed call re-arms the timer.
+   */
+  async onHashTimer(): Promise<void> {
+    await Promise.all(this.api.hashBacklog().map((uploadId) => this.api.hashFrontier(uploadId)));
     this.counters.flush();
   }
 
@@ -400,11 +415,29 @@ export class Backend {
     return this.mutate(() => this.api.begin(caller, args));
   }
 
-  putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
-    return this.mutate(() => this.api.putChunk(caller, uploadId, index, bytes));
+  /**
+   * Stores the chunk (committed at the first await, whatever follows), then, if it is at the
+   * frontier, hashes it before answering; `hashed` in the ack is the frontier after that.
+   */
+  async putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Promise<Result<ChunkAckValue>> {
+    const stored = this.mutate(() => this.api.putChunk(caller, uploadId, index, bytes));
+    if ('Err' in stored || stored.Ok.hashed !== index) return stored;
+    await this.api.hashFrontier(uploadId, index + 1, { index, bytes });
+    const session = this.sessions.get(uploadId);
+    if (session === undefined) return stored;
+    if (session.hashed < this.sessions.contiguousEnd(session)) this.scheduleHashing();
+    this.counters.flush();
+    return ok({ received: stored.Ok.received, hashed: Math.max(stored.Ok.hashed, session.hashed) });
   }
 
-  finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
+  /**
+   * Finishes, waiting here for the frontier when every chunk is stored and no other message is
+   * hashing this upload; HashPending only when one is (the client retries) or a call failed.
+   */
+  async finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Promise<Result<BlobRecord>> {
+    const first = this.mutate(() => this.api.finish(caller, uploadId, digest));
+    if (!('Err' in first) || !('HashPending' in first.Err) || !this.api.canWaitForHash(uploadId)) return first;
+    await this.api.hashFrontier(uploadId);
     return this.mutate(() => this.api.finish(caller, uploadId, digest));
   }
 

@@ -30,6 +30,7 @@ import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interfac
 import { rawBytes, type KeyValueStore } from './kv.js';
 import { argumentRefusal, isUpdateMethod } from './inspect.js';
 import { MEMORY_IDS } from './memory.js';
+import { absorb } from './native/native_sha256.js';
 import type { Platform } from './platform.js';
 
 // Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
@@ -73,7 +74,7 @@ const platform: Platform = {
   }
 };
 
-export const backend = new Backend(stores, platform, undefined, {
+export const backend = new Backend(stores, platform, absorb, {
   setCertifiedData: (hash) => certifiedDataSet(hash),
   dataCertificate: () => dataCertificate()
 });
@@ -133,13 +134,15 @@ export class IcUploadCanister {
   }
 
   @update([t.PutChunkArgs], t.PutChunkResult)
-  put_chunk(args: { upload_id: bigint; index: number; bytes: Uint8Array | number[] }) {
-    return backend.putChunk(caller(), args.upload_id, args.index, bytesOf(args.bytes));
+  async put_chunk(args: { upload_id: bigint; index: number; bytes: Uint8Array | number[] }) {
+    return await backend.putChunk(caller(), args.upload_id, args.index, bytesOf(args.bytes));
   }
 
   @update([t.FinishArgs], t.FinishResult)
-  finish(args: { upload_id: bigint; sha256: [] | [Uint8Array | number[]] }) {
-    return mapOk(backend.finish(caller(), args.upload_id, optBytes(args.sha256)), (b) => toBlobInfo(b, principal));
+  async finish(args: { upload_id: bigint; sha256: [] | [Uint8Array | number[]] }) {
+    // The caller is read before the first await (msg_caller is the callback's afterwards).
+    const from = caller();
+    return mapOk(await backend.finish(from, args.upload_id, optBytes(args.sha256)), (b) => toBlobInfo(b, principal));
   }
 
   @update([t.UploadId], t.UnitResult)

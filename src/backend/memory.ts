@@ -31,7 +31,10 @@ export const MEMORY_IDS = {
   idempotency: 12,
   /** node key (32 bytes) or the root's key → a node of the HTTP certification tree (http/certification_tree.ts). */
   httpTree: 13,
-  /** blob id (u64 BE) ‖ chunk index (u32 BE) → that chunk's own SHA-256 (assets/chunk_digests.ts). */
+  /**
+   * session key (32 bytes) ‖ chunk index (u32 BE) → the chunk's own SHA-256 (32 bytes), written as
+   * the rolling hash passes the chunk, removed with the chunk (assets/chunk_digests.ts).
+   */
   chunkDigests: 14,
   /** asset id (UTF-8) → nothing: public assets waiting for chunk digests before they are certified. */
   httpPending: 15

@@ -11,7 +11,7 @@ export interface Platform {
    * Runs `callback` in a later message (a canister timer). If that message traps, everything it
    * did is rolled back — including timers it set and heap flags it cleared.
    */
-  setTimer(delaySeconds: number, callback: () => void): void;
+  setTimer(delaySeconds: number, callback: () => void | Promise<void>): void;
   /**
    * Runs `callback` every `periodSeconds`, each run its own message. ic-cdk-timers reschedules an
    * interval outside the run's message, so a run that traps does not stop the later ones.

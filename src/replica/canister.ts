@@ -138,9 +138,17 @@ export class Canister implements CanisterHost {
     if (!rt?.counter || !this.running) return 0n;
     return this.limitOfRunning - (rt.counter.value as bigint);
   }
+  charge(instructions: bigint): void {
+    const rt = this.runtime;
+    if (!rt?.counter || !this.running) return;
+    const left = (rt.counter.value as bigint) - instructions;
+    rt.counter.value = left;
+    if (left < 0n) throw new OutOfInstructions();
+  }
   cycleBalance(): bigint {
     return this.cycles;
   }
+
   version(): bigint {
     return this.canisterVersion;
   }

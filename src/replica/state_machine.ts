@@ -1,6 +1,8 @@
 // One replica instance (one application subnet): canisters, the ingress queue, inter-canister
 // messages, call contexts and rounds (spec D.1, D.2, D.4). Execution is synchronous: a round
-// runs everything runnable, including same-subnet message cascades, before it returns.
+// runs everything runnable, including same-subnet message cascades, before it returns. Rounds
+// follow the IC's scheduler (rounds.ts): one message at a time per canister, a long message one
+// 2-billion-instruction slice per round, short ones sharing a round up to 7 billion.
 import { randomBytes } from 'node:crypto';
 import { Canister, InstructionLimit, type ExecutionOutcome, type ReplicaOptions } from './canister.js';
 import {
@@ -22,6 +24,7 @@ import {
   principalKey,
   principalText
 } from './principal.js';
+import { EXECUTION_LOG_LIMIT, ROUND_INSTRUCTIONS, SLICE_INSTRUCTIONS, slicesOf, type ExecutionRecord } from './rounds.js';
 import type { Response } from './system_api.js';
 import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaInstance, Reject } from './types.js';
 
@@ -29,7 +32,8 @@ import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaIn
 export const GENESIS_NS = 1_620_328_630_000_000_000n;
 /** The IC's ingress message size limit (application subnets). */
 export const MAX_INGRESS_BYTES = 2 * 1024 * 1024;
-const MAX_AWAIT_ROUNDS = 100;
+/** Rounds an ingress await may tick: a message at the 40-billion limit alone takes 20. */
+const MAX_AWAIT_ROUNDS = 1_000;
 /** Bound on messages a round executes, so a canister calling itself forever can't hang the replica. */
 const MAX_MESSAGES_PER_ROUND = 100_000;
 
@@ -97,6 +101,12 @@ export class StateMachine implements ReplicaInstance {
   });
   private readonly subnet: Uint8Array;
   private changes = 0;
+  private rounds = 0n;
+  /** Instructions each canister executed in the current round. */
+  private roundUsed = new Map<Canister, bigint>();
+  /** Executions spanning rounds: their effects wait for the round of their last slice. */
+  private readonly paused = new Map<Canister, { lastRound: bigint; remainder: bigint; record: ExecutionRecord; apply: () => void }>();
+  private readonly log: ExecutionRecord[] = [];
 
   constructor(readonly options: ReplicaOptions) {
     this.subnet = options.subnetId ?? new Uint8Array(29).fill(0x5a).fill(0x02, 28);
@@ -206,19 +216,100 @@ export class StateMachine implements ReplicaInstance {
     return responseToResult(out.ctx.response, canister);
   }
 
+  /** One round (a PocketIC `tick`). */
   tick(): void {
     this.now = this.now > this.lastRound ? this.now : this.lastRound + 1n;
     this.lastRound = this.now;
-    for (const canister of this.canisters.values()) this.runTimer(canister);
+    this.rounds++;
+    this.roundUsed = new Map();
+    for (const [canister, p] of [...this.paused]) {
+      if (p.lastRound > this.rounds) continue;
+      this.paused.delete(canister);
+      this.roundUsed.set(canister, p.remainder);
+      p.record.completed = true;
+      p.apply();
+    }
+    for (const canister of this.canisters.values()) if (this.runnable(canister)) this.runTimer(canister);
     const queue = this.ingressQueue;
     this.ingressQueue = [];
-    for (const key of queue) this.executeIngress(key);
-    for (let n = 0; this.messages.length > 0 && n < MAX_MESSAGES_PER_ROUND; n++) {
-      this.deliver(this.messages.shift()!);
+    let executed = 0;
+    for (const key of queue) {
+      const target = this.ingress.get(key)!.call!.canisterId;
+      const canister = target.length === 0 ? undefined : this.canisters.get(principalKey(target));
+      if (canister && !this.runnable(canister)) {
+        this.ingressQueue.push(key); // its canister is busy or out of round budget: next round
+        continue;
+      }
+      this.executeIngress(key);
+      executed++;
     }
-    this.changes += queue.length;
+    const waiting: Message[] = [];
+    for (let n = 0; this.messages.length > 0 && n < MAX_MESSAGES_PER_ROUND; n++) {
+      const message = this.messages.shift()!;
+      const canister = this.targetOf(message);
+      if (canister && !this.runnable(canister)) waiting.push(message);
+      else this.deliver(message);
+    }
+    this.messages = waiting.concat(this.messages);
+    this.changes += executed;
     this.settleStops();
     this.forgetOldIngress();
+  }
+
+  /** Rounds executed so far. */
+  round(): bigint {
+    return this.rounds;
+  }
+
+  /** The executions of the last EXECUTION_LOG_LIMIT, oldest first: instructions and rounds each took. */
+  executions(): readonly ExecutionRecord[] {
+    return this.log;
+  }
+
+  /** True if `canister` may start an execution in this round. */
+  private runnable(canister: Canister): boolean {
+    return !this.paused.has(canister) && (this.roundUsed.get(canister) ?? 0n) < ROUND_INSTRUCTIONS;
+  }
+
+  /** The canister a message would execute on (undefined for the management canister or a missing one). */
+  private targetOf(message: Message): Canister | undefined {
+    if (message.kind === 'request') return message.to.length === 0 ? undefined : this.canisters.get(principalKey(message.to));
+    return this.callbacks.get(message.callbackId)?.callContext.canister;
+  }
+
+  /**
+   * Accounts an execution to the rounds and applies its effects now (one slice) or in the round
+   * of its last slice. Returns nothing: effects go through `apply`.
+   */
+  private scheduled(canister: Canister, entry: string, instructions: bigint, apply: () => void): void {
+    const slices = slicesOf(instructions);
+    const record: ExecutionRecord = { canister: canister.text, entry, instructions, startRound: this.rounds, rounds: slices, completed: slices === 1n };
+    this.log.push(record);
+    if (this.log.length > EXECUTION_LOG_LIMIT) this.log.splice(0, this.log.length - EXECUTION_LOG_LIMIT);
+    if (slices === 1n) {
+      this.roundUsed.set(canister, (this.roundUsed.get(canister) ?? 0n) + instructions);
+      apply();
+      return;
+    }
+    this.roundUsed.set(canister, ROUND_INSTRUCTIONS);
+    this.paused.set(canister, {
+      lastRound: this.rounds + slices - 1n,
+      remainder: instructions - (slices - 1n) * SLICE_INSTRUCTIONS,
+      record,
+      apply
+    });
+  }
+
+  /**
+   * Finishes every paused execution now. Management calls (install, upgrade, stop …) act on a
+   * canister synchronously; the IC would first abort or finish a paused execution too.
+   */
+  private completePaused(): void {
+    for (const [canister, p] of [...this.paused]) {
+      this.paused.delete(canister);
+      p.record.completed = true;
+      p.apply();
+    }
   }
 
   private forgetOldIngress(): void {
@@ -229,7 +320,7 @@ export class StateMachine implements ReplicaInstance {
 
   /** True when nothing is queued or in flight: the state is a clean point to persist. */
   isQuiescent(): boolean {
-    return this.ingressQueue.length === 0 && this.messages.length === 0 && this.callContexts.size === 0;
+    return this.ingressQueue.length === 0 && this.messages.length === 0 && this.callContexts.size === 0 && this.paused.size === 0;
   }
 
   /** What persistence needs besides the canisters. */
@@ -365,6 +456,7 @@ export class StateMachine implements ReplicaInstance {
     record.call = undefined;
     const origin: Origin = { kind: 'ingress', messageId: key };
     if (call.canisterId.length === 0) {
+      this.completePaused();
       this.answerManagement(this.management.call(call.sender, call.method, call.payload, 0n), (r) => this.completeIngress(key, r));
       return;
     }
@@ -429,7 +521,7 @@ export class StateMachine implements ReplicaInstance {
       limit: kind === 'update' ? InstructionLimit.update : InstructionLimit.query,
       persist: cc.persist
     });
-    this.afterExecution(cc, out);
+    this.scheduled(canister, `canister_${kind} ${method}`, out.instructions, () => this.afterExecution(cc, out));
   }
 
   private deliver(message: Message): void {
@@ -437,6 +529,7 @@ export class StateMachine implements ReplicaInstance {
     if (message.kind === 'request') {
       const origin: Origin = { kind: 'call', callerCanister: message.from, callbackId: message.callbackId, cycles: message.cycles };
       if (message.to.length === 0) {
+        this.completePaused();
         const result = this.management.call(message.from, message.method, message.payload, message.cycles);
         // The management canister keeps cycles only where the method takes them.
         const keeps = (r: CallResult) => r.kind === 'reply' && (message.method === 'create_canister' || message.method === 'deposit_cycles');
@@ -481,16 +574,17 @@ export class StateMachine implements ReplicaInstance {
       limit: InstructionLimit.update,
       persist: cc.persist
     });
+    let cleanupInstructions = 0n;
     if (out.trap && cb.cleanup) {
-      canister.execute({
+      cleanupInstructions = canister.execute({
         kind: 'C',
         entry: { table: cb.cleanup.fun, env: cb.cleanup.env },
         ctx: { caller: cc.caller, rejectCode: isReply ? 0 : result.rejectCode, mayRespond: false, callContextInstructions: cc.instructions, time: this.now },
         limit: InstructionLimit.update,
         persist: cc.persist
-      });
+      }).instructions;
     }
-    this.afterExecution(cc, out);
+    this.scheduled(canister, 'callback', out.instructions + cleanupInstructions, () => this.afterExecution(cc, out));
   }
 
   /** Applies an execution's outcome to its call context: outgoing calls, response, closing. */
@@ -567,7 +661,7 @@ export class StateMachine implements ReplicaInstance {
       limit: InstructionLimit.update,
       persist: true
     });
-    this.afterExecution(cc, out);
+    this.scheduled(canister, 'canister_global_timer', out.instructions, () => this.afterExecution(cc, out));
   }
 }
 

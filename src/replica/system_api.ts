@@ -1,7 +1,9 @@
 // The `ic0` System API (IC interface specification, "Canister interface (System API)"), one
 // function per import, named exactly as the spec names them. Each import checks that it is
-// available in the running execution's context and traps (IC0504) otherwise.
+// available in the running execution's context and traps (IC0504) otherwise, after charging
+// what the IC charges for the call (`charged`).
 import { trap, CanisterTrap, ErrorCode } from './errors.js';
+import { DIRTY_PAGE_OVERHEAD, SYSTEM_API_OVERHEAD, bytesCharge, stablePages } from './wasm/system_api_costs.js';
 import type { PrincipalBytes } from './types.js';
 import type { StableMemory } from './stable_memory.js';
 
@@ -144,6 +146,8 @@ export interface CanisterHost {
   memory(): WebAssembly.Memory;
   /** Instructions used so far in this execution (from the metering counter). */
   instructionsUsed(): bigint;
+  /** Charges a System API call's instructions; throws (out of instructions) past the limit. */
+  charge(instructions: bigint): void;
   cycleBalance(): bigint;
   version(): bigint;
   isController(principal: PrincipalBytes): boolean;
@@ -456,7 +460,52 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       throw new CanisterTrap(ErrorCode.CanisterCalledTrap, decoder.decode(h.subarray(Math.min(p, end), end)));
     }
   };
-  return api;
+  return charged(host, current, api);
+}
+
+/**
+ * Wraps each import so that it first charges what the IC charges for it (wasm/system_api_costs.ts),
+ * as the IC's linker does before the call runs.
+ */
+function charged(host: CanisterHost, current: () => ExecutionContext, api: Record<string, Function>): Record<string, Function> {
+  const dirty = new WeakMap<ExecutionContext, Set<bigint>>();
+  const out: Record<string, Function> = {};
+  for (const [name, fn] of Object.entries(api)) {
+    const fixed = SYSTEM_API_OVERHEAD[name] ?? 0n;
+    const perByte = name !== 'debug_print' && bytesCharge(name, [0, 1, 1, 1]) !== 0n;
+    if (name === 'stable64_write') {
+      out[name] = (offset: bigint, src: bigint, size: bigint) => {
+        let n = fixed + bytesCharge(name, [offset, src, size]);
+        const pages = stablePages(BigInt.asUintN(64, offset), BigInt.asUintN(64, size));
+        if (pages) {
+          const c = current();
+          let seen = dirty.get(c);
+          if (!seen) dirty.set(c, (seen = new Set()));
+          for (let p = pages[0]; p <= pages[1]; p++) {
+            if (!seen.has(p)) {
+              seen.add(p);
+              n += DIRTY_PAGE_OVERHEAD;
+            }
+          }
+        }
+        host.charge(n);
+        return fn(offset, src, size);
+      };
+    } else if (perByte) {
+      out[name] = (...args: unknown[]) => {
+        host.charge(fixed + bytesCharge(name, args));
+        return fn(...args);
+      };
+    } else if (fixed > 0n) {
+      out[name] = (...args: unknown[]) => {
+        host.charge(fixed);
+        return fn(...args);
+      };
+    } else {
+      out[name] = fn;
+    }
+  }
+  return out;
 }
 
 function pending(c: ExecutionContext, name: string): OutgoingCall {

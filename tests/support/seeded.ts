@@ -1,5 +1,6 @@
 // The test canister tests/canisters/upload_seeded: ic_upload plus `seed` (many zero-byte uploads
-// in one message, through the real services) and `probe` (instructions per service call).
+// in one message, through the real services), `probe` (instructions per service call) and
+// `chunk_digest` (the stored digest of one chunk of a blob).
 import type { PocketIc } from '@dfinity/pic';
 import type { IDL as CandidIDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
@@ -23,6 +24,7 @@ export interface SeededService extends IcUploadService {
   seed(prefix: string, from: number, count: number): Promise<number>;
   probe(assetId: string): Promise<Probe>;
   seed_asset(assetId: string, variants: string[], fileName: string, contentType: string): Promise<number>;
+  chunk_digest(blobId: bigint, index: number): Promise<[] | [Uint8Array]>;
 }
 
 export const seededIdlFactory: CandidIDL.InterfaceFactory = (args) => {
@@ -41,7 +43,8 @@ export const seededIdlFactory: CandidIDL.InterfaceFactory = (args) => {
     ...Object.fromEntries(base._fields),
     seed: IDL.Func([IDL.Text, IDL.Nat32, IDL.Nat32], [IDL.Nat32], []),
     probe: IDL.Func([IDL.Text], [Probe], []),
-    seed_asset: IDL.Func([IDL.Text, IDL.Vec(IDL.Text), IDL.Text, IDL.Text], [IDL.Nat32], [])
+    seed_asset: IDL.Func([IDL.Text, IDL.Vec(IDL.Text), IDL.Text, IDL.Text], [IDL.Nat32], []),
+    chunk_digest: IDL.Func([IDL.Nat64, IDL.Nat32], [IDL.Opt(IDL.Vec(IDL.Nat8))], ['query'])
   });
 };
 

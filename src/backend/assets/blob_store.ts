@@ -19,7 +19,9 @@ export class BlobStore {
   constructor(
     private readonly chunks: KeyValueStore,
     private readonly garbage: KeyValueStore,
-    private readonly tally: StoredBytesTally
+    private readonly tally: StoredBytesTally,
+    /** Hears of each chunk removed, so what is kept beside a chunk (its digest) goes with it. */
+    private readonly removedChunk: (sessionKey: Uint8Array, index: number) => void = () => {}
   ) {}
 
   /** Stores a chunk at an index the session has not received yet. */
@@ -77,7 +79,10 @@ export class BlobStore {
     let index = nextOf(from);
     while (index < to && budget()) {
       const removed = this.chunks.remove(chunkKey(sessionKey, index));
-      if (removed !== undefined) this.tally.addStored(-removed.length);
+      if (removed !== undefined) {
+        this.tally.addStored(-removed.length);
+        this.removedChunk(sessionKey, index);
+      }
       index = nextOf(index + 1);
     }
     return index;

@@ -1,157 +1,95 @@
-// The rolling SHA-256 of open sessions and its instruction budget (DESIGN.md, "The rolling hash").
+// The rolling SHA-256 of open sessions (DESIGN.md, "The rolling hash"): a midstate per open
+// session on the heap, advanced a whole chunk at a time by the native method (native/), and a
+// per-session flag saying a hashing call is in flight, so that each session has at most one and
+// every byte is hashed once, in order.
 //
-// A message may use 40 billion instructions. Hashing proceeds only while
-//   performanceCounter(0) + bytes × (estimated instructions per byte) ≤ BUDGET (30 billion),
-// so a message never reaches the limit whatever the chunk order: the estimate starts
-// conservative and then follows the cost measured on the previous slice (plus a margin).
-// The unit of work is a slice of a chunk, not a whole chunk, so progress never stalls even if
-// one chunk alone would cost more than the budget; the frontier is (chunk, byte offset).
+// No message traps on the instruction limit: each message (the put_chunk that stores a chunk, or
+// the callback of one hashing call) touches at most one chunk of ≤ 2 MB, which costs tens of
+// millions of instructions of a message's 40 billion; the SHA-256 itself runs in the native
+// method's own message. The JavaScript Sha256 only digests the last < 64 pending bytes.
 import { Sha256 } from '../hash/sha256.js';
 import type { SessionRecord } from '../model/types.js';
-import { chunkLength } from './service.js';
+import { fromSha256State, initialMidstate, toSha256State, type AbsorbOptions, type AbsorbResult } from '../native/midstate.js';
 
-export const INSTRUCTION_BUDGET = 30_000_000_000;
-/** Before any measurement: above the ≈ 8,650 instructions per byte the canister's SHA-256 costs. */
-export const DEFAULT_INSTRUCTIONS_PER_BYTE = 12_000;
-/** Applied to the measured cost: QuickJS's occasional GC pass lands in some slices. */
-export const ESTIMATE_MARGIN = 1.15;
-/** Slices smaller than this are not worth a message's remaining budget (except a chunk's tail). */
-export const MIN_SLICE_BYTES = 64 * 1024;
+/** The native method behind an interface: the canister uses self-calls, unit tests JavaScript. */
+export type Absorb = (midstate: Uint8Array, bytes: Uint8Array, options?: AbsorbOptions) => Promise<AbsorbResult>;
+
 /**
- * One update() call hashes at most this much, so the estimate is corrected after each slice:
- * even if the first estimate were 6× too low, one slice (≈ 0.5 MiB × 76,000 instructions per
- * byte) stays under the 40 billion limit.
+ * A flag set this long ago is presumed lost: the message holding it trapped after its call
+ * returned, and the trap rolled back the clearing. A second holder is still safe (a result is
+ * applied only to the midstate it started from), it only costs a duplicate call.
  */
-export const MAX_SLICE_BYTES = 512 * 1024;
-/**
- * Until a slice has been measured (after install or upgrade) slices are this small, so that even
- * a hasher 50× slower than the default estimate (600,000 per byte) stays under the limit.
- */
-export const CALIBRATION_SLICE_BYTES = 64 * 1024;
-/** Measurements on fewer bytes are dominated by fixed costs. */
-const MIN_MEASURED_BYTES = 16 * 1024;
-
-export class HashBudget {
-  private instructionsPerByte = DEFAULT_INSTRUCTIONS_PER_BYTE;
-  private calibrated = false;
-
-  constructor(
-    private readonly counter: () => bigint,
-    private readonly budget = INSTRUCTION_BUDGET
-  ) {}
-
-  get estimatePerByte(): number {
-    return this.instructionsPerByte;
-  }
-
-  /** The largest slice one update() call may take now. */
-  maxSlice(): number {
-    return this.calibrated ? MAX_SLICE_BYTES : CALIBRATION_SLICE_BYTES;
-  }
-
-  /** Bytes that may still be hashed in the current message. */
-  allowance(): number {
-    const left = this.budget - Number(this.counter());
-    return left <= 0 ? 0 : Math.floor(left / this.instructionsPerByte);
-  }
-
-  /** Feeds a measured slice back into the estimate. */
-  record(bytes: number, instructions: bigint): void {
-    if (bytes < MIN_MEASURED_BYTES) return;
-    this.calibrated = true;
-    const measured = (Number(instructions) / bytes) * ESTIMATE_MARGIN;
-    // Never trust an estimate below 1/20 of the default: a counter that does not move (outside
-    // a canister) must not turn the budget into "hash everything".
-    this.instructionsPerByte = Math.max(measured, DEFAULT_INSTRUCTIONS_PER_BYTE / 20);
-  }
-}
-
-/** How many bytes of a chunk to hash now: all that's left, or a 64-byte-aligned part of it. */
-export function sliceLength(remaining: number, allowance: number, maxSlice = MAX_SLICE_BYTES): number {
-  const limit = Math.min(allowance, maxSlice);
-  if (limit >= remaining) return remaining;
-  const aligned = limit - (limit % 64);
-  return aligned >= MIN_SLICE_BYTES ? aligned : 0;
-}
-
-export interface ChunkSource {
-  /** The chunk's bytes: from the message if it carries them, else read back from stable memory. */
-  chunk(session: SessionRecord, index: number): Uint8Array;
-}
+export const HASHING_PRESUMED_LOST_NS = 30n * 1_000_000_000n;
 
 export class RollingHashes {
-  private readonly hashers = new Map<bigint, Sha256>();
-
-  constructor(
-    private readonly budget: HashBudget,
-    private readonly counter: () => bigint
-  ) {}
+  private readonly midstates = new Map<bigint, Uint8Array>();
+  /** upload id → when its in-flight hashing call was started. Heap only: an upgrade clears it. */
+  private readonly inFlight = new Map<bigint, bigint>();
 
   start(uploadId: bigint): void {
-    this.hashers.set(uploadId, new Sha256());
+    this.midstates.set(uploadId, initialMidstate());
   }
 
-  /** Installs a restored midstate (post_upgrade). */
-  restore(uploadId: bigint, hasher: Sha256): void {
-    this.hashers.set(uploadId, hasher);
+  /** Installs a midstate exported with `exportState` (post_upgrade); false if it is not one. */
+  restore(uploadId: bigint, state: Uint8Array): boolean {
+    const midstate = fromSha256State(state);
+    if (midstate === undefined) return false;
+    this.midstates.set(uploadId, midstate);
+    return true;
   }
 
   has(uploadId: bigint): boolean {
-    return this.hashers.has(uploadId);
+    return this.midstates.has(uploadId);
   }
 
   drop(uploadId: bigint): void {
-    this.hashers.delete(uploadId);
+    this.midstates.delete(uploadId);
+    this.inFlight.delete(uploadId);
   }
 
-  entries(): IterableIterator<[bigint, Sha256]> {
-    return this.hashers.entries();
-  }
-
-  private hasher(session: SessionRecord): Sha256 {
-    let hasher = this.hashers.get(session.uploadId);
-    if (hasher === undefined) {
-      // Lost state (cannot happen short of a failed restore): start over from chunk 0, which is
-      // correct because every chunk up to the frontier is still stored.
-      hasher = new Sha256();
+  /** The midstate; a lost one (cannot happen short of a failed restore) restarts at chunk 0. */
+  midstate(session: SessionRecord): Uint8Array {
+    let midstate = this.midstates.get(session.uploadId);
+    if (midstate === undefined) {
+      midstate = initialMidstate();
       session.hashed = 0;
       session.hashedOffset = 0;
-      this.hashers.set(session.uploadId, hasher);
+      this.midstates.set(session.uploadId, midstate);
     }
-    return hasher;
+    return midstate;
   }
 
-  /**
-   * Advances the session's frontier over received chunks within the budget. Mutates
-   * session.hashed/hashedOffset (the caller saves the record). Answers bytes hashed.
-   */
-  advance(session: SessionRecord, source: ChunkSource): number {
-    const hasher = this.hasher(session);
-    let hashedNow = 0;
-    while (session.hashed < session.chunkCount && session.received.has(session.hashed)) {
-      const index = session.hashed;
-      const length = chunkLength(session, index);
-      const take = sliceLength(length - session.hashedOffset, this.budget.allowance(), this.budget.maxSlice());
-      if (take === 0) break;
-      const bytes = source.chunk(session, index);
-      const start = session.hashedOffset;
-      const before = this.counter();
-      hasher.update(start === 0 && take === bytes.length ? bytes : bytes.subarray(start, start + take));
-      this.budget.record(take, this.counter() - before);
-      hashedNow += take;
-      if (start + take === length) {
-        session.hashed++;
-        session.hashedOffset = 0;
-      } else {
-        session.hashedOffset = start + take;
-      }
-    }
-    return hashedNow;
+  /** Replaces `from` by `to`; false (nothing changed) if the midstate is no longer `from`. */
+  advance(uploadId: bigint, from: Uint8Array, to: Uint8Array): boolean {
+    if (this.midstates.get(uploadId) !== from) return false;
+    this.midstates.set(uploadId, to);
+    return true;
   }
 
-  /** The digest of everything hashed so far, leaving the rolling state usable. */
+  /** Each open session's midstate in the JavaScript Sha256's export format (pre_upgrade). */
+  *exportStates(): IterableIterator<[bigint, Uint8Array]> {
+    for (const [uploadId, midstate] of this.midstates) yield [uploadId, toSha256State(midstate)];
+  }
+
+  busy(uploadId: bigint, nowNs: bigint): boolean {
+    const since = this.inFlight.get(uploadId);
+    return since !== undefined && nowNs - since < HASHING_PRESUMED_LOST_NS;
+  }
+
+  /** Takes the session's flag; false if another message holds it. */
+  acquire(uploadId: bigint, nowNs: bigint): boolean {
+    if (this.busy(uploadId, nowNs)) return false;
+    this.inFlight.set(uploadId, nowNs);
+    return true;
+  }
+
+  release(uploadId: bigint): void {
+    this.inFlight.delete(uploadId);
+  }
+
+  /** The digest of everything hashed so far (the < 64 pending bytes finished in JavaScript). */
   digest(session: SessionRecord): Uint8Array {
-    return Sha256.importState(this.hasher(session).exportState()).digest();
+    return Sha256.importState(toSha256State(this.midstate(session))).digest();
   }
 }
 

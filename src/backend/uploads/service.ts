@@ -1,6 +1,12 @@
 // The upload API bridged onto the generic sessions (DESIGN.md, "Components"): upload metadata,
 // the rolling hash, finish into a blob. Every method validates first and changes state only
 // once nothing can fail, so an Err leaves everything as it was (except hashing progress).
+//
+// Hashing runs through self-calls to the native method (session/hashing.ts), so it spans
+// messages: the part of put_chunk or finish before the first await commits at that await (the
+// chunk is stored, the answer decided), and each hashing call's callback is a message of its own.
+// A trap in a callback rolls back only that callback: the chunk stays stored, the frontier where
+// it was, and the client that sees a reject resends the same bytes, which is accepted.
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
 import { bytesEqual, readU64Key, u64Key } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
@@ -11,12 +17,16 @@ import type { CounterState } from '../counters.js';
 import type { BlobStore, FreeBudget } from '../assets/blob_store.js';
 import type { AssetCatalogue } from '../assets/catalogue.js';
 import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../model/types.js';
-import type { ChunkSource, RollingHashes } from '../session/hashing.js';
+import type { ChunkDigests } from '../assets/chunk_digests.js';
+import type { Absorb, RollingHashes } from '../session/hashing.js';
 import { chunkCountOf, type SessionService } from '../session/service.js';
 
 export interface CompatDeps {
   sessions: SessionService;
   hashes: RollingHashes;
+  /** The native method (a self-call in the canister). */
+  absorb: Absorb;
+  chunkDigests: ChunkDigests;
   blobStore: BlobStore;
   uploads: AssetCatalogue;
   counters: CounterState;
@@ -27,6 +37,8 @@ export interface CompatDeps {
   idempotency: KeyValueStore;
   /** Arms the timer that carries hashing on in later messages. */
   scheduleHashing: () => void;
+  /** Writes the counters: each message of a hashing loop ends with it. */
+  flush: () => void;
 }
 
 export interface ChunkAckValue {
@@ -51,20 +63,6 @@ export class UploadSessions {
 
   private timeoutNs(): bigint {
     return this.d.limits().uploadIdleTimeoutS * NS_PER_S;
-  }
-
-  /** Reads back stored chunks, except the one the current message carries. */
-  private source(carried?: { index: number; bytes: Uint8Array }): ChunkSource {
-    return {
-      chunk: (session, index) => {
-        if (carried !== undefined && carried.index === index) return carried.bytes;
-        const bytes = this.d.blobStore.get(session.sessionKey, index);
-        if (bytes === undefined) {
-          throw new Error(`upload ${session.uploadId}: chunk ${index} is marked received but not stored`);
-        }
-        return bytes;
-      }
-    };
   }
 
   /** An owner's open session, or the error to answer. */
@@ -193,10 +191,67 @@ export class UploadSessions {
       this.d.sessions.markReceived(session, index);
     }
     this.d.sessions.touch(session, this.d.platform.time(), this.timeoutNs());
-    this.d.hashes.advance(session, this.source({ index, bytes }));
-    if (session.hashed < this.d.sessions.contiguousEnd(session)) this.d.scheduleHashing();
     this.d.sessions.save(session);
     return ok({ received: session.receivedCount, hashed: session.hashed });
+  }
+
+  /**
+   * Advances the session's frontier over stored chunks by native hashing calls, one in flight per
+   * session: returns at once if another message holds the session's flag (that message's loop
+   * will reach the new chunks). Stops after chunk `until` - 1 (put_chunk hashes up to its own
+   * chunk, so its reply waits for one or a few calls, not the whole backlog) and hands what is
+   * left to the hashing timer. `carried` is the chunk the current message brought, read back from
+   * stable memory otherwise.
+   */
+  async hashFrontier(uploadId: bigint, until = Number.MAX_SAFE_INTEGER, carried?: { index: number; bytes: Uint8Array }): Promise<void> {
+    if (!this.d.hashes.acquire(uploadId, this.d.platform.time())) return;
+    try {
+      for (;;) {
+        const session = this.d.sessions.get(uploadId);
+        if (session === undefined || session.state.kind !== 'open' || !this.d.hashes.has(uploadId)) return;
+        const index = session.hashed;
+        if (index >= this.d.sessions.contiguousEnd(session)) return;
+        if (index >= until) {
+          this.d.scheduleHashing();
+          return;
+        }
+        const bytes = carried?.index === index ? carried.bytes : this.d.blobStore.get(session.sessionKey, index);
+        // Marked received but not stored is a bug; a resend of the chunk stores it again.
+        if (bytes === undefined) return;
+        const from = this.d.hashes.midstate(session);
+        const result = await this.d.absorb(from, bytes, { chunkDigest: true });
+        if (result.kind === 'failed') {
+          this.d.scheduleHashing();
+          return;
+        }
+        // Another message may have moved things while the call was out (finish, abort, expiry,
+        // a holder presumed lost): the result applies only to the midstate it started from.
+        const after = this.d.sessions.get(uploadId);
+        if (after === undefined || after.state.kind !== 'open' || after.hashed !== index) return;
+        if (!this.d.hashes.advance(uploadId, from, result.midstate)) return;
+        this.d.chunkDigests.putForSession(after.sessionKey, index, result.chunkDigest!);
+        after.hashed = index + 1;
+        after.hashedOffset = 0;
+        // Hashing is activity: an upload whose client has sent everything must not expire
+        // while the canister is still hashing what it sent.
+        this.d.sessions.touch(after, this.d.platform.time(), this.timeoutNs());
+        this.d.sessions.save(after);
+        this.d.flush();
+      }
+    } finally {
+      this.d.hashes.release(uploadId);
+    }
+  }
+
+  /** Whether a finish answering HashPending could instead wait here for the frontier. */
+  canWaitForHash(uploadId: bigint): boolean {
+    const session = this.d.sessions.get(uploadId);
+    return (
+      session !== undefined &&
+      session.state.kind === 'open' &&
+      session.receivedCount === session.chunkCount &&
+      !this.d.hashes.busy(uploadId, this.d.platform.time())
+    );
   }
 
   finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
@@ -219,16 +274,13 @@ export class UploadSessions {
     const refused = this.assetRefusal(caller, session.meta.assetId, session.meta.variant) ?? this.newAssetRefusal(caller, session.meta.assetId);
     if (refused !== undefined) return { Err: refused };
     if (session.hashed < session.chunkCount) {
-      // Hashing progress is the one change an Err may carry (DESIGN.md). Every chunk has
-      // arrived and the client is polling: that is activity, so the upload must not expire
-      // while hashing catches up (its expiry moves as part of that progress).
-      this.d.hashes.advance(session, this.source());
+      // Every chunk has arrived and the client is polling: that is activity, so the upload
+      // must not expire while hashing catches up (its expiry moves as part of that progress,
+      // the one change an Err may carry).
       this.d.sessions.touch(session, this.d.platform.time(), this.timeoutNs());
       this.d.sessions.save(session);
-      if (session.hashed < session.chunkCount) {
-        this.d.scheduleHashing();
-        return { Err: errors.hashPending(session.hashed, session.chunkCount) };
-      }
+      this.d.scheduleHashing();
+      return { Err: errors.hashPending(session.hashed, session.chunkCount) };
     }
     const actual = this.d.hashes.digest(session);
     if (!bytesEqual(actual, expected)) return { Err: errors.hashMismatch(expected, actual) };
@@ -319,21 +371,12 @@ export class UploadSessions {
     return false;
   }
 
-  /**
-   * Hashes stored-but-unhashed chunks within the budget; answers true if work remains. Progress
-   * counts as activity (touch): an upload whose client has sent everything must not expire
-   * while the canister is still hashing what it sent.
-   */
-  hashBacklog(): boolean {
-    let remaining = false;
-    for (const session of [...this.d.sessions.openSessions()]) {
-      if (session.hashed >= this.d.sessions.contiguousEnd(session)) continue;
-      if (this.d.hashes.advance(session, this.source()) > 0) {
-        this.d.sessions.touch(session, this.d.platform.time(), this.timeoutNs());
-        this.d.sessions.save(session);
-      }
-      if (session.hashed < this.d.sessions.contiguousEnd(session)) remaining = true;
+  /** The open uploads with stored chunks their hash has not reached yet. */
+  hashBacklog(): bigint[] {
+    const out: bigint[] = [];
+    for (const session of this.d.sessions.openSessions()) {
+      if (session.hashed < this.d.sessions.contiguousEnd(session)) out.push(session.uploadId);
     }
-    return remaining;
+    return out;
   }
 }

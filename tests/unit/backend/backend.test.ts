@@ -1,15 +1,15 @@
-// The canister's services on in-memory stores: session state machine, budgeted hashing (with an
-// instruction counter charged at the canister's measured cost per byte), upgrades, expiry, and
-// stats checked against the stores' real contents.
+// The canister's services on in-memory stores: session state machine, hashing through the native
+// method's contract (a JavaScript stand-in for the self-call), upgrades, expiry, and stats checked
+// against the stores' real contents.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { applyInitArgs, InvalidInitArgs, MAX_CHUNK_BYTES_CEILING, type Backend, type InitArgsInput } from '../../../src/backend/backend.js';
 import { DEFAULT_LIMITS } from '../../../src/backend/model/types.js';
 import { u64Key } from '../../../src/backend/encoding.js';
 import { MEMORY_IDS } from '../../../src/backend/memory.js';
-import { HashBudget, INSTRUCTION_BUDGET, MAX_SLICE_BYTES, sliceLength } from '../../../src/backend/session/hashing.js';
 import type { BeginInput } from '../../../src/backend/assert.js';
 import {
+  fakeAbsorb,
   ADMIN,
   ALICE,
   BOB,
@@ -56,16 +56,16 @@ function storedTotals(stores: ReturnType<typeof newBackend>['stores']) {
 }
 
 describe('session state machine', () => {
-  it('open → finished, idempotent finish, then InvalidState for put and abort', () => {
+  it('open → finished, idempotent finish, then InvalidState for put and abort', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(2500, 1);
     const session = ok(platform.message(() => backend.begin(ALICE, beginInput('a', data, 1000))));
     expect(session.chunkCount).toBe(3);
-    for (const i of [2, 0, 1]) ok(platform.message(() => backend.putChunk(ALICE, session.uploadId, i, chunk(data, 1000, i))));
-    const blob = ok(platform.message(() => backend.finish(ALICE, session.uploadId, undefined)));
+    for (const i of [2, 0, 1]) ok(await platform.messageAsync(() => backend.putChunk(ALICE, session.uploadId, i, chunk(data, 1000, i))));
+    const blob = ok(await platform.messageAsync(() => backend.finish(ALICE, session.uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
-    expect(ok(platform.message(() => backend.finish(ALICE, session.uploadId, undefined)))).toEqual(blob);
-    expect(platform.message(() => backend.putChunk(ALICE, session.uploadId, 0, chunk(data, 1000, 0)))).toMatchObject({
+    expect(ok(await platform.messageAsync(() => backend.finish(ALICE, session.uploadId, undefined)))).toEqual(blob);
+    expect(await platform.messageAsync(() => backend.putChunk(ALICE, session.uploadId, 0, chunk(data, 1000, 0)))).toMatchObject({
       Err: { InvalidState: expect.any(String) }
     });
     expect(platform.message(() => backend.abort(ALICE, session.uploadId))).toMatchObject({ Err: { InvalidState: expect.any(String) } });
@@ -74,11 +74,11 @@ describe('session state machine', () => {
     expect(stats.stableMemoryBytes).toBe(storedTotals(stores));
   });
 
-  it('abort frees chunks; an Err leaves every store byte-identical', () => {
+  it('abort frees chunks; an Err leaves every store byte-identical', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(3000, 2);
     const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('b', data, 1000))));
-    ok(platform.message(() => backend.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1))));
+    ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1))));
     const snapshot = JSON.stringify(Object.values(stores).map((s: MemoryStore) => s.items().map(([k, v]) => [hex(k), hex(v)])));
     const bad = chunk(data, 1000, 1).slice();
     bad[0] ^= 1;
@@ -90,8 +90,8 @@ describe('session state machine', () => {
       () => backend.finish(ALICE, uploadId, undefined),
       () => backend.begin(BOB, beginInput('', data, 1000)),
       () => backend.abort(BOB, uploadId)
-    ] as Array<() => { Ok: unknown } | { Err: unknown }>) {
-      expect('Err' in platform.message(attempt)).toBe(true);
+    ] as Array<() => { Ok: unknown } | { Err: unknown } | Promise<{ Ok: unknown } | { Err: unknown }>>) {
+      expect('Err' in (await platform.messageAsync(async () => attempt()))).toBe(true);
       expect(JSON.stringify(Object.values(stores).map((s: MemoryStore) => s.items().map(([k, v]) => [hex(k), hex(v)])))).toBe(snapshot);
     }
     ok(platform.message(() => backend.abort(ALICE, uploadId)));
@@ -100,7 +100,7 @@ describe('session state machine', () => {
     expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
   });
 
-  it('caps open uploads per caller and refuses the anonymous principal', () => {
+  it('caps open uploads per caller and refuses the anonymous principal', async () => {
     const { backend, platform } = newBackend({
       max_chunk_bytes: [],
       max_upload_bytes: [],
@@ -116,27 +116,27 @@ describe('session state machine', () => {
     });
   });
 
-  it('a zero-byte upload has no chunks and finishes with the empty digest', () => {
+  it('a zero-byte upload has no chunks and finishes with the empty digest', async () => {
     const { backend, platform } = newBackend();
     const empty = new Uint8Array(0);
     const { uploadId, chunkCount } = ok(platform.message(() => backend.begin(ALICE, beginInput('empty', empty, 1000))));
     expect(chunkCount).toBe(0);
-    const blob = ok(platform.message(() => backend.finish(ALICE, uploadId, undefined)));
+    const blob = ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(empty)));
     expect(backend.readChunk(ALICE, blob.blobId, 0)).toEqual({ Err: { ChunkOutOfRange: { index: 0, chunk_count: 0 } } });
   });
 
-  it('controllers read and delete; variant replacement frees the old blob', () => {
+  it('controllers read and delete; variant replacement frees the old blob', async () => {
     const { backend, stores, platform } = newBackend();
     const one = pseudoRandom(1500, 4);
     const two = pseudoRandom(700, 5);
-    const upload = (data: Uint8Array) => {
+    const upload = async (data: Uint8Array) => {
       const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('asset', data, 1000))));
-      for (let i = 0; i * 1000 < data.length; i++) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
-      return ok(platform.message(() => backend.finish(ALICE, uploadId, undefined)));
+      for (let i = 0; i * 1000 < data.length; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+      return ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
     };
-    const first = upload(one);
-    const second = upload(two);
+    const first = await upload(one);
+    const second = await upload(two);
     expect(backend.blobInfo(ALICE, first.blobId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
     expect(backend.stats()).toMatchObject({ blobs: 1, assets: 1, storedBytes: 700n });
     expect(backend.getAsset(BOB, 'asset')).toMatchObject({ Err: { Forbidden: expect.any(String) } });
@@ -147,76 +147,47 @@ describe('session state machine', () => {
   });
 });
 
-describe('budgeted hashing', () => {
-  it('slices are whole remainders or 64-byte-aligned parts of at least 64 KiB', () => {
-    expect(sliceLength(1000, 5000)).toBe(1000);
-    expect(sliceLength(1_000_000, 100_000)).toBe(99_968);
-    expect(sliceLength(1_000_000, 10_000_000)).toBe(MAX_SLICE_BYTES);
-    expect(sliceLength(1_000_000, 60_000)).toBe(0);
-  });
-
-  it('the estimate follows the measured cost per byte, with a margin', () => {
-    let counter = 0n;
-    const budget = new HashBudget(() => counter);
-    expect(budget.allowance()).toBe(Math.floor(INSTRUCTION_BUDGET / 12_000));
-    budget.record(1_000_000, 8_650_000_000n);
-    expect(budget.estimatePerByte).toBeCloseTo(8_650 * 1.15, 3);
-    counter = 20_000_000_000n;
-    expect(budget.allowance()).toBe(Math.floor(10_000_000_000 / (8_650 * 1.15)));
-    counter = 31_000_000_000n;
-    expect(budget.allowance()).toBe(0);
-  });
-
-  it('20 chunks of 1.9 MB in reverse order: no message over the limit, HashPending, then the right digest', () => {
+describe('hashing through the native method', () => {
+  it('20 chunks of 1.9 MB in reverse order: each hashed once, in order, HashPending never needed at the end', async () => {
     const { backend, platform } = newBackend();
     const size = 1_900_000;
     const data = pseudoRandom(20 * size, 6);
     const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('rev', data, size))));
+    const callsBefore = fakeAbsorb.calls;
     for (let i = 19; i >= 0; i--) {
-      const ack = ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
-      expect(ack.hashed).toBe(i === 0 ? ack.hashed : 0);
+      const ack = ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+      // put_chunk hashes its own chunk when it is the frontier, and hands the rest to a timer.
+      expect(ack.hashed).toBe(i === 0 ? 1 : 0);
     }
-    const afterPut = ok(backend.uploadStatus(ALICE, uploadId));
-    expect(afterPut.hashed).toBeGreaterThanOrEqual(1);
-    expect(afterPut.hashed).toBeLessThan(20);
-    // The put's own message hashed as much as its budget allowed, mid-chunk included.
-    expect(afterPut.hashedOffset).toBeGreaterThan(0);
-    const pending = platform.message(() => backend.finish(ALICE, uploadId, undefined));
-    expect(pending).toMatchObject({ Err: { HashPending: { chunk_count: 20 } } });
-    let timerRuns = 0;
-    while (platform.runDueTimers() > 0) timerRuns++;
-    expect(timerRuns).toBeGreaterThanOrEqual(8);
-    const blob = ok(platform.message(() => backend.finish(ALICE, uploadId, undefined)));
+    const blob = ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
-    expect(platform.maxInstructions).toBeLessThanOrEqual(BigInt(INSTRUCTION_BUDGET));
-    expect(platform.maxInstructions).toBeGreaterThan(25_000_000_000n);
+    expect(fakeAbsorb.calls - callsBefore).toBe(20);
+    for (let i = 0; i < 20; i++) expect(hex(backend.chunkDigests.get(blob, i)!)).toBe(hex(sha256(chunk(data, size, i))));
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
   });
 
-  it('a chunk that alone costs more than the budget is still hashed, in slices', () => {
+  it('a chunk arriving while a call is in flight waits its turn; finish answers HashPending while another message hashes', async () => {
     const { backend, platform } = newBackend();
-    meter(platform, 30_000); // 2 MB × 30,000 = 60 billion: more than one message may use
-    const data = pseudoRandom(2_000_000, 7);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('slow', data, 2_000_000))));
-    ok(platform.message(() => backend.putChunk(ALICE, uploadId, 0, data), data.length));
-    let attempts = 0;
-    let result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
-    while ('Err' in result && 'HashPending' in result.Err) {
-      attempts++;
-      result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
-    }
-    expect(attempts).toBeGreaterThanOrEqual(1);
-    expect(hex(ok(result).sha256)).toBe(hex(sha256(data)));
-    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    const data = pseudoRandom(3000, 9);
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('busy', data, 1000))));
+    const first = backend.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0));
+    // Arrives while chunk 0's call is out: stored, answered at once, hashed later.
+    expect(ok(await backend.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1)))).toEqual({ received: 2, hashed: 0 });
+    expect(ok(await first)).toEqual({ received: 1, hashed: 1 });
+    ok(await backend.putChunk(ALICE, uploadId, 2, chunk(data, 1000, 2)));
+    while ((await platform.runDueTimersAsync()) > 0);
+    const blob = ok(await backend.finish(ALICE, uploadId, undefined));
+    expect(hex(blob.sha256)).toBe(hex(sha256(data)));
   });
 });
 
 describe('upgrades', () => {
-  it('restores midstates mid-chunk and keeps limits given at install', () => {
+  it('restores midstates while hashing catches up and keeps limits given at install', async () => {
     const first = newBackend({ max_chunk_bytes: [1_900_000], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] });
     const size = 1_900_000;
     const data = pseudoRandom(4 * size, 8);
     const { uploadId } = ok(first.platform.message(() => first.backend.begin(ALICE, beginInput('up', data, size))));
-    for (const i of [3, 2, 1, 0]) ok(first.platform.message(() => first.backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+    for (const i of [3, 2, 1, 0]) ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
     const before = ok(first.backend.uploadStatus(ALICE, uploadId));
     expect(before.hashed).toBeLessThan(4);
     const second = upgradeBackend(first);
@@ -225,29 +196,29 @@ describe('upgrades', () => {
     expect(after.hashedOffset).toBe(before.hashedOffset);
     expect(second.stores.hashStates.len()).toBe(0);
     expect(second.backend.currentLimits.maxChunkBytes).toBe(1_900_000);
-    while (second.platform.runDueTimers() > 0);
-    const blob = ok(second.platform.message(() => second.backend.finish(ALICE, uploadId, undefined)));
+    while ((await second.platform.runDueTimersAsync()) > 0);
+    const blob = ok(await second.platform.messageAsync(() => second.backend.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
     expect(second.backend.stats().stableMemoryBytes).toBe(storedTotals(second.stores));
   });
 
-  it('a corrupted saved midstate is not trusted: hashing restarts from chunk 0', () => {
+  it('a corrupted saved midstate is not trusted: hashing restarts from chunk 0', async () => {
     const first = newBackend();
     const data = pseudoRandom(300_000, 9);
     const { uploadId } = ok(first.platform.message(() => first.backend.begin(ALICE, beginInput('bad', data, 100_000))));
-    ok(first.platform.message(() => first.backend.putChunk(ALICE, uploadId, 0, chunk(data, 100_000, 0))));
+    ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, uploadId, 0, chunk(data, 100_000, 0))));
     first.platform.message(() => first.backend.preUpgrade());
     const saved = first.stores.hashStates.get(u64Key(uploadId))!;
     first.stores.hashStates.insert(u64Key(uploadId), saved.subarray(0, saved.length - 1)); // truncated
     const second = upgradeBackend(first, undefined, false);
     expect(ok(second.backend.uploadStatus(ALICE, uploadId)).hashed).toBe(0);
-    for (const i of [1, 2]) ok(second.platform.message(() => second.backend.putChunk(ALICE, uploadId, i, chunk(data, 100_000, i))));
-    while (second.platform.runDueTimers() > 0);
-    const blob = ok(second.platform.message(() => second.backend.finish(ALICE, uploadId, undefined)));
+    for (const i of [1, 2]) ok(await second.platform.messageAsync(() => second.backend.putChunk(ALICE, uploadId, i, chunk(data, 100_000, i))));
+    while ((await second.platform.runDueTimersAsync()) > 0);
+    const blob = ok(await second.platform.messageAsync(() => second.backend.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
   });
 
-  it('InitArgs given to an upgrade override only the fields they set; invalid ones refuse the upgrade', () => {
+  it('InitArgs given to an upgrade override only the fields they set; invalid ones refuse the upgrade', async () => {
     const first = newBackend({ max_chunk_bytes: [500], max_upload_bytes: [], upload_idle_timeout_s: [60n], max_open_uploads_per_caller: [] });
     const second = upgradeBackend(first, { max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [3] });
     expect(second.backend.currentLimits).toMatchObject({ maxChunkBytes: 500, uploadIdleTimeoutS: 60n, maxOpenUploadsPerCaller: 3 });
@@ -258,30 +229,30 @@ describe('upgrades', () => {
 });
 
 describe('expiry', () => {
-  it('a timer aborts uploads idle past the timeout and frees their chunks; touched ones live on', () => {
+  it('a timer aborts uploads idle past the timeout and frees their chunks; touched ones live on', async () => {
     const { backend, stores, platform } = newBackend({ max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [100n], max_open_uploads_per_caller: [] });
     const data = pseudoRandom(3000, 10);
     const idle = ok(platform.message(() => backend.begin(ALICE, beginInput('idle', data, 1000))));
     const busy = ok(platform.message(() => backend.begin(ALICE, beginInput('busy', data, 1000))));
-    ok(platform.message(() => backend.putChunk(ALICE, idle.uploadId, 0, chunk(data, 1000, 0))));
+    ok(await platform.messageAsync(() => backend.putChunk(ALICE, idle.uploadId, 0, chunk(data, 1000, 0))));
     platform.advance(60);
-    ok(platform.message(() => backend.putChunk(ALICE, busy.uploadId, 0, chunk(data, 1000, 0))));
+    ok(await platform.messageAsync(() => backend.putChunk(ALICE, busy.uploadId, 0, chunk(data, 1000, 0))));
     platform.advance(45);
-    for (let i = 0; i < 5; i++) platform.runDueTimers();
+    for (let i = 0; i < 5; i++) (await platform.runDueTimersAsync());
     expect(ok(backend.uploadStatus(ALICE, idle.uploadId)).state).toEqual({ kind: 'aborted' });
     expect(ok(backend.uploadStatus(ALICE, busy.uploadId)).state).toEqual({ kind: 'open' });
     expect(backend.stats()).toMatchObject({ openUploads: 1, storedBytes: 1000n });
     expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
   });
 
-  it('closed session records are pruned after a day', () => {
+  it('closed session records are pruned after a day', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(10, 11);
     const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('gone', data, 10))));
     ok(platform.message(() => backend.abort(ALICE, uploadId)));
     expect(stores.sessions.len()).toBe(1);
     platform.advance(24 * 3600 + 120);
-    for (let i = 0; i < 3; i++) platform.runDueTimers();
+    for (let i = 0; i < 3; i++) (await platform.runDueTimersAsync());
     expect(stores.sessions.len()).toBe(0);
     expect(backend.uploadStatus(ALICE, uploadId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
     expect(backend.myUploads(ALICE)).toEqual([]);
@@ -289,7 +260,7 @@ describe('expiry', () => {
 });
 
 describe('memory ids', () => {
-  it('are distinct and within 0..=253', () => {
+  it('are distinct and within 0..=253', async () => {
     const ids = Object.values(MEMORY_IDS);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(id >= 0 && id <= 253).toBe(true);
@@ -300,7 +271,7 @@ describe('memory ids', () => {
 export type { Backend, FakePlatform };
 
 describe('my_uploads', () => {
-  it('lists every open upload and the most recent closed ones, at most 100, by upload id', () => {
+  it('lists every open upload and the most recent closed ones, at most 100, by upload id', async () => {
     const { backend, platform } = newBackend();
     const data = pseudoRandom(10, 12);
     const closed: bigint[] = [];
@@ -318,29 +289,29 @@ describe('my_uploads', () => {
 });
 
 describe('variants', () => {
-  it('an asset holds at most 32 variants; replacing one is always allowed', () => {
+  it('an asset holds at most 32 variants; replacing one is always allowed', async () => {
     const { backend, platform } = newBackend();
     const data = pseudoRandom(10, 13);
-    const upload = (variant: string) => {
+    const upload = async (variant: string) => {
       const begun = platform.message(() => backend.begin(ALICE, beginInput('many', data, 10, { variant })));
       if ('Err' in begun) return begun;
-      ok(platform.message(() => backend.putChunk(ALICE, begun.Ok.uploadId, 0, data)));
-      return platform.message(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
+      ok(await platform.messageAsync(() => backend.putChunk(ALICE, begun.Ok.uploadId, 0, data)));
+      return await platform.messageAsync(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
     };
-    for (let i = 0; i < 32; i++) ok(upload(`v${i}`));
-    expect(upload('v32')).toMatchObject({ Err: { LimitExceeded: expect.stringContaining('32 variants') } });
-    ok(upload('v7'));
+    for (let i = 0; i < 32; i++) ok(await upload(`v${i}`));
+    expect(await upload('v32')).toMatchObject({ Err: { LimitExceeded: expect.stringContaining('32 variants') } });
+    ok(await upload('v7'));
     expect(ok(backend.getAsset(ALICE, 'many')).blobs).toHaveLength(32);
     expect(backend.stats()).toMatchObject({ blobs: 32, assets: 1, storedBytes: 320n });
   });
 });
 
 describe('freeing', () => {
-  it('frees a large upload in budgeted slices, finishing by timer; stats stay exact meanwhile', () => {
+  it('frees a large upload in budgeted slices, finishing by timer; stats stay exact meanwhile', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(40 * 1000, 14);
     const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('free', data, 1000))));
-    for (let i = 0; i < 40; i++) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+    for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
     // Make each removal cost 3 billion instructions, as a 2 MB chunk would on a slow day.
     const chunks = stores.chunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
@@ -355,7 +326,7 @@ describe('freeing', () => {
     expect(stores.garbage.len()).toBe(1);
     expect(partly.stableMemoryBytes).toBe(storedTotals(stores));
     let runs = 0;
-    while (platform.runDueTimers() > 0 && runs < 20) runs++;
+    while ((await platform.runDueTimersAsync()) > 0 && runs < 20) runs++;
     expect(runs).toBeGreaterThanOrEqual(3);
     expect(backend.stats().storedBytes).toBe(0n);
     expect(stores.garbage.len()).toBe(0);
@@ -366,14 +337,14 @@ describe('freeing', () => {
 });
 
 describe('freeing an aborted upload', () => {
-  it('visits only the chunks it received, also when freeing continues by timer', () => {
+  it('visits only the chunks it received, also when freeing continues by timer', async () => {
     const { backend, stores, platform } = newBackend();
     const size = 65_536;
     const data = pseudoRandom(size, 15);
     const { uploadId, chunkCount } = ok(platform.message(() => backend.begin(ALICE, beginInput('sparse', data, 1))));
     expect(chunkCount).toBe(65_536);
     const received = [0, 7, 8, 1000, 30_000, 40_000, 65_535];
-    for (const i of received) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1, i))));
+    for (const i of received) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1, i))));
     const chunks = stores.chunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     let removals = 0;
@@ -384,7 +355,7 @@ describe('freeing an aborted upload', () => {
     };
     ok(platform.message(() => backend.abort(ALICE, uploadId)));
     expect(stores.garbage.len()).toBe(1);
-    for (let runs = 0; runs < 10 && platform.runDueTimers() > 0; runs++);
+    for (let runs = 0; runs < 10 && (await platform.runDueTimersAsync()) > 0; runs++);
     expect(stores.garbage.len()).toBe(0);
     expect(stores.chunks.len()).toBe(0);
     expect(removals).toBe(received.length);
@@ -396,7 +367,7 @@ describe('freeing an aborted upload', () => {
 describe('max_chunk_bytes', () => {
   const args = (max: number): InitArgsInput => ({ max_chunk_bytes: [max], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] });
 
-  it('refuses more than fits in a 2 MiB ingress message, at install and upgrade', () => {
+  it('refuses more than fits in a 2 MiB ingress message, at install and upgrade', async () => {
     expect(applyInitArgs(DEFAULT_LIMITS, args(MAX_CHUNK_BYTES_CEILING)).maxChunkBytes).toBe(2_000_000);
     expect(() => applyInitArgs(DEFAULT_LIMITS, args(2_000_001))).toThrow(InvalidInitArgs);
     expect(() => newBackend(args(2_097_152))).toThrow(/max_chunk_bytes must be at most 2000000/);
@@ -404,7 +375,7 @@ describe('max_chunk_bytes', () => {
     expect(() => upgradeBackend(installed, args(3_000_000))).toThrow(/max_chunk_bytes/);
   });
 
-  it('lowers a stored value above the ceiling, so an upgrade without arguments succeeds', () => {
+  it('lowers a stored value above the ceiling, so an upgrade without arguments succeeds', async () => {
     expect(applyInitArgs({ ...DEFAULT_LIMITS, maxChunkBytes: 3_000_000 }, undefined).maxChunkBytes).toBe(MAX_CHUNK_BYTES_CEILING);
   });
 });

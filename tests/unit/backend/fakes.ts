@@ -1,10 +1,12 @@
 // In-memory stand-ins for the canister's platform: a KeyValueStore ordered like a StableBTreeMap
 // (byte-wise keys), a clock, an instruction counter that hashing advances at a chosen cost per
 // byte, and a timer queue the test runs by hand.
-import { Sha256 } from '../../../src/backend/hash/sha256.js';
+import { sha256, Sha256 } from '../../../src/backend/hash/sha256.js';
 import { Backend, type InitArgsInput, type Stores } from '../../../src/backend/backend.js';
 import type { KeyValueStore } from '../../../src/backend/kv.js';
 import type { Platform } from '../../../src/backend/platform.js';
+import type { Absorb } from '../../../src/backend/session/hashing.js';
+import { fromSha256State, toSha256State, type AbsorbOptions, type AbsorbResult } from '../../../src/backend/native/midstate.js';
 
 const hexOf = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex');
 
@@ -88,7 +90,7 @@ export const QUERY_LIMIT = 5_000_000_000n;
 
 interface FakeTimer {
   due: bigint;
-  run: () => void;
+  run: () => void | Promise<void>;
   /** Set for setTimerInterval: rescheduled after every run, even one that trapped. */
   periodSeconds?: number;
 }
@@ -187,7 +189,7 @@ export class FakePlatform implements Platform {
     return this.controllers.has(hexOf(principal));
   }
 
-  setTimer(delaySeconds: number, callback: () => void) {
+  setTimer(delaySeconds: number, callback: () => void | Promise<void>) {
     this.timers.push({ due: this.now + BigInt(delaySeconds) * 1_000_000_000n, run: callback });
   }
 
@@ -216,6 +218,28 @@ export class FakePlatform implements Platform {
     }
   }
 
+  /**
+   * Runs an async update (put_chunk, finish, a hashing timer) to its end: each native hashing call
+   * the fake absorb answers is a message of its own on the IC, so no rollback spans the awaits.
+   */
+  async messageAsync<T>(body: () => Promise<T>, argumentBytes = 0): Promise<T> {
+    this.instructions = BigInt(argumentBytes * 18);
+    const result = await body();
+    if (this.instructions > this.maxInstructions) this.maxInstructions = this.instructions;
+    return result;
+  }
+
+  /** runDueTimers for async timers (hashing): each run awaited; answers how many ran. */
+  async runDueTimersAsync(): Promise<number> {
+    const due = this.timers.filter((t) => t.due <= this.now);
+    this.timers = this.timers.filter((t) => t.due > this.now);
+    for (const timer of due) {
+      await this.messageAsync(async () => timer.run());
+      if (timer.periodSeconds !== undefined) this.setTimerInterval(timer.periodSeconds, timer.run);
+    }
+    return due.length;
+  }
+
   /** A query: the 5 billion instruction limit. */
   query<T>(body: () => T): T {
     return this.message(body, 0, QUERY_LIMIT);
@@ -232,7 +256,7 @@ export class FakePlatform implements Platform {
     this.timers = this.timers.filter((t) => t.due > this.now);
     for (const timer of due) {
       try {
-        this.message(timer.run);
+        this.message(timer.run as () => void);
       } catch (error) {
         if (this.heapRoots.length === 0) throw error;
         this.traps.push(error);
@@ -261,13 +285,41 @@ export function meter(platform: FakePlatform | undefined, perByte = CANISTER_INS
   costPerByte = perByte;
 }
 
+/**
+ * The native method's contract in JavaScript (the canister makes a self-call): the midstate
+ * advanced by `bytes`, and the digest of those bytes alone when asked. Counts its calls.
+ */
+export const fakeAbsorb: Absorb & { calls: number } = Object.assign(
+  async (midstate: Uint8Array, bytes: Uint8Array, options: AbsorbOptions = {}): Promise<AbsorbResult> => {
+    fakeAbsorb.calls++;
+    await Promise.resolve();
+    // Native work runs in the method's own message: nothing charged to the caller's.
+    const metered = meteredPlatform;
+    meteredPlatform = undefined;
+    try {
+      const hasher = Sha256.importState(toSha256State(midstate));
+      hasher.update(bytes);
+      const state = hasher.exportState();
+      return {
+        kind: 'ok',
+        midstate: fromSha256State(state)!,
+        digest: options.final ? Sha256.importState(state).digest() : undefined,
+        chunkDigest: options.chunkDigest ? sha256(bytes) : undefined
+      };
+    } finally {
+      meteredPlatform = metered;
+    }
+  },
+  { calls: 0 }
+);
+
 export const ALICE = Uint8Array.of(1, 1, 1, 1, 1);
 export const BOB = Uint8Array.of(2, 2, 2, 2, 2);
 export const ADMIN = Uint8Array.of(9, 9, 9);
 
 export function newBackend(initArgs?: InitArgsInput, stores = memoryStores(), platform = new FakePlatform()) {
   platform.controllers.add(hexOf(ADMIN));
-  const backend = new Backend(stores, platform);
+  const backend = new Backend(stores, platform, fakeAbsorb);
   platform.message(() => backend.init(initArgs));
   meter(platform);
   return { backend, stores, platform };
@@ -281,7 +333,7 @@ export function upgradeBackend(
 ) {
   if (runPreUpgrade) old.platform.message(() => old.backend.preUpgrade());
   old.platform.timers = [];
-  const backend = new Backend(old.stores, old.platform);
+  const backend = new Backend(old.stores, old.platform, fakeAbsorb);
   old.platform.message(() => backend.postUpgrade(initArgs));
   return { backend, stores: old.stores, platform: old.platform };
 }

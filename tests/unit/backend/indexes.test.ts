@@ -19,7 +19,7 @@ function xorshift(seed: number) {
 }
 
 describe('IdLists', () => {
-  it('matches an array under random pushes and removals, in two lists of one store', () => {
+  it('matches an array under random pushes and removals, in two lists of one store', async () => {
     const store = new MemoryStore();
     const lists = new IdLists(store);
     const names = [Uint8Array.of(1), Uint8Array.of(2)];
@@ -47,7 +47,7 @@ describe('IdLists', () => {
 });
 
 describe('OwnerAssetIndex', () => {
-  it('seeks and walks like a sorted array under random inserts and removals, owners apart', () => {
+  it('seeks and walks like a sorted array under random inserts and removals, owners apart', async () => {
     const store = new MemoryStore();
     const index = new OwnerAssetIndex(store, 12345);
     const owners = [Uint8Array.of(1, 1), Uint8Array.of(1, 1, 1)];
@@ -101,7 +101,7 @@ function snapshot(stores: ReturnType<typeof newBackend>['stores']) {
 }
 
 describe('quotas', () => {
-  it('max_open_uploads: the whole canister, answered LimitExceeded naming it, changing nothing', () => {
+  it('max_open_uploads: the whole canister, answered LimitExceeded naming it, changing nothing', async () => {
     const { backend, stores, platform } = newBackend({ max_open_uploads: [2n] });
     ok(platform.message(() => backend.begin(ALICE, begin('q1'))));
     ok(platform.message(() => backend.begin(BOB, begin('q2'))));
@@ -111,11 +111,11 @@ describe('quotas', () => {
     expect(snapshot(stores)).toEqual(before);
   });
 
-  it('max_assets_per_caller counts the owner’s assets; a new variant of one is no new asset', () => {
+  it('max_assets_per_caller counts the owner’s assets; a new variant of one is no new asset', async () => {
     const { backend, stores, platform } = newBackend({ max_assets_per_caller: [2n] });
     for (const id of ['a1', 'a2']) {
       const s = ok(platform.message(() => backend.begin(ALICE, begin(id))));
-      ok(platform.message(() => backend.finish(ALICE, s.uploadId, undefined)));
+      ok(await platform.messageAsync(() => backend.finish(ALICE, s.uploadId, undefined)));
     }
     const before = snapshot(stores);
     expect(platform.message(() => backend.begin(ALICE, begin('a3')))).toEqual({ Err: { LimitExceeded: expect.stringContaining('max_assets_per_caller') } });
@@ -126,15 +126,15 @@ describe('quotas', () => {
     ok(platform.message(() => backend.begin(ALICE, begin('a3'))));
   });
 
-  it('max_bytes_per_caller counts stored blobs and open uploads’ sizes, across an upgrade', () => {
+  it('max_bytes_per_caller counts stored blobs and open uploads’ sizes, across an upgrade', async () => {
     const first = newBackend({ max_bytes_per_caller: [100n], max_chunk_bytes: [100] });
     const data = new Uint8Array(60).fill(3);
     const s = ok(first.platform.message(() => first.backend.begin(ALICE, begin('big', { size: 60n, chunk_size: 60, sha256: sha256(data) }))));
-    ok(first.platform.message(() => first.backend.putChunk(ALICE, s.uploadId, 0, data)));
+    ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, s.uploadId, 0, data)));
     expect(first.platform.message(() => first.backend.begin(ALICE, begin('more', { size: 41n, chunk_size: 41 })))).toEqual({
       Err: { LimitExceeded: expect.stringContaining('max_bytes_per_caller') }
     });
-    ok(first.platform.message(() => first.backend.finish(ALICE, s.uploadId, undefined)));
+    ok(await first.platform.messageAsync(() => first.backend.finish(ALICE, s.uploadId, undefined)));
     const { backend, platform } = upgradeBackend(first);
     expect(platform.message(() => backend.begin(ALICE, begin('more', { size: 41n, chunk_size: 41 })))).toEqual({
       Err: { LimitExceeded: expect.stringContaining('max_bytes_per_caller') }
@@ -146,7 +146,7 @@ describe('quotas', () => {
 });
 
 describe('idempotent begin', () => {
-  it('the same key and arguments answer the same upload; others InvalidArgument; after finish InvalidState', () => {
+  it('the same key and arguments answer the same upload; others InvalidArgument; after finish InvalidState', async () => {
     const { backend, stores, platform } = newBackend();
     const key = Uint8Array.of(1, 2, 3);
     const first = ok(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: key }))));
@@ -159,7 +159,7 @@ describe('idempotent begin', () => {
     });
     // Keys are the caller's own: Bob's same key is a new upload.
     expect(ok(platform.message(() => backend.begin(BOB, begin('idem-bob', { idempotency_key: key })))).uploadId).not.toBe(first.uploadId);
-    ok(platform.message(() => backend.finish(ALICE, first.uploadId, undefined)));
+    ok(await platform.messageAsync(() => backend.finish(ALICE, first.uploadId, undefined)));
     expect(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: key })))).toEqual({
       Err: { InvalidState: expect.stringContaining(`upload ${first.uploadId}`) }
     });
@@ -170,12 +170,12 @@ describe('idempotent begin', () => {
 });
 
 describe('list_assets_page', () => {
-  it('answers next exactly when more remain, at every page size', () => {
+  it('answers next exactly when more remain, at every page size', async () => {
     const { backend, platform } = newBackend({ max_open_uploads_per_caller: [64] });
     const ids = Array.from({ length: 23 }, (_, n) => `p${String(n).padStart(2, '0')}`);
     for (const id of [...ids].reverse()) {
       const s = ok(platform.message(() => backend.begin(ALICE, begin(id))));
-      ok(platform.message(() => backend.finish(ALICE, s.uploadId, undefined)));
+      ok(await platform.messageAsync(() => backend.finish(ALICE, s.uploadId, undefined)));
     }
     for (const size of [1, 5, 22, 23, 24, 100]) {
       const seen: string[] = [];

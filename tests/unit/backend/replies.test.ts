@@ -44,7 +44,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
   const digest = sha256(data);
   const ASSETS = 100;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     meter(undefined);
     for (let a = 0; a < ASSETS; a++) {
       for (let v = 0; v < 32; v++) {
@@ -58,8 +58,8 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
           sha256: undefined
         };
         const { uploadId } = ok(platform.message(() => backend.begin(ALICE, args)));
-        ok(platform.message(() => backend.putChunk(ALICE, uploadId, 0, data)));
-        ok(platform.message(() => backend.finish(ALICE, uploadId, digest)));
+        ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 0, data)));
+        ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, digest)));
       }
     }
   }, 120_000);
@@ -79,7 +79,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
     }
   }
 
-  it('every page encodes under the reply budget, and paging lists every asset once, in order', () => {
+  it('every page encodes under the reply budget, and paging lists every asset once, in order', async () => {
     const all = pages(100);
     for (const page of all) {
       const bytes = encode(page);
@@ -98,7 +98,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
     expect(platform.query(() => backend.listAssets(BOB, undefined, 100))).toEqual([]);
   });
 
-  it('stops at the instruction budget, counting the reply encoding still to come', () => {
+  it('stops at the instruction budget, counting the reply encoding still to come', async () => {
     // Costs measured on the replica for these assets: ≈ 24 million instructions a blob record
     // read, ≈ 15,400 a reply byte encoded (after the method returns).
     const blobs = stores.blobs as MemoryStore;
@@ -134,7 +134,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
     }
   });
 
-  it('clamps the requested count', () => {
+  it('clamps the requested count', async () => {
     const page = platform.query(() => backend.listAssets(ALICE, assetIdOf(ASSETS - 3), 0xffff_ffff));
     expect(page.map((view) => view.asset.assetId)).toEqual([assetIdOf(ASSETS - 2), assetIdOf(ASSETS - 1)]);
     expect(LIST_ASSETS_MAX).toBeLessThanOrEqual(1000);
@@ -165,11 +165,11 @@ describe('my_uploads with many received chunks', () => {
     };
   }
 
-  it('lists open uploads first, whole, keeping the indexes (costly for Azle to encode) bounded', () => {
+  it('lists open uploads first, whole, keeping the indexes (costly for Azle to encode) bounded', async () => {
     const first = newBackend({ max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [64] });
     const data = pseudoRandom(10, 2);
     const small = ok(first.platform.message(() => first.backend.begin(ALICE, { asset_id: 'small', variant: 'original', file_name: '', content_type: '', size: 10n, chunk_size: 10, sha256: undefined })));
-    ok(first.platform.message(() => first.backend.putChunk(ALICE, small.uploadId, 0, data)));
+    ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, small.uploadId, 0, data)));
     // 30 closed uploads of 3,000 received chunks, 2 open ones of 40,000, one complete of 65,536.
     const closedIds: bigint[] = [];
     for (let n = 0; n < 30; n++) {

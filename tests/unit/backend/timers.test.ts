@@ -1,6 +1,5 @@
-// Work the canister does in later messages — budgeted hashing, expiry, freeing — keeps going
-// whatever happens to one of those messages, never does more than a message may, and never
-// expires an upload whose client has sent everything while the canister is still hashing it.
+// Work the canister does in later messages — expiry, freeing — keeps going whatever happens to
+// one of those messages and never does more than a message may.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeginInput } from '../../../src/backend/assert.js';
@@ -9,7 +8,6 @@ import { ALICE, MemoryStore, meter, newBackend, pseudoRandom, UPDATE_LIMIT } fro
 
 afterEach(() => meter(undefined));
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
 function ok<T>(result: { Ok: T } | { Err: unknown }): T {
   if ('Err' in result) throw new Error(`expected Ok, got ${JSON.stringify(result.Err, (_, v) => (typeof v === 'bigint' ? `${v}` : v))}`);
@@ -32,46 +30,7 @@ const chunk = (data: Uint8Array, size: number, index: number) => data.subarray(i
 
 const TIMEOUT_S = 100;
 const limits: InitArgsInput = { max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [BigInt(TIMEOUT_S)], max_open_uploads_per_caller: [] };
-const SIZE = 1_900_000;
 
-/** Six 1.9 MB chunks sent in reverse: the last put releases ~11 MB to hash, several messages' worth. */
-function reverseUpload() {
-  const fixture = newBackend(limits);
-  const data = pseudoRandom(6 * SIZE, 21);
-  const { uploadId } = ok(fixture.platform.message(() => fixture.backend.begin(ALICE, beginInput('rev', data, SIZE))));
-  for (let i = 5; i >= 0; i--) ok(fixture.platform.message(() => fixture.backend.putChunk(ALICE, uploadId, i, chunk(data, SIZE, i)), SIZE));
-  expect(ok(fixture.backend.uploadStatus(ALICE, uploadId)).hashed).toBeLessThan(6);
-  return { ...fixture, data, uploadId };
-}
-
-describe('an upload whose chunks have all arrived does not expire while hashing catches up', () => {
-  it('hashing progress in timers counts as activity', () => {
-    const { backend, platform, data, uploadId } = reverseUpload();
-    platform.advance(TIMEOUT_S - 10);
-    platform.runDueTimers(); // a hashing slice, 90 s after the last put
-    const progressed = ok(backend.uploadStatus(ALICE, uploadId));
-    expect(progressed.hashed).toBeLessThan(6);
-    platform.advance(30); // past the last put's expiry, not past the last slice's
-    platform.runDueTimers();
-    expect(ok(backend.uploadStatus(ALICE, uploadId)).state).toEqual({ kind: 'open' });
-    while (platform.runDueTimers() > 0 && ok(backend.uploadStatus(ALICE, uploadId)).hashed < 6) platform.advance(1);
-    expect(hex(ok(platform.message(() => backend.finish(ALICE, uploadId, undefined))).sha256)).toBe(hex(sha256(data)));
-  });
-
-  it('finish answering HashPending counts as activity', () => {
-    const { backend, platform, data, uploadId } = reverseUpload();
-    platform.advance(TIMEOUT_S - 40);
-    expect(platform.message(() => backend.finish(ALICE, uploadId, undefined))).toMatchObject({ Err: { HashPending: { chunk_count: 6 } } });
-    const status = ok(backend.uploadStatus(ALICE, uploadId));
-    expect(status.expiresAtNs).toBe(platform.now + BigInt(TIMEOUT_S) * 1_000_000_000n);
-    platform.advance(60); // 120 s after the last put
-    platform.runDueTimers();
-    expect(ok(backend.uploadStatus(ALICE, uploadId)).state).toEqual({ kind: 'open' });
-    let result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
-    while ('Err' in result && 'HashPending' in result.Err) result = platform.message(() => backend.finish(ALICE, uploadId, undefined));
-    expect(hex(ok(result).sha256)).toBe(hex(sha256(data)));
-  });
-});
 
 describe('a timer run that traps does not stop later runs', () => {
   /** Makes `method` of a store throw once, as a trap would interrupt the message using it. */
@@ -87,30 +46,12 @@ describe('a timer run that traps does not stop later runs', () => {
     };
   }
 
-  it('hashing: after a trapped slice, the chain restarts and hashing completes without a finish', () => {
-    const fixture = newBackend();
-    const { backend, platform, stores } = fixture;
-    platform.trapsRollBack(backend);
-    const data = pseudoRandom(6 * SIZE, 22);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('trap', data, SIZE))));
-    for (let i = 5; i >= 0; i--) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, SIZE, i)), SIZE));
-    const before = ok(backend.uploadStatus(ALICE, uploadId)).hashed;
-    trapOnce(stores.chunks as MemoryStore, 'get'); // the timer's read-back of a stored chunk
-    platform.runDueTimers();
-    expect(platform.traps).toHaveLength(1);
-    expect(ok(backend.uploadStatus(ALICE, uploadId)).hashed).toBe(before);
-    platform.advance(60); // one sweep period
-    for (let runs = 0; runs < 20 && platform.runDueTimers() > 0; runs++);
-    expect(ok(backend.uploadStatus(ALICE, uploadId)).hashed).toBe(6);
-    expect(hex(ok(platform.message(() => backend.finish(ALICE, uploadId, undefined))).sha256)).toBe(hex(sha256(data)));
-  });
-
-  it('the expiry sweep: a trapped sweep does not stop the next one', () => {
+  it('the expiry sweep: a trapped sweep does not stop the next one', async () => {
     const { backend, platform, stores } = newBackend(limits);
     platform.trapsRollBack(backend);
     const data = pseudoRandom(3000, 23);
     const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('idle', data, 1000))));
-    ok(platform.message(() => backend.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0))));
+    ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0))));
     platform.advance(TIMEOUT_S + 1);
     trapOnce(stores.sessions as MemoryStore, 'insert'); // the sweep's save of the aborted session
     platform.runDueTimers();
@@ -122,12 +63,12 @@ describe('a timer run that traps does not stop later runs', () => {
     expect(backend.stats()).toMatchObject({ openUploads: 0, storedBytes: 0n });
   });
 
-  it('freeing: after a trapped slice, the chain restarts at the next sweep and finishes', () => {
+  it('freeing: after a trapped slice, the chain restarts at the next sweep and finishes', async () => {
     const { backend, platform, stores } = newBackend();
     platform.trapsRollBack(backend);
     const data = pseudoRandom(40 * 1000, 24);
     const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('free', data, 1000))));
-    for (let i = 0; i < 40; i++) ok(platform.message(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+    for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
     const chunks = stores.chunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     chunks.remove = (key: Uint8Array) => {
@@ -150,7 +91,7 @@ describe('a timer run that traps does not stop later runs', () => {
 describe('the expiry sweep does bounded work per message', () => {
   const many: InitArgsInput = { ...limits, max_open_uploads_per_caller: [2000] };
 
-  it('expires 1,500 idle uploads over several messages, none over the limit', () => {
+  it('expires 1,500 idle uploads over several messages, none over the limit', async () => {
     const { backend, platform, stores } = newBackend(many);
     const data = pseudoRandom(10, 25);
     for (let i = 0; i < 1500; i++) ok(platform.message(() => backend.begin(ALICE, beginInput(`e${i}`, data, 10))));
@@ -163,13 +104,13 @@ describe('the expiry sweep does bounded work per message', () => {
     platform.maxInstructions = 0n;
     platform.advance(TIMEOUT_S + 1);
     let messages = 0;
-    while (platform.runDueTimers() > 0 && messages < 50) messages++;
+    while ((await platform.runDueTimersAsync()) > 0 && messages < 50) messages++;
     expect(backend.stats().openUploads).toBe(0);
     expect(messages).toBeGreaterThanOrEqual(4);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
   });
 
-  it('prunes 1,500 closed session records over several messages, none over the limit', () => {
+  it('prunes 1,500 closed session records over several messages, none over the limit', async () => {
     const { backend, platform, stores } = newBackend(many);
     const data = pseudoRandom(10, 26);
     for (let i = 0; i < 1500; i++) {
@@ -185,7 +126,7 @@ describe('the expiry sweep does bounded work per message', () => {
     platform.maxInstructions = 0n;
     platform.advance(24 * 3600 + 60);
     let messages = 0;
-    while (platform.runDueTimers() > 0 && messages < 50) messages++;
+    while ((await platform.runDueTimersAsync()) > 0 && messages < 50) messages++;
     expect(stores.sessions.len()).toBe(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
     expect(backend.myUploads(ALICE)).toEqual([]);

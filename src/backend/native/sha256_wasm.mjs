@@ -1,0 +1,347 @@
+// Generates, with binaryen's API, a SHA-256 written in Wasm itself and adds it to a canister's
+// module as the update method `NATIVE_SHA256_METHOD`. QuickJS (no JIT) spends ≈ 8,900 Wasm
+// instructions per byte on SHA-256 in JavaScript; the same compression function as straight Wasm
+// costs under a hundred, so the canister's JavaScript advances its rolling hashes by calling this
+// method on itself (src/backend/native/native_sha256.ts is that caller, and documents the wire
+// format below from its side).
+//
+// Wire format (all offsets in bytes):
+//   midstate (MIDSTATE_BYTES = 104): h0..h7 as big-endian u32 [0, 32) · total bytes absorbed so far,
+//     u64 little-endian [32, 40) · the pending partial block [40, 104): its first (length mod 64)
+//     bytes are the bytes absorbed after the last whole block; the rest is ignored on input and
+//     zero on output. The method keeps the partial block, so a caller may split its input anywhere.
+//   argument: midstate · flags u32 little-endian [104, 108) · reserved, zero [108, 112) · the bytes
+//     to absorb [112, …). Flags: FLAG_FINAL (1) also answers the digest of the whole stream;
+//     FLAG_CHUNK_DIGEST (2) also answers the SHA-256 of these bytes alone.
+//   reply: the new midstate · the stream's digest (32, if FLAG_FINAL) · the bytes' own digest
+//     (32, if FLAG_CHUNK_DIGEST). The bytes themselves are never sent back: a 1.9 MB reply costs
+//     the JavaScript receiving it ≈ 18 million instructions.
+//   Any caller but the canister itself, or a malformed argument: the method traps, so nothing
+//   changes and the caller gets a reject.
+//
+// Memory: the method works only in Wasm pages it grew itself with memory.grow, found through its
+// own global. All other memory belongs to Azle's Rust allocator, which hands it out to QuickJS's
+// heap: writing a scratch buffer there would corrupt live JavaScript objects, and the allocator
+// exports no malloc to borrow from. The allocator only ever uses pages its own memory.grow calls
+// returned, so pages grown here are never handed out by it. The global starts at zero again after
+// an upgrade (a fresh heap), and the first call then grows fresh pages.
+//
+// This file is plain JavaScript (not TypeScript) because scripts/build.mjs runs it under Node
+// right after `azle build`, before anything is compiled.
+
+import { FLAG_CHUNK_DIGEST, FLAG_FINAL, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD } from './format.mjs';
+
+export { FLAG_CHUNK_DIGEST, FLAG_FINAL, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD };
+
+const PAGE = 65536;
+/** The IC's inter-canister payload limit (MAX_INTER_CANISTER_PAYLOAD_IN_BYTES, 2 MiB), plus the header. */
+const MAX_ARG = 2 * 1024 * 1024 + 1024;
+// Scratch layout, offsets from the scratch base.
+const CALLER = 0; // 32 bytes
+const SELF = 32; // 32 bytes
+const MESSAGE = 64; // trap messages, up to 192 bytes
+const FINAL_CTX = 256; // a copy of the stream's midstate, finalized without touching the original
+const CHUNK_CTX = 384; // the chunk's own SHA-256
+const OUT = 512; // reply: midstate 104 + 32 + 32
+const ARG = 1024; // the argument as received; its midstate is worked on in place
+const PENDING = 40;
+const LENGTH = 32;
+
+const K = [
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2
+];
+const IV = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+
+const IC0_IMPORTS = {
+  msg_arg_data_size: [[], 'i32'],
+  msg_arg_data_copy: [['i32', 'i32', 'i32'], 'none'],
+  msg_caller_size: [[], 'i32'],
+  msg_caller_copy: [['i32', 'i32', 'i32'], 'none'],
+  canister_self_size: [[], 'i32'],
+  canister_self_copy: [['i32', 'i32', 'i32'], 'none'],
+  msg_reply_data_append: [['i32', 'i32'], 'none'],
+  msg_reply: [[], 'none'],
+  trap: [['i32', 'i32'], 'none']
+};
+
+/**
+ * Adds the native SHA-256 method to `module` (a binaryen module read from Azle's output).
+ * Imports are looked up by module `ic0` and base name (Azle's build strips the name section, so
+ * internal names are not stable) and added when the module lacks them.
+ */
+export function addNativeSha256(binaryen, module) {
+  const { i32, i64, none } = binaryen;
+  const type = (t) => ({ i32, i64, none })[t];
+  const prefix = '$ic_upload_sha256';
+
+  // ---- imports ----
+  const found = new Map();
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module === 'ic0') found.set(info.base, info.name);
+  }
+  const ic0 = {};
+  for (const [base, [params, result]] of Object.entries(IC0_IMPORTS)) {
+    let name = found.get(base);
+    if (!name) {
+      name = `${prefix}.ic0.${base}`;
+      module.addFunctionImport(name, 'ic0', base, binaryen.createType(params.map(type)), type(result));
+    }
+    ic0[base] = (...args) => module.call(name, args, type(result));
+  }
+
+  // ---- globals: the scratch base and its size in bytes (both zero until the first call) ----
+  const BASE = `${prefix}.base`;
+  const CAP = `${prefix}.capacity`;
+  module.addGlobal(BASE, i32, true, module.i32.const(0));
+  module.addGlobal(CAP, i32, true, module.i32.const(0));
+
+  const c32 = (v) => module.i32.const(v | 0);
+  const get = (idx, t = i32) => module.local.get(idx, t);
+  const set = (idx, v) => module.local.set(idx, v);
+  const add = (a, b) => module.i32.add(a, b);
+  const base = () => module.global.get(BASE, i32);
+  const at = (off) => add(base(), c32(off));
+  /** Byte-swaps an i32 (Wasm loads little-endian; SHA-256 words are big-endian). */
+  const bswap = (x, tmp) =>
+    module.i32.or(
+      module.i32.and(module.i32.rotr(module.local.tee(tmp, x, i32), c32(8)), c32(0xff00ff00)),
+      module.i32.and(module.i32.rotl(get(tmp), c32(8)), c32(0x00ff00ff))
+    );
+
+  /** Traps with `text`, written into the scratch area first (its pages are ours by then). */
+  const trapWith = (text) => {
+    const bytes = new TextEncoder().encode(`${NATIVE_SHA256_METHOD}: ${text}`);
+    if (bytes.length > 192) throw new Error('trap message too long');
+    const stores = [];
+    for (let i = 0; i < bytes.length; i++) stores.push(module.i32.store8(MESSAGE + i, 1, base(), c32(bytes[i])));
+    return module.block(null, [...stores, ic0.trap(at(MESSAGE), c32(bytes.length)), module.unreachable()]);
+  };
+
+  // ---- blocks(state ptr, data ptr, count): the compression function over whole 64-byte blocks ----
+  // State words are native (little-endian) i32s while the method runs. 64 rounds unrolled; the
+  // working variables are renamed from round to round instead of shifted, so each round writes
+  // only two of them; the 16-word schedule stays in locals, rewritten in place.
+  {
+    const P_STATE = 0, P_DATA = 1, P_COUNT = 2;
+    const V = [3, 4, 5, 6, 7, 8, 9, 10]; // a..h
+    const W = (j) => 11 + (j & 15);
+    const TMP = 27, END = 28;
+    const vars = Array(26).fill(i32);
+    const rotr = (x, n) => module.i32.rotr(x, c32(n));
+    const xor = (a, b) => module.i32.xor(a, b);
+    const and = (a, b) => module.i32.and(a, b);
+    const or = (a, b) => module.i32.or(a, b);
+    const body = [];
+    for (let t = 0; t < 64; t++) {
+      const [A, B, C, D, E, F, G, H] = V.map((_, i) => V[(i - t + 64) & 7]);
+      let w;
+      if (t < 16) {
+        w = module.local.tee(W(t), bswap(module.i32.load(4 * t, 1, get(P_DATA)), TMP), i32);
+      } else {
+        const x15 = W(t - 15), x2 = W(t - 2);
+        const s0 = xor(xor(rotr(get(x15), 7), rotr(get(x15), 18)), module.i32.shr_u(get(x15), c32(3)));
+        const s1 = xor(xor(rotr(get(x2), 17), rotr(get(x2), 19)), module.i32.shr_u(get(x2), c32(10)));
+        w = module.local.tee(W(t), add(add(add(get(W(t)), s0), get(W(t - 7))), s1), i32);
+      }
+      const S1 = xor(xor(rotr(get(E), 6), rotr(get(E), 11)), rotr(get(E), 25));
+      const ch = xor(get(G), and(get(E), xor(get(F), get(G))));
+      const S0 = xor(xor(rotr(get(A), 2), rotr(get(A), 13)), rotr(get(A), 22));
+      const maj = or(and(get(A), get(B)), and(get(C), or(get(A), get(B))));
+      body.push(set(H, add(add(add(add(get(H), S1), ch), c32(K[t])), w)));
+      body.push(set(D, add(get(D), get(H))));
+      body.push(set(H, add(add(get(H), S0), maj)));
+    }
+    const loadState = V.map((v, i) => set(v, module.i32.load(4 * i, 4, get(P_STATE))));
+    const storeState = V.map((v, i) =>
+      module.i32.store(4 * i, 4, get(P_STATE), add(module.i32.load(4 * i, 4, get(P_STATE)), get(v)))
+    );
+    module.addFunction(
+      `${prefix}.blocks`,
+      binaryen.createType([i32, i32, i32]),
+      none,
+      vars,
+      module.block(null, [
+        set(END, add(get(P_DATA), module.i32.shl(get(P_COUNT), c32(6)))),
+        module.block('done', [
+          module.loop(
+            'next',
+            module.block(null, [
+              module.br('done', module.i32.ge_u(get(P_DATA), get(END))),
+              ...loadState,
+              ...body,
+              ...storeState,
+              set(P_DATA, add(get(P_DATA), c32(64))),
+              module.br('next')
+            ])
+          )
+        ])
+      ])
+    );
+  }
+  const blocks = (state, data, count) => module.call(`${prefix}.blocks`, [state, data, count], none);
+
+  // ---- absorb(ctx, data, len): appends bytes to a midstate (native words), keeping its partial block ----
+  {
+    const CTX = 0, DATA = 1, LEN = 2, PLEN = 3, TAKE = 4;
+    const length = () => module.i64.load(LENGTH, 8, get(CTX));
+    module.addFunction(
+      `${prefix}.absorb`,
+      binaryen.createType([i32, i32, i32]),
+      none,
+      [i32, i32],
+      module.block(null, [
+        set(PLEN, module.i32.and(module.i32.wrap(length()), c32(63))),
+        module.i64.store(LENGTH, 8, get(CTX), module.i64.add(length(), module.i64.extend_u(get(LEN)))),
+        module.if(
+          get(PLEN),
+          module.block(null, [
+            set(TAKE, module.select(
+              module.i32.lt_u(get(LEN), module.i32.sub(c32(64), get(PLEN))),
+              get(LEN),
+              module.i32.sub(c32(64), get(PLEN))
+            )),
+            module.memory.copy(add(add(get(CTX), c32(PENDING)), get(PLEN)), get(DATA), get(TAKE)),
+            set(DATA, add(get(DATA), get(TAKE))),
+            set(LEN, module.i32.sub(get(LEN), get(TAKE))),
+            set(PLEN, add(get(PLEN), get(TAKE))),
+            module.if(module.i32.lt_u(get(PLEN), c32(64)), module.return()),
+            blocks(get(CTX), add(get(CTX), c32(PENDING)), c32(1))
+          ])
+        ),
+        blocks(get(CTX), get(DATA), module.i32.shr_u(get(LEN), c32(6))),
+        module.memory.copy(
+          add(get(CTX), c32(PENDING)),
+          add(get(DATA), module.i32.and(get(LEN), c32(~63))),
+          module.i32.and(get(LEN), c32(63))
+        )
+      ])
+    );
+  }
+  const absorb = (ctx, data, len) => module.call(`${prefix}.absorb`, [ctx, data, len], none);
+
+  // ---- finish(ctx, out): pads the midstate at ctx (destroying it) and writes the digest to out ----
+  {
+    const CTX = 0, OUTP = 1, PLEN = 2, TMP = 3;
+    const pending = () => add(get(CTX), c32(PENDING));
+    const bitLength = () => module.i64.shl(module.i64.load(LENGTH, 8, get(CTX)), module.i64.const(3, 0));
+    module.addFunction(
+      `${prefix}.finish`,
+      binaryen.createType([i32, i32]),
+      none,
+      [i32, i32],
+      module.block(null, [
+        set(PLEN, module.i32.and(module.i32.wrap(module.i64.load(LENGTH, 8, get(CTX))), c32(63))),
+        module.i32.store8(0, 1, add(pending(), get(PLEN)), c32(0x80)),
+        module.memory.fill(add(add(pending(), get(PLEN)), c32(1)), c32(0), module.i32.sub(c32(63), get(PLEN))),
+        module.if(
+          module.i32.ge_u(get(PLEN), c32(56)),
+          module.block(null, [blocks(get(CTX), pending(), c32(1)), module.memory.fill(pending(), c32(0), c32(56))])
+        ),
+        module.i32.store(56, 1, pending(), bswap(module.i32.wrap(module.i64.shr_u(bitLength(), module.i64.const(32, 0))), TMP)),
+        module.i32.store(60, 1, pending(), bswap(module.i32.wrap(bitLength()), TMP)),
+        blocks(get(CTX), pending(), c32(1)),
+        ...Array.from({ length: 8 }, (_, i) =>
+          module.i32.store(4 * i, 1, get(OUTP), bswap(module.i32.load(4 * i, 4, get(CTX)), TMP))
+        )
+      ])
+    );
+  }
+  const finish = (ctx, out) => module.call(`${prefix}.finish`, [ctx, out], none);
+
+  // ---- the method ----
+  {
+    const SIZE = 0, FLAGS = 1, TMP = 2, PAGES = 3, OUTLEN = 4;
+    const ctx = () => at(ARG);
+    const swapState = (ptr) =>
+      Array.from({ length: 8 }, (_, i) => module.i32.store(4 * i, 4, ptr(), bswap(module.i32.load(4 * i, 4, ptr()), TMP)));
+    const words = (off) => Array.from({ length: 4 }, (_, i) => module.i64.load(off + 8 * i, 1, base()));
+    module.addFunction(
+      `${prefix}.method`,
+      none,
+      none,
+      [i32, i32, i32, i32, i32],
+      module.block(null, [
+        set(SIZE, ic0.msg_arg_data_size()),
+        // Scratch pages: grown once per heap (again if an argument ever outgrows them; the new
+        // region need not be adjacent to the old one, whose pages then stay unused).
+        module.if(
+          module.i32.gt_u(add(get(SIZE), c32(ARG)), module.global.get(CAP, i32)),
+          module.block(null, [
+            set(PAGES, module.select(module.i32.gt_u(get(SIZE), c32(MAX_ARG)), get(SIZE), c32(MAX_ARG))),
+            set(PAGES, module.i32.div_u(add(get(PAGES), c32(ARG + PAGE - 1)), c32(PAGE))),
+            set(TMP, module.memory.grow(get(PAGES))),
+            // Out of memory: nothing to write a message with, and nothing changed yet.
+            module.if(module.i32.eq(get(TMP), c32(-1)), module.unreachable()),
+            module.global.set(BASE, module.i32.mul(get(TMP), c32(PAGE))),
+            module.global.set(CAP, module.i32.mul(get(PAGES), c32(PAGE)))
+          ])
+        ),
+        // Self-calls only: compare the caller with the canister's own id.
+        module.memory.fill(at(CALLER), c32(0), c32(64)),
+        module.if(
+          module.i32.ne(ic0.msg_caller_size(), ic0.canister_self_size()),
+          trapWith('only the canister itself may call this method')
+        ),
+        module.if(module.i32.gt_u(ic0.msg_caller_size(), c32(32)), trapWith('only the canister itself may call this method')),
+        ic0.msg_caller_copy(at(CALLER), c32(0), ic0.msg_caller_size()),
+        ic0.canister_self_copy(at(SELF), c32(0), ic0.canister_self_size()),
+        module.if(
+          module.i32.eqz(
+            module.i32.and(
+              module.i32.and(module.i64.eq(words(CALLER)[0], words(SELF)[0]), module.i64.eq(words(CALLER)[1], words(SELF)[1])),
+              module.i32.and(module.i64.eq(words(CALLER)[2], words(SELF)[2]), module.i64.eq(words(CALLER)[3], words(SELF)[3]))
+            )
+          ),
+          trapWith('only the canister itself may call this method')
+        ),
+        module.if(module.i32.lt_u(get(SIZE), c32(HEADER_BYTES)), trapWith('argument shorter than its 112-byte header')),
+        ic0.msg_arg_data_copy(ctx(), c32(0), get(SIZE)),
+        set(FLAGS, module.i32.load(MIDSTATE_BYTES, 4, ctx())),
+        module.if(
+          module.i32.or(
+            module.i32.and(get(FLAGS), c32(~(FLAG_FINAL | FLAG_CHUNK_DIGEST))),
+            module.i32.load(MIDSTATE_BYTES + 4, 4, ctx())
+          ),
+          trapWith('unknown flags')
+        ),
+        ...swapState(ctx),
+        absorb(ctx(), at(ARG + HEADER_BYTES), module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+        // The reply: the new midstate (words big-endian again, unused pending bytes zero).
+        module.memory.copy(at(OUT), ctx(), c32(MIDSTATE_BYTES)),
+        ...swapState(() => at(OUT)),
+        set(TMP, module.i32.and(module.i32.wrap(module.i64.load(LENGTH, 8, ctx())), c32(63))),
+        module.memory.fill(add(at(OUT + PENDING), get(TMP)), c32(0), module.i32.sub(c32(64), get(TMP))),
+        set(OUTLEN, c32(MIDSTATE_BYTES)),
+        module.if(
+          module.i32.and(get(FLAGS), c32(FLAG_FINAL)),
+          module.block(null, [
+            module.memory.copy(at(FINAL_CTX), ctx(), c32(MIDSTATE_BYTES)),
+            finish(at(FINAL_CTX), add(at(OUT), get(OUTLEN))),
+            set(OUTLEN, add(get(OUTLEN), c32(32)))
+          ])
+        ),
+        module.if(
+          module.i32.and(get(FLAGS), c32(FLAG_CHUNK_DIGEST)),
+          module.block(null, [
+            ...IV.map((h, i) => module.i32.store(4 * i, 4, at(CHUNK_CTX), c32(h))),
+            module.i64.store(LENGTH, 8, at(CHUNK_CTX), module.i64.const(0, 0)),
+            absorb(at(CHUNK_CTX), at(ARG + HEADER_BYTES), module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+            finish(at(CHUNK_CTX), add(at(OUT), get(OUTLEN))),
+            set(OUTLEN, add(get(OUTLEN), c32(32)))
+          ])
+        ),
+        ic0.msg_reply_data_append(at(OUT), get(OUTLEN)),
+        ic0.msg_reply()
+      ])
+    );
+    module.addFunctionExport(`${prefix}.method`, `canister_update ${NATIVE_SHA256_METHOD}`);
+  }
+}
