@@ -1,6 +1,7 @@
-// HTTP serving over the backend's stores: a multi-chunk public asset is served once timer slices
-// have computed its chunk digests (each slice under the update limit), assets public before
-// serving existed are found after the upgrade, and freed blobs take their digests with them.
+// HTTP serving over the backend's stores: a multi-chunk public asset is served once it finishes
+// (the upload path wrote each chunk's digest), assets public before serving existed are found
+// after the upgrade and their digests computed by timer slices (each under the update limit), and
+// freed blobs take their digests with them.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../../src/backend/backend.js';
@@ -14,7 +15,7 @@ afterEach(() => meter(undefined));
 const CHUNK = 1_000_000;
 const get = (url: string): HttpRequest => ({ method: 'GET', url, headers: [], body: new Uint8Array(0), certificate_version: [2] });
 
-function upload(backend: Backend, platform: FakePlatform, assetId: string, data: Uint8Array, isPublic?: boolean): void {
+async function upload(backend: Backend, platform: FakePlatform, assetId: string, data: Uint8Array, isPublic?: boolean): Promise<void> {
   const args: BeginInput = {
     asset_id: assetId,
     variant: 'original',
@@ -28,33 +29,30 @@ function upload(backend: Backend, platform: FakePlatform, assetId: string, data:
   const begun = platform.message(() => backend.begin(ALICE, args));
   if (!('Ok' in begun)) throw new Error('begin failed');
   for (let i = 0; i * CHUNK < data.length; i++) {
-    platform.message(() => backend.putChunk(ALICE, begun.Ok.uploadId, i, data.subarray(i * CHUNK, (i + 1) * CHUNK)));
+    await platform.messageAsync(() => backend.putChunk(ALICE, begun.Ok.uploadId, i, data.subarray(i * CHUNK, (i + 1) * CHUNK)));
   }
   for (let round = 0; round < 50; round++) {
-    const finished = platform.message(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
+    const finished = await platform.messageAsync(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
     if ('Ok' in finished) return;
-    platform.runDueTimers();
+    await platform.runDueTimersAsync();
   }
   throw new Error('finish never succeeded');
 }
 
 /** Runs timer messages until nothing is due; answers how many ran. */
-function drainTimers(platform: FakePlatform): number {
+async function drainTimers(platform: FakePlatform): Promise<number> {
   let ran = 0;
-  for (let n = platform.runDueTimers(); n > 0; n = platform.runDueTimers()) ran += n;
+  for (let n = await platform.runDueTimersAsync(); n > 0; n = await platform.runDueTimersAsync()) ran += n;
   return ran;
 }
 
 describe('HTTP serving in the backend', () => {
-  it('serves a multi-chunk public asset once its chunk digests are computed, in slices under the limit', () => {
+  it('serves a multi-chunk public asset once it finishes: the upload wrote each chunk digest', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(5 * CHUNK + 123, 5);
-    upload(backend, platform, 'big.bin', data, true);
-    platform.maxInstructions = 0n;
-    expect(platform.query(() => backend.httpRequest(get('/big.bin'))).status_code).toBe(404);
-    expect(drainTimers(platform)).toBeGreaterThan(1);
-    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    await upload(backend, platform, 'big.bin', data, true);
     expect((stores.chunkDigests as MemoryStore).len()).toBe(6);
+    await drainTimers(platform);
     const response = platform.query(() => backend.httpRequest({ ...get('/big.bin'), headers: [['range', `bytes=${3 * CHUNK}-`]] }));
     expect(response.status_code).toBe(206);
     expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(3 * CHUNK, 4 * CHUNK)))).toBe(true);
@@ -67,29 +65,33 @@ describe('HTTP serving in the backend', () => {
     expect(platform.query(() => backend.httpRequest(get('/big.bin'))).status_code).toBe(404);
   });
 
-  it('a one-chunk asset is served at once: its chunk digest is the blob digest', () => {
-    const { backend, stores, platform } = newBackend();
+  it('a one-chunk asset is served at once', async () => {
+    const { backend, platform } = newBackend();
     const data = pseudoRandom(500, 6);
-    upload(backend, platform, 'small.txt', data, true);
+    await upload(backend, platform, 'small.txt', data, true);
     const response = platform.query(() => backend.httpRequest(get('/small.txt')));
     expect(response.status_code).toBe(200);
     expect(Buffer.from(response.body).equals(Buffer.from(data))).toBe(true);
-    expect((stores.chunkDigests as MemoryStore).len()).toBe(0);
   });
 
-  it('after the upgrade onto serving, assets public before it are found and served by timer work', () => {
+  it('after the upgrade onto serving, assets public before it are found, their digests computed in slices under the limit, and served', async () => {
     const first = newBackend();
     const { stores, platform } = first;
-    upload(first.backend, platform, 'old/a.bin', pseudoRandom(2 * CHUNK + 1, 7), true);
-    upload(first.backend, platform, 'old/b.txt', pseudoRandom(300, 8), true);
-    upload(first.backend, platform, 'old/private.txt', pseudoRandom(300, 9), false);
-    drainTimers(platform);
+    await upload(first.backend, platform, 'old/a.bin', pseudoRandom(2 * CHUNK + 1, 7), true);
+    await upload(first.backend, platform, 'old/b.txt', pseudoRandom(300, 8), true);
+    await upload(first.backend, platform, 'old/private.txt', pseudoRandom(300, 9), false);
+    await drainTimers(platform);
     // The state a canister had before serving existed: no tree, digests or serving marker.
     for (const store of [stores.httpTree, stores.chunkDigests, stores.httpPending] as MemoryStore[]) store.restoreEntries(new Map());
     stores.config.remove(CONFIG_KEYS.httpReady);
     const { backend } = upgradeBackend(first);
     expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(404);
-    drainTimers(platform);
+    expect(platform.query(() => backend.httpRequest(get('/old/a.bin'))).status_code).toBe(404);
+    platform.maxInstructions = 0n;
+    expect(await drainTimers(platform)).toBeGreaterThan(1);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    // a.bin's three chunks and b.txt's one (the private asset needs none).
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(4);
     expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(200);
     expect(platform.query(() => backend.httpRequest(get('/old/a.bin'))).status_code).toBe(206);
     expect(platform.query(() => backend.httpRequest(get('/old/private.txt'))).status_code).toBe(404);
