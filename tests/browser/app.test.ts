@@ -106,7 +106,13 @@ describe('the browser app', () => {
       focused = await page.evaluate(() => document.activeElement?.id ?? '');
     }
     expect(focused).toBe('drop-zone');
-    const [chooser] = await Promise.all([page.waitForFileChooser(), page.keyboard.press('Enter')]);
+    // The chooser is intercepted only once puppeteer has enabled interception: start waiting,
+    // let a round trip to the page pass, then press Enter (under load the two raced).
+    const choosing = page.waitForFileChooser();
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(done)));
+    expect(await page.evaluate(() => document.activeElement?.id ?? '')).toBe('drop-zone');
+    await page.keyboard.press('Enter');
+    const chooser = await choosing;
     await chooser.accept(Object.entries(picked).map(([name, bytes]) => file(name, bytes)));
 
     // A folder dropped on the page (a real drag through the DevTools protocol, with its entries).
