@@ -38,6 +38,7 @@ export interface Stores {
   httpTree: KeyValueStore;
   chunkDigests: KeyValueStore;
   httpPending: KeyValueStore;
+  httpServed: KeyValueStore;
 }
 
 /** Outside a canister (unit tests) nothing is certified and no certificate exists. */
@@ -230,6 +231,7 @@ export class Backend {
       config: stores.config,
       tree: counted(stores.httpTree),
       pending: counted(stores.httpPending),
+      served: counted(stores.httpServed),
       certification,
       isController: (principal) => platform.isController(principal),
       instructionCounter: () => platform.instructionCounter(),
