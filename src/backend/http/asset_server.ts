@@ -53,15 +53,17 @@ export interface AssetServerDeps {
 /** Background work stops this far below the 40 billion limit of a timer message. */
 const WORK_INSTRUCTION_LIMIT = 30_000_000_000;
 /**
- * The message that changes an asset (finish, set_public, …) stages its entries up to here, so a
- * small asset is served when that message returns; a large one goes on in timer messages.
+ * The message that changes an asset (finish, set_public, …) stages its entries up to here: one
+ * round's slice of a long message on the IC (2 billion, dfinity/ic's
+ * `MAX_INSTRUCTIONS_PER_SLICE`), so it still completes in one round and a small asset is served
+ * when it returns; a larger one goes on in timer messages.
  */
-const CHANGE_INSTRUCTION_LIMIT = 10_000_000_000;
+const CHANGE_INSTRUCTION_LIMIT = 2_000_000_000;
 /**
  * Above what staging one entry costs: a response hash and a path through the staged level, all
- * with the canister's JavaScript SHA-256 (≈ 100 million measured for a 2,000-piece level).
+ * with the canister's JavaScript SHA-256 (≈ 50 million measured for a 260-piece asset).
  */
-const ENTRY_INSTRUCTIONS = 1_000_000_000;
+const ENTRY_INSTRUCTIONS = 300_000_000;
 /** Above what freeing one node of a withdrawn level costs (a few stable map operations). */
 const GARBAGE_NODE_INSTRUCTIONS = 50_000_000;
 /** Above what the canister's JavaScript SHA-256 costs per byte (≈ 8,650). */
