@@ -222,7 +222,6 @@ export class Backend {
     });
     this.migrationTimer = new TimerChain(platform, () => this.onMigrationTimer());
     const digests = this.chunkDigests;
-    this.uploads.keepChunkDigests(digests);
     this.httpTimer = new TimerChain(platform, () => this.onHttpTimer());
     this.server = new AssetServer({
       catalogue: this.uploads,
