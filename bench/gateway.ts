@@ -64,7 +64,10 @@ export async function gatewayBench() {
     const hide = await measuring.set_public_instructions('small.txt', false);
     const show = await measuring.set_public_instructions('small.txt', true);
     const hideBig = await measuring.set_public_instructions('big.bin', false);
+    t = performance.now();
     const showBig = await measuring.set_public_instructions('big.bin', true);
+    while ((await actor.http_request(get('/big.bin'))).status_code !== 206) await new Promise((r) => setTimeout(r, 100));
+    const certifySeconds = (performance.now() - t) / 1000;
     return {
       rows: [
         { what: '50 MB public file through the gateway (28 verified 206 pieces, local)', value: `${fmt(downloadSeconds, 1)} s = ${fmt(MB50 / 1e6 / downloadSeconds, 1)} MB/s` },
@@ -72,7 +75,8 @@ export async function gatewayBench() {
         { what: 'http_request, 10 KB file', value: `${smallRequest.toLocaleString('en-US')} instructions` },
         { what: 'http_request, one 1.9 MB piece', value: `${pieceRequest.toLocaleString('en-US')} instructions` },
         { what: 'set_public on a 10 KB asset: tree update (remove / insert)', value: `${hide.toLocaleString('en-US')} / ${show.toLocaleString('en-US')} instructions` },
-        { what: 'set_public on the 50 MB asset (28 pieces): remove / insert', value: `${hideBig.toLocaleString('en-US')} / ${showBig.toLocaleString('en-US')} instructions` }
+        { what: 'set_public on the 50 MB asset (28 pieces): remove / insert (the message; timers stage the rest)', value: `${hideBig.toLocaleString('en-US')} / ${showBig.toLocaleString('en-US')} instructions` },
+        { what: 'the 50 MB asset: set_public on to served again (local)', value: `${fmt(certifySeconds, 1)} s` }
       ],
       json: {
         download_50mb_seconds: downloadSeconds,
@@ -80,7 +84,8 @@ export async function gatewayBench() {
         http_request_small_instructions: Number(smallRequest),
         http_request_piece_instructions: Number(pieceRequest),
         tree_update_small_instructions: [Number(hide), Number(show)],
-        tree_update_50mb_instructions: [Number(hideBig), Number(showBig)]
+        tree_update_50mb_instructions: [Number(hideBig), Number(showBig)],
+        certify_50mb_seconds: certifySeconds
       }
     };
   } finally {

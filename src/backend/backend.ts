@@ -38,6 +38,7 @@ export interface Stores {
   httpTree: KeyValueStore;
   chunkDigests: KeyValueStore;
   httpPending: KeyValueStore;
+  httpServed: KeyValueStore;
 }
 
 /** Outside a canister (unit tests) nothing is certified and no certificate exists. */
@@ -221,7 +222,6 @@ export class Backend {
     });
     this.migrationTimer = new TimerChain(platform, () => this.onMigrationTimer());
     const digests = this.chunkDigests;
-    this.uploads.keepChunkDigests(digests);
     this.httpTimer = new TimerChain(platform, () => this.onHttpTimer());
     this.server = new AssetServer({
       catalogue: this.uploads,
@@ -230,6 +230,7 @@ export class Backend {
       config: stores.config,
       tree: counted(stores.httpTree),
       pending: counted(stores.httpPending),
+      served: counted(stores.httpServed),
       certification,
       isController: (principal) => platform.isController(principal),
       instructionCounter: () => platform.instructionCounter(),

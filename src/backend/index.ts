@@ -59,7 +59,8 @@ const stores: Stores = {
   idempotency: stableStore(MEMORY_IDS.idempotency),
   httpTree: stableStore(MEMORY_IDS.httpTree),
   chunkDigests: stableStore(MEMORY_IDS.chunkDigests),
-  httpPending: stableStore(MEMORY_IDS.httpPending)
+  httpPending: stableStore(MEMORY_IDS.httpPending),
+  httpServed: stableStore(MEMORY_IDS.httpServed)
 };
 
 const platform: Platform = {

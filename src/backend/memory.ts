@@ -36,8 +36,13 @@ export const MEMORY_IDS = {
    * the rolling hash passes the chunk, removed with the chunk (assets/chunk_digests.ts).
    */
   chunkDigests: 14,
-  /** asset id (UTF-8) → nothing: public assets waiting for chunk digests before they are certified. */
-  httpPending: 15
+  /**
+   * asset id (UTF-8) → its certification job: public assets waiting for chunk digests, or whose
+   * entries are being staged (http/asset_server.ts).
+   */
+  httpPending: 15,
+  /** asset id (UTF-8) → the flags (u8) its certified HTTP responses were made with (http/asset_server.ts). */
+  httpServed: 16
 } as const;
 
 /**

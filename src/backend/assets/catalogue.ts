@@ -8,7 +8,6 @@ import { OwnerAssetIndex } from './owner_index.js';
 import { OwnerTotalsStore } from './owners.js';
 import { ownerPrefix } from '../keys.js';
 import type { BlobStore, FreeBudget } from './blob_store.js';
-import type { ChunkDigests } from './chunk_digests.js';
 import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from '../model/codec.js';
 import type { AssetRecord, BlobRecord } from '../model/types.js';
 
@@ -81,7 +80,6 @@ export interface AssetListener {
 
 export class AssetCatalogue {
   private listener: AssetListener | undefined;
-  private digests: ChunkDigests | undefined;
   private readonly blobs: KeyValueStore;
   private readonly assets: KeyValueStore;
   private readonly byOwner: OwnerAssetIndex;
@@ -103,10 +101,6 @@ export class AssetCatalogue {
     this.listener = listener;
   }
 
-  /** The per-chunk digests to forget with each freed blob. */
-  keepChunkDigests(digests: ChunkDigests): void {
-    this.digests = digests;
-  }
 
   private changed(assetId: string): void {
     this.listener?.assetChanged(assetId);
@@ -181,7 +175,6 @@ export class AssetCatalogue {
     const bytes = this.blobs.remove(u64Key(blobId));
     if (bytes === undefined) return 0n;
     const blob = decodeBlob(bytes);
-    this.digests?.remove(blob);
     this.blobStore.free(blob.sessionKey, blob.chunkCount, budget);
     return blob.size;
   }

@@ -71,12 +71,6 @@ export class ChunkDigests {
     return true;
   }
 
-  /** Forgets a blob's digests (BlobStore does this chunk by chunk as it frees them). */
-  remove(blob: BlobRecord): void {
-    if (blob.chunkCount <= 1) return;
-    for (let index = 0; index < blob.chunkCount; index++) this.removeForSession(blob.sessionKey, index);
-  }
-
   /** Forgets one chunk's digest (with the chunk). */
   removeForSession(sessionKey: Uint8Array, index: number): void {
     this.store.remove(chunkKey(sessionKey, index));

@@ -2,7 +2,7 @@
 // looks like (one function, used both to certify it and to serve it), which entries of the
 // certification tree an asset has, and `http_request` itself. It knows assets only through
 // `PublicVariant`, and the IC only through `HttpPlatform`.
-import { CertificationTree, type TreePath, type TreeStore } from './certification_tree.js';
+import { CertificationTree, type StagedLevel, type TreePath, type TreeStore } from './certification_tree.js';
 import {
   CERTIFICATE_EXPRESSION_HEADER,
   CERTIFICATE_HEADER,
@@ -20,7 +20,7 @@ import {
 import { hex, utf8, type HashTree, type Sha256 } from './hash_tree.js';
 import type { HttpRequest, HttpResponse } from '../../../candid/ic_upload.js';
 
-export type { HttpRequest, HttpResponse };
+export type { HttpRequest, HttpResponse, StagedLevel };
 
 /** One public variant of an asset, as the asset catalogue describes it. */
 export interface PublicVariant {
@@ -89,6 +89,11 @@ export function servableSegments(assetId: string): string[] | undefined {
   return segments.join('/') === assetId ? segments : undefined;
 }
 
+/** GET responses (one, or one per piece), HEAD and 304: what each query of a variant certifies. */
+function entriesPerQuery(v: PublicVariant): number {
+  return (v.chunkCount <= 1 ? 1 : v.chunkCount) + 2;
+}
+
 function safeHeaderValue(text: string, fallback: string): string {
   return /^[\x20-\x7e]*$/.test(text) && text.length > 0 ? text : fallback;
 }
@@ -130,20 +135,68 @@ export class CertifiedHttp {
 
   /**
    * Replaces what is certified for `assetId` by its public `variants` ([] when it is private or
-   * deleted) and sets the certified data. Answers false for an id no URL can name (an empty
-   * segment, `a//b`), which is then never served.
+   * deleted) and sets the certified data, in one message: for assets whose entries fit in one
+   * (`entryCount`); larger ones are staged over several messages (`stage`, `publish`). Answers
+   * false for an id no URL can name (an empty segment, `a//b`), which is then never served.
    */
   setAsset(assetId: string, variants: readonly PublicVariant[]): boolean {
+    if (!this.withdraw(assetId)) return false;
+    if (variants.length === 0) return true;
+    let level = this.tree.newStagedLevel();
+    for (let i = 0; i < this.entryCount(variants); i++) level = this.stage(level, variants, i);
+    this.publish(assetId, level);
+    return true;
+  }
+
+  /**
+   * Stops serving `assetId` at once: its entries leave the tree (their nodes are freed later,
+   * `collectGarbage`) and its URL answers the certified 404. Answers false for an id no URL can name.
+   */
+  withdraw(assetId: string): boolean {
     const segments = servableSegments(assetId);
     if (!segments) return false;
-    const base = exactExpressionPath(segments).map(utf8);
-    this.tree.remove(base);
-    if (variants.length > 0) {
-      for (const entry of this.entriesOf(variants)) this.tree.insert([...base, ...entry]);
-      this.tree.insert([...base, this.hashes.notFoundExpressionHash, new Uint8Array(0), this.notFoundHash]);
-    }
+    this.tree.detach(exactExpressionPath(segments).map(utf8));
     this.platform.setCertifiedData(this.tree.rootHash());
     return true;
+  }
+
+  /** How many tree entries the asset's public variants have: each is one `stage` call. */
+  entryCount(variants: readonly PublicVariant[]): number {
+    let count = 1;
+    for (const v of variants) count += queriesOf(v.variant).length * entriesPerQuery(v);
+    return count;
+  }
+
+  /** A new staged level for an asset's entries. */
+  newStagedLevel(): StagedLevel {
+    return this.tree.newStagedLevel();
+  }
+
+  /** Adds entry `index` (0 ≤ index < entryCount) of the variants to a staged level. */
+  stage(level: StagedLevel, variants: readonly PublicVariant[], index: number): StagedLevel {
+    return this.tree.stage(level, this.entryAt(variants, index));
+  }
+
+  /** Makes a fully staged level what `assetId` serves, and sets the certified data. */
+  publish(assetId: string, level: StagedLevel): void {
+    const segments = servableSegments(assetId);
+    if (!segments) return;
+    this.tree.attach(exactExpressionPath(segments).map(utf8), level);
+    this.platform.setCertifiedData(this.tree.rootHash());
+  }
+
+  /** Gives up a staged level (its asset changed before it was published). */
+  discard(level: StagedLevel): void {
+    this.tree.discard(level);
+  }
+
+  /** Frees nodes of withdrawn and discarded levels while `more()` allows; true when none is left. */
+  collectGarbage(more: () => boolean): boolean {
+    return this.tree.collectGarbage(more);
+  }
+
+  hasGarbage(): boolean {
+    return this.tree.hasGarbage();
   }
 
   /** The certified root hash (what `certified_data` holds after every change). */
@@ -208,23 +261,37 @@ export class CertifiedHttp {
 
   // --- responses: one description serves both certifying and answering ---
 
-  /** The tree entries (below the asset's `<$>`) of its public variants. */
-  private entriesOf(variants: readonly PublicVariant[]): Uint8Array[][] {
-    const entries: Uint8Array[][] = [];
+  /**
+   * Entry `index` below the asset's `<$>`: first the asset's own 404 (for a variant it lacks),
+   * then per variant and per query its GET responses (the whole body, or one per 206 piece),
+   * HEAD, and the 304 of its ETag. Computed alone, so a message stages any run of entries.
+   */
+  private entryAt(variants: readonly PublicVariant[], index: number): TreePath {
     const h = this.hashes;
-    for (const v of variants) for (const query of queriesOf(v.variant)) {
-      const get = h.requestHash('GET', query, []);
-      const add = (expressionHash: Uint8Array, requestHash: Uint8Array, kind: ContentKind, expression: string) => {
-        const r = this.contentResponse(v, kind, expression);
-        entries.push([expressionHash, requestHash, h.responseHash(r.status, r.headers, r.bodyHash)]);
-      };
-      if (v.chunkCount <= 1) add(h.contentExpressionHash, get, { kind: 'whole' }, CONTENT_EXPRESSION);
-      else for (let i = 0; i < v.chunkCount; i++) add(h.contentExpressionHash, get, { kind: 'piece', index: i }, CONTENT_EXPRESSION);
-      add(h.contentExpressionHash, h.requestHash('HEAD', query, []), { kind: 'head' }, CONTENT_EXPRESSION);
-      const conditional = h.requestHash('GET', query, [['if-none-match', etagOf(v.sha256)]]);
-      add(h.notModifiedExpressionHash, conditional, { kind: 'not_modified' }, NOT_MODIFIED_EXPRESSION);
+    if (index === 0) return [h.notFoundExpressionHash, new Uint8Array(0), this.notFoundHash];
+    let rest = index - 1;
+    for (const v of variants) {
+      const perQuery = entriesPerQuery(v);
+      for (const query of queriesOf(v.variant)) {
+        if (rest >= perQuery) {
+          rest -= perQuery;
+          continue;
+        }
+        const entry = (expressionHash: Uint8Array, requestHash: Uint8Array, kind: ContentKind, expression: string): TreePath => {
+          const r = this.contentResponse(v, kind, expression);
+          return [expressionHash, requestHash, h.responseHash(r.status, r.headers, r.bodyHash)];
+        };
+        const pieces = perQuery - 2;
+        if (rest < pieces) {
+          const kind: ContentKind = v.chunkCount <= 1 ? { kind: 'whole' } : { kind: 'piece', index: rest };
+          return entry(h.contentExpressionHash, h.requestHash('GET', query, []), kind, CONTENT_EXPRESSION);
+        }
+        if (rest === pieces) return entry(h.contentExpressionHash, h.requestHash('HEAD', query, []), { kind: 'head' }, CONTENT_EXPRESSION);
+        const conditional = h.requestHash('GET', query, [['if-none-match', etagOf(v.sha256)]]);
+        return entry(h.notModifiedExpressionHash, conditional, { kind: 'not_modified' }, NOT_MODIFIED_EXPRESSION);
+      }
     }
-    return entries;
+    throw new RangeError(`certification entry ${index} is past the asset's ${this.entryCount(variants)}`);
   }
 
   private contentResponse(v: PublicVariant, content: ContentKind, expression: string): Response {

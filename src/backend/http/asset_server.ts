@@ -3,9 +3,18 @@
 // certifies an asset only once every variant's per-chunk digests are known, computes missing
 // digests in budgeted timer slices, and answers `http_request` from the catalogue and the tree.
 //
-// Until an asset's digests are all known (a multi-chunk blob just finished, or an asset public
-// before serving existed), the variants still hashing are absent from the tree, so their URL
-// answers the certified 404: a gateway never receives a response it cannot verify.
+// Every change to an asset withdraws it from the tree at once (its URL answers the certified 404),
+// then certifies it again: once every public variant's chunk digests are known (a blob finished
+// before the native hash, or an asset public before serving existed, waits for them), its entries
+// are staged — in the message of the change if they fit, else over timer messages — and attached
+// in one step. A gateway never receives a response it cannot verify, and no message does work
+// that grows with the size of an asset or the number of assets.
+//
+// The job of each asset waiting to be certified is its `pending` value:
+//   empty                                   waiting for chunk digests
+//   1 ‖ flags ‖ next entry (u32 BE) ‖ seed (32) ‖ root (32)   staging its entries
+// and `served` keeps, per certified asset, the flags its responses were certified with: whether
+// its owner was a controller then decides its headers, and controllers may change later.
 import { readU64Key, u64Key, utf8 } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
 import { CONFIG_KEYS } from '../memory.js';
@@ -14,7 +23,7 @@ import type { BlobStore } from '../assets/blob_store.js';
 import type { ChunkDigests, HashAllowance } from '../assets/chunk_digests.js';
 import type { AssetRecord, BlobRecord } from '../model/types.js';
 import { sha256 } from '../hash/sha256.js';
-import { CertifiedHttp, type HttpRequest, type HttpResponse, type ServedVariant } from './asset_http.js';
+import { CertifiedHttp, type HttpRequest, type HttpResponse, type ServedVariant, type StagedLevel } from './asset_http.js';
 
 /** What certification needs from the IC beyond the Platform. */
 export interface CertificationPlatform {
@@ -30,8 +39,10 @@ export interface AssetServerDeps {
   digests: ChunkDigests;
   config: KeyValueStore;
   tree: KeyValueStore;
-  /** asset id → nothing: public assets with digests still to compute. */
+  /** asset id → its certification job: public assets not yet (re)certified. */
   pending: KeyValueStore;
+  /** asset id → the flags its certified responses were made with. */
+  served: KeyValueStore;
   certification: CertificationPlatform;
   isController(principal: Uint8Array): boolean;
   instructionCounter(): bigint;
@@ -41,6 +52,20 @@ export interface AssetServerDeps {
 
 /** Background work stops this far below the 40 billion limit of a timer message. */
 const WORK_INSTRUCTION_LIMIT = 30_000_000_000;
+/**
+ * The message that changes an asset (finish, set_public, …) stages its entries up to here: one
+ * round's slice of a long message on the IC (2 billion, dfinity/ic's
+ * `MAX_INSTRUCTIONS_PER_SLICE`), so it still completes in one round and a small asset is served
+ * when it returns; a larger one goes on in timer messages.
+ */
+const CHANGE_INSTRUCTION_LIMIT = 2_000_000_000;
+/**
+ * Above what staging one entry costs: a response hash and a path through the staged level, all
+ * with the canister's JavaScript SHA-256 (≈ 50 million measured for a 260-piece asset).
+ */
+const ENTRY_INSTRUCTIONS = 300_000_000;
+/** Above what freeing one node of a withdrawn level costs (a few stable map operations). */
+const GARBAGE_NODE_INSTRUCTIONS = 50_000_000;
 /** Above what the canister's JavaScript SHA-256 costs per byte (≈ 8,650). */
 const HASH_INSTRUCTIONS_PER_BYTE = 12_000;
 /** Below this, a slice may still hash one whole chunk whatever the estimate says. */
@@ -48,6 +73,33 @@ const FORCED_HASH_CEILING = 10_000_000_000;
 /** Assets the backfill scan reads per slice, and how far back each slice starts (see backfill). */
 const BACKFILL_SLICE = 200;
 const BACKFILL_OVERLAP = 25;
+
+const STAGING = 1;
+const OWNED_BY_CONTROLLER = 1;
+
+/** A job that is staging: the flags it certifies with, the next entry, the level so far. */
+interface StagingJob {
+  flags: number;
+  next: number;
+  level: StagedLevel;
+}
+
+function encodeJob(job: StagingJob): Uint8Array {
+  const out = new Uint8Array(6 + 64);
+  out[0] = STAGING;
+  out[1] = job.flags;
+  new DataView(out.buffer).setUint32(2, job.next);
+  out.set(job.level.seed, 6);
+  out.set(job.level.root!, 38);
+  return out;
+}
+
+/** The staging job in a pending value; undefined while the asset waits for digests. */
+function decodeJob(bytes: Uint8Array | undefined): StagingJob | undefined {
+  if (bytes === undefined || bytes.length !== 70 || bytes[0] !== STAGING) return undefined;
+  const next = new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(2);
+  return { flags: bytes[1], next, level: { seed: bytes.slice(6, 38), root: bytes.slice(38, 70) } };
+}
 
 export class AssetServer implements AssetListener {
   readonly http: CertifiedHttp;
@@ -82,39 +134,78 @@ export class AssetServer implements AssetListener {
   }
 
   workPending(): boolean {
-    return this.deps.pending.len() > 0 || this.deps.config.get(CONFIG_KEYS.httpBackfill) !== undefined;
+    return this.deps.pending.len() > 0 || this.deps.config.get(CONFIG_KEYS.httpBackfill) !== undefined || this.http.hasGarbage();
   }
 
-  /** AssetListener: re-certifies the asset from what the catalogue now holds. */
+  /** Whether `assetId` is public but not yet served (its digests or its certification are under way). */
+  certifying(assetId: string): boolean {
+    return this.deps.pending.containsKey(utf8(assetId));
+  }
+
+  /** AssetListener: withdraws the asset from HTTP at once and certifies it again as it now is. */
   assetChanged(assetId: string): void {
-    this.certify(assetId);
+    const key = utf8(assetId);
+    const job = decodeJob(this.deps.pending.get(key));
+    if (job) this.http.discard(job.level);
+    this.deps.pending.remove(key);
+    this.deps.served.remove(key);
+    if (this.http.withdraw(assetId) && this.deps.catalogue.asset(assetId)?.public) {
+      this.deps.pending.insert(key, new Uint8Array(0));
+      this.advance(assetId, CHANGE_INSTRUCTION_LIMIT);
+    }
+    if (this.workPending()) this.deps.schedule();
   }
 
   /**
-   * Puts in the tree the asset's public variants whose digests are complete (none if private
-   * or gone) and queues it if some are still missing. Answers true when nothing is missing.
+   * Takes the asset's job as far as `limit` allows (hashing missing digests only when `hash`
+   * is given); answers true when the asset is served or needs nothing more.
    */
-  private certify(assetId: string): boolean {
+  private advance(assetId: string, limit: number, hash?: HashAllowance): boolean {
+    const key = utf8(assetId);
     const asset = this.deps.catalogue.asset(assetId);
-    const served: ServedVariant[] = [];
-    let missing = false;
-    if (asset?.public) {
+    if (!asset?.public) {
+      this.deps.pending.remove(key);
+      return true;
+    }
+    let job = decodeJob(this.deps.pending.get(key));
+    if (!job) {
       for (const [, blobId] of asset.variants) {
         const blob = this.deps.catalogue.blob(blobId);
-        if (blob === undefined) continue;
-        if (this.deps.digests.complete(blob)) served.push(this.served(asset, blob));
-        else missing = true;
+        if (blob === undefined || this.deps.digests.complete(blob)) continue;
+        if (!hash || !this.deps.digests.fill(blob, hash)) return false;
       }
+      job = { flags: this.deps.isController(asset.owner) ? OWNED_BY_CONTROLLER : 0, next: 0, level: this.http.newStagedLevel() };
     }
-    this.http.setAsset(assetId, served);
-    if (missing) {
-      this.deps.pending.insert(utf8(assetId), new Uint8Array(0));
-      this.deps.schedule();
-    } else this.deps.pending.remove(utf8(assetId));
-    return !missing;
+    const variants = this.servedVariants(asset, job.flags);
+    const count = this.http.entryCount(variants);
+    const used = () => Number(this.deps.instructionCounter());
+    // Every call stages at least one entry, so every message makes progress.
+    let staged = 0;
+    while (job.next < count) {
+      if (staged > 0 && used() + ENTRY_INSTRUCTIONS > limit) {
+        this.deps.pending.insert(key, encodeJob(job));
+        return false;
+      }
+      job = { ...job, level: this.http.stage(job.level, variants, job.next), next: job.next + 1 };
+      staged++;
+    }
+    this.http.publish(assetId, job.level);
+    this.deps.served.insert(key, Uint8Array.of(job.flags));
+    this.deps.pending.remove(key);
+    return true;
   }
 
-  private served(asset: AssetRecord, blob: BlobRecord): ServedVariant {
+  /** The asset's public variants that exist, described with `flags`. */
+  private servedVariants(asset: AssetRecord, flags: number): ServedVariant[] {
+    const out: ServedVariant[] = [];
+    for (const [, blobId] of asset.variants) {
+      const blob = this.deps.catalogue.blob(blobId);
+      if (blob !== undefined) out.push(this.served(blob, flags));
+    }
+    return out;
+  }
+
+  private served(blob: BlobRecord, flags: number): ServedVariant {
     const { digests, blobStore } = this.deps;
     return {
       variant: blob.variant,
@@ -126,7 +217,7 @@ export class AssetServer implements AssetListener {
       chunkCount: blob.chunkCount,
       // Only asked for blobs whose digests are complete.
       chunkSha256: (index) => digests.get(blob, index) ?? new Uint8Array(32),
-      ownedByController: this.deps.isController(asset.owner),
+      ownedByController: (flags & OWNED_BY_CONTROLLER) !== 0,
       readChunk: (index) => blobStore.get(blob.sessionKey, index) ?? new Uint8Array(0)
     };
   }
@@ -136,20 +227,25 @@ export class AssetServer implements AssetListener {
     return this.http.handle(request, (assetId, variant) => {
       const asset = this.deps.catalogue.asset(assetId);
       if (!asset?.public) return undefined;
+      const flags = this.deps.served.get(utf8(assetId));
+      if (flags === undefined) return undefined;
       const slot = asset.variants.find(([name]) => name === variant);
       const blob = slot && this.deps.catalogue.blob(slot[1]);
-      return blob && this.served(asset, blob);
+      return blob && this.served(blob, flags[0]);
     });
   }
 
-  /** A timer slice: the backfill scan, then digests of pending assets. Answers true when all is done. */
+  /**
+   * A timer slice: the backfill scan, the pending assets (digests, then staging), then freeing
+   * withdrawn levels. Answers true when all is done.
+   */
   work(): boolean {
     // The first chunk of a slice is allowed whatever its estimate while the slice is young (one
     // chunk of at most 2 MB costs ≈ 17 billion, under an update's 40 billion), so every slice
     // makes progress; later ones only within the budget.
     let hashedOne = false;
     const used = () => Number(this.deps.instructionCounter());
-    const more: HashAllowance = (bytes) => {
+    const hash: HashAllowance = (bytes) => {
       const allowed = used() + bytes * HASH_INSTRUCTIONS_PER_BYTE < WORK_INSTRUCTION_LIMIT || (!hashedOne && used() < FORCED_HASH_CEILING);
       if (allowed) hashedOne = true;
       return allowed;
@@ -157,20 +253,10 @@ export class AssetServer implements AssetListener {
     this.backfill();
     while (this.deps.pending.len() > 0) {
       const [key] = this.deps.pending.items(0, 1)[0];
-      const assetId = new TextDecoder().decode(key);
-      const asset = this.deps.catalogue.asset(assetId);
-      let complete = true;
-      if (asset?.public) {
-        for (const [, blobId] of asset.variants) {
-          const blob = this.deps.catalogue.blob(blobId);
-          if (blob !== undefined && !this.deps.digests.fill(blob, more)) complete = false;
-          if (!complete) break;
-        }
-      }
-      if (!complete) return false;
-      this.certify(assetId);
+      if (!this.advance(new TextDecoder().decode(key), WORK_INSTRUCTION_LIMIT, hash)) return false;
       if (used() >= FORCED_HASH_CEILING) return !this.workPending();
     }
+    this.http.collectGarbage(() => used() + GARBAGE_NODE_INSTRUCTIONS < WORK_INSTRUCTION_LIMIT);
     return !this.workPending();
   }
 
@@ -185,7 +271,10 @@ export class AssetServer implements AssetListener {
     const from = Number(readU64Key(cursor));
     const start = Math.max(0, from - BACKFILL_OVERLAP);
     const entries = this.deps.catalogue.assetEntries(start, BACKFILL_SLICE);
-    for (const asset of entries) if (asset.public) this.deps.pending.insert(utf8(asset.assetId), new Uint8Array(0));
+    for (const asset of entries) {
+      const key = utf8(asset.assetId);
+      if (asset.public && !this.deps.pending.containsKey(key)) this.deps.pending.insert(key, new Uint8Array(0));
+    }
     if (entries.length < BACKFILL_SLICE) this.deps.config.remove(CONFIG_KEYS.httpBackfill);
     else this.deps.config.insert(CONFIG_KEYS.httpBackfill, u64Key(BigInt(start + entries.length)));
   }

@@ -39,6 +39,8 @@ import type { HeaderField } from '../../../candid/ic_upload.js';
 /** A value of the representation-independent hash: the protocol uses texts and numbers. */
 type HashValue = string | number;
 
+const TEXT_HASH_CACHE_SIZE = 256;
+
 /** Unsigned LEB128, as the representation-independent hash encodes a number. */
 function leb128(value: number): Uint8Array {
   const out: number[] = [];
@@ -57,6 +59,13 @@ export class CertificationHashes {
   readonly notModifiedExpressionHash: Uint8Array;
   readonly notFoundExpressionHash: Uint8Array;
 
+  /**
+   * Digests of header names and values already hashed. Certifying an asset hashes the same few
+   * texts (names, the CEL expression, its ETag, content type) once per piece, and the canister's
+   * SHA-256 is JavaScript: this keeps a many-piece asset's certification to the texts that differ.
+   */
+  private readonly textHashes = new Map<string, Uint8Array>();
+
   constructor(readonly sha256: Sha256) {
     this.emptyBodyHash = sha256(new Uint8Array(0));
     this.contentExpressionHash = sha256(utf8(CONTENT_EXPRESSION));
@@ -67,10 +76,20 @@ export class CertificationHashes {
   /** The interface specification's representation-independent hash of a map (keys may repeat). */
   representationIndependentHash(entries: readonly [string, HashValue][]): Uint8Array {
     const pairs = entries.map(([key, value]) =>
-      concat(this.sha256(utf8(key)), typeof value === 'number' ? this.sha256(leb128(value)) : this.sha256(utf8(value)))
+      concat(this.textHash(key), typeof value === 'number' ? this.sha256(leb128(value)) : this.textHash(value))
     );
     pairs.sort(compareBytes);
     return this.sha256(concat(...pairs));
+  }
+
+  private textHash(text: string): Uint8Array {
+    let digest = this.textHashes.get(text);
+    if (digest === undefined) {
+      digest = this.sha256(utf8(text));
+      if (this.textHashes.size >= TEXT_HASH_CACHE_SIZE) this.textHashes.clear();
+      this.textHashes.set(text, digest);
+    }
+    return digest;
   }
 
   /**

@@ -8,6 +8,12 @@
 // from the node keys (hashes), so a level's shape depends only on the labels it holds, never on
 // the order they came in. Its in-order walk is the sorted list of labels, which makes it a
 // well-formed hash tree that ic-certification's lookups (and so absence proofs) accept.
+//
+// An asset's entries are many (a 206 piece per chunk), more than one message can insert. They
+// are built as a *staged* level, apart from the tree and in as many messages as it takes, then
+// attached under the asset's `<$>` in one step; a level taken out of the tree is freed node by
+// node later (`collectGarbage`). Staged levels derive their node keys from a seed of their own,
+// used once, so a node waiting to be freed never shares its key with a live one.
 import { compareBytes, concat, empty, fork, labeled, leaf, pruned, TreeHasher, type HashTree, type Sha256 } from './hash_tree.js';
 
 /** What the tree needs from its store: StableBTreeMap<Uint8Array, Uint8Array> fits. */
@@ -25,6 +31,20 @@ const KEY_BYTES = 32;
 const ROOT_KEY = Uint8Array.of(0);
 const TOP_LEVEL_ID = new Uint8Array(KEY_BYTES);
 const EMPTY_LEAF = new Uint8Array(0);
+/** u64 BE: staged levels seeded so far. */
+const STAGING_COUNT_KEY = Uint8Array.of(1);
+/** The first node waiting to be freed; each waits under GARBAGE_PREFIX ‖ its key → the next one's key. */
+const GARBAGE_HEAD_KEY = Uint8Array.of(2);
+const GARBAGE_PREFIX = Uint8Array.of(3);
+const STAGING_DOMAIN = new TextEncoder().encode('ic-upload staged level');
+
+/** A level built apart from the tree: the seed its node keys derive from, and its root once it has one. */
+export interface StagedLevel {
+  seed: Uint8Array;
+  root?: Uint8Array;
+}
+
+type Change = { op: 'insert' } | { op: 'remove' } | { op: 'detach' } | { op: 'attach'; level: Uint8Array };
 
 interface ChildRef {
   key: Uint8Array;
@@ -101,7 +121,7 @@ export class CertificationTree {
 
   /** Adds `path` (idempotent). Rewrites only the nodes on it and their treap ancestors. */
   insert(path: TreePath): void {
-    this.setRoot(this.updateLevel(TOP_LEVEL_ID, this.root(), path, 0, 'insert'));
+    this.setRoot(this.updateLevel(TOP_LEVEL_ID, this.root(), path, 0, { op: 'insert' }));
   }
 
   /**
@@ -109,7 +129,74 @@ export class CertificationTree {
    * Its cost grows with what is below `path`, not with the rest of the tree.
    */
   remove(path: TreePath): void {
-    this.setRoot(this.updateLevel(TOP_LEVEL_ID, this.root(), path, 0, 'remove'));
+    this.setRoot(this.updateLevel(TOP_LEVEL_ID, this.root(), path, 0, { op: 'remove' }));
+  }
+
+  /**
+   * Removes the node at `path` and the levels left empty above it at once, whatever is below
+   * it: that level is only queued to be freed (`collectGarbage`). Use it for attached levels.
+   */
+  detach(path: TreePath): void {
+    this.setRoot(this.updateLevel(TOP_LEVEL_ID, this.root(), path, 0, { op: 'detach' }));
+  }
+
+  /** A new, empty staged level with a seed no other level has had. */
+  newStagedLevel(): StagedLevel {
+    const count = this.store.get(STAGING_COUNT_KEY);
+    const next = (count ? new DataView(count.buffer, count.byteOffset, 8).getBigUint64(0) : 0n) + 1n;
+    const bytes = new Uint8Array(8);
+    new DataView(bytes.buffer).setBigUint64(0, next);
+    this.store.insert(STAGING_COUNT_KEY, bytes);
+    return { seed: this.hasher.sha256(concat(STAGING_DOMAIN, bytes)) };
+  }
+
+  /** Adds `path` (relative to the level) to a staged level; answers the level with its new root. */
+  stage(level: StagedLevel, path: TreePath): StagedLevel {
+    const root = this.updateLevel(level.seed, level.root, path, 0, { op: 'insert' });
+    return { seed: level.seed, root: root!.key };
+  }
+
+  /**
+   * Puts a staged level below the node at `path` (created if need be) in one step: one path's
+   * work whatever the level holds. A level that was below it is queued to be freed.
+   */
+  attach(path: TreePath, level: StagedLevel): void {
+    if (!level.root) throw new Error('certification tree: an empty staged level cannot be attached');
+    this.setRoot(this.updateLevel(TOP_LEVEL_ID, this.root(), path, 0, { op: 'attach', level: level.root }));
+  }
+
+  /** Queues a staged level that will not be attached to be freed. */
+  discard(level: StagedLevel): void {
+    if (level.root) this.pushGarbage(level.root);
+  }
+
+  /** Whether nodes are waiting to be freed. */
+  hasGarbage(): boolean {
+    return this.store.get(GARBAGE_HEAD_KEY) !== undefined;
+  }
+
+  /**
+   * Frees waiting nodes one by one while `more()` allows; answers true when none is left. Each
+   * step is a few store operations, so a caller can bound a message's work.
+   */
+  collectGarbage(more: () => boolean): boolean {
+    for (;;) {
+      const head = this.store.get(GARBAGE_HEAD_KEY);
+      if (!head) return true;
+      if (!more()) return false;
+      const entry = concat(GARBAGE_PREFIX, head);
+      const next = this.store.get(entry);
+      this.store.remove(entry);
+      if (next && next.length > 0) this.store.insert(GARBAGE_HEAD_KEY, next);
+      else this.store.remove(GARBAGE_HEAD_KEY);
+      const bytes = this.store.get(head);
+      if (!bytes) continue;
+      const node = decodeNode(head, bytes);
+      this.store.remove(head);
+      if (node.left) this.pushGarbage(node.left.key);
+      if (node.right) this.pushGarbage(node.right.key);
+      if (node.below) this.pushGarbage(node.below);
+    }
   }
 
   /** Whether `path` leads to a node (a leaf or a level). */
@@ -145,26 +232,39 @@ export class CertificationTree {
 
   // --- levels ---
 
-  private updateLevel(levelId: Uint8Array, root: Uint8Array | undefined, path: TreePath, depth: number, op: 'insert' | 'remove'): TreeNode | undefined {
+  private updateLevel(levelId: Uint8Array, root: Uint8Array | undefined, path: TreePath, depth: number, change: Change): TreeNode | undefined {
     const label = path[depth];
     const key = this.hasher.sha256(concat(levelId, label));
     const last = depth === path.length - 1;
     return this.updateTreap(root, key, label, (node) => {
-      if (op === 'remove') {
+      if (change.op === 'remove' || change.op === 'detach') {
         if (!node) return undefined;
         if (last) {
-          if (node.below) this.dropLevel(node.below);
+          if (node.below) {
+            if (change.op === 'remove') this.dropLevel(node.below);
+            else this.pushGarbage(node.below);
+          }
           return undefined;
         }
         if (!node.below) return node;
-        const below = this.updateLevel(node.key, node.below, path, depth + 1, op);
+        const below = this.updateLevel(node.key, node.below, path, depth + 1, change);
         return below ? { ...node, below: below.key, value: below.hash } : undefined;
       }
       const current: TreeNode = node ?? { key, label, value: this.leafHash, hash: this.leafHash };
+      if (last && change.op === 'attach') {
+        if (node?.below && compareBytes(node.below, change.level) !== 0) this.pushGarbage(node.below);
+        return { ...current, below: change.level, value: this.load(change.level).hash };
+      }
       if (last) return node && node.below ? node : { ...current, below: undefined, value: this.leafHash };
-      const below = this.updateLevel(current.key, current.below, path, depth + 1, op)!;
+      const below = this.updateLevel(current.key, current.below, path, depth + 1, change)!;
       return { ...current, below: below.key, value: below.hash };
     });
+  }
+
+  private pushGarbage(key: Uint8Array): void {
+    const head = this.store.get(GARBAGE_HEAD_KEY);
+    this.store.insert(concat(GARBAGE_PREFIX, key), head ?? new Uint8Array(0));
+    this.store.insert(GARBAGE_HEAD_KEY, key);
   }
 
   /** Deletes a whole level and everything below it. */

@@ -136,4 +136,34 @@ export default class extends IcUploadCanister {
     const digest = backend.chunkDigests.get(blob.Ok, index);
     return digest === undefined ? [] : [digest];
   }
+
+  /**
+   * One upload of `pieces` chunks of `chunkSize` bytes through the real put_chunk path, in one
+   * message: byte j of chunk i is (31 i + 7 j) mod 256, so a test knows every byte. Answers the
+   * finish result's error text, or "" once finished.
+   */
+  @update([IDL.Text, IDL.Nat32, IDL.Nat32, IDL.Bool], IDL.Text)
+  async seed_pieces(assetId: string, pieces: number, chunkSize: number, isPublic: boolean): Promise<string> {
+    const caller = msgCaller().toUint8Array();
+    const chunk = (i: number) => Uint8Array.from({ length: chunkSize }, (_, j) => (31 * i + 7 * j) & 255);
+    const whole = new Uint8Array(pieces * chunkSize);
+    for (let i = 0; i < pieces; i++) whole.set(chunk(i), i * chunkSize);
+    const begun = backend.begin(caller, {
+      asset_id: assetId,
+      variant: 'original',
+      file_name: 'pieces.bin',
+      content_type: 'application/octet-stream',
+      size: BigInt(whole.length),
+      chunk_size: chunkSize,
+      sha256: sha256(whole),
+      public: isPublic
+    });
+    if ('Err' in begun) return JSON.stringify(Object.keys(begun.Err));
+    // All at once: the backend hashes them in order whatever order their calls finish in.
+    const puts = await Promise.all(Array.from({ length: pieces }, (_, i) => backend.putChunk(caller, begun.Ok.uploadId, i, chunk(i))));
+    const failed = puts.findIndex((put) => 'Err' in put);
+    if (failed >= 0) return `put_chunk ${failed}: ${JSON.stringify(puts[failed])}`;
+    const finished = await backend.finish(caller, begun.Ok.uploadId, undefined);
+    return 'Err' in finished ? `finish: ${JSON.stringify(Object.keys(finished.Err))}` : '';
+  }
 }

@@ -80,7 +80,8 @@ export function memoryStores(): Stores {
     idempotency: new MemoryStore(),
     httpTree: new MemoryStore(),
     chunkDigests: new MemoryStore(),
-    httpPending: new MemoryStore()
+    httpPending: new MemoryStore(),
+    httpServed: new MemoryStore()
   };
 }
 

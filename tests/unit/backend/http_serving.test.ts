@@ -8,31 +8,38 @@ import type { Backend } from '../../../src/backend/backend.js';
 import type { BeginInput } from '../../../src/backend/assert.js';
 import { CONFIG_KEYS } from '../../../src/backend/memory.js';
 import type { HttpRequest } from '../../../candid/ic_upload.js';
-import { ALICE, type FakePlatform, type MemoryStore, meter, newBackend, pseudoRandom, UPDATE_LIMIT, upgradeBackend } from './fakes.js';
+import { ADMIN, ALICE, type FakePlatform, type MemoryStore, meter, newBackend, pseudoRandom, UPDATE_LIMIT, upgradeBackend } from './fakes.js';
 
 afterEach(() => meter(undefined));
 
 const CHUNK = 1_000_000;
 const get = (url: string): HttpRequest => ({ method: 'GET', url, headers: [], body: new Uint8Array(0), certificate_version: [2] });
 
-async function upload(backend: Backend, platform: FakePlatform, assetId: string, data: Uint8Array, isPublic?: boolean): Promise<void> {
+interface UploadOptions {
+  chunkSize?: number;
+  caller?: Uint8Array;
+  contentType?: string;
+}
+
+async function upload(backend: Backend, platform: FakePlatform, assetId: string, data: Uint8Array, isPublic?: boolean, options: UploadOptions = {}): Promise<void> {
+  const { chunkSize = CHUNK, caller = ALICE, contentType = 'application/octet-stream' } = options;
   const args: BeginInput = {
     asset_id: assetId,
     variant: 'original',
     file_name: 'f.bin',
-    content_type: 'application/octet-stream',
+    content_type: contentType,
     size: BigInt(data.length),
-    chunk_size: CHUNK,
+    chunk_size: chunkSize,
     sha256: sha256(data),
     public: isPublic
   };
-  const begun = platform.message(() => backend.begin(ALICE, args));
+  const begun = platform.message(() => backend.begin(caller, args));
   if (!('Ok' in begun)) throw new Error('begin failed');
-  for (let i = 0; i * CHUNK < data.length; i++) {
-    await platform.messageAsync(() => backend.putChunk(ALICE, begun.Ok.uploadId, i, data.subarray(i * CHUNK, (i + 1) * CHUNK)));
+  for (let i = 0; i * chunkSize < data.length; i++) {
+    await platform.messageAsync(() => backend.putChunk(caller, begun.Ok.uploadId, i, data.subarray(i * chunkSize, (i + 1) * chunkSize)));
   }
   for (let round = 0; round < 50; round++) {
-    const finished = await platform.messageAsync(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
+    const finished = await platform.messageAsync(() => backend.finish(caller, begun.Ok.uploadId, undefined));
     if ('Ok' in finished) return;
     await platform.runDueTimersAsync();
   }
@@ -82,7 +89,7 @@ describe('HTTP serving in the backend', () => {
     await upload(first.backend, platform, 'old/private.txt', pseudoRandom(300, 9), false);
     await drainTimers(platform);
     // The state a canister had before serving existed: no tree, digests or serving marker.
-    for (const store of [stores.httpTree, stores.chunkDigests, stores.httpPending] as MemoryStore[]) store.restoreEntries(new Map());
+    for (const store of [stores.httpTree, stores.chunkDigests, stores.httpPending, stores.httpServed] as MemoryStore[]) store.restoreEntries(new Map());
     stores.config.remove(CONFIG_KEYS.httpReady);
     const { backend } = upgradeBackend(first);
     expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(404);
@@ -90,11 +97,79 @@ describe('HTTP serving in the backend', () => {
     platform.maxInstructions = 0n;
     expect(await drainTimers(platform)).toBeGreaterThan(1);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
-    // a.bin's three chunks and b.txt's one (the private asset needs none).
-    expect((stores.chunkDigests as MemoryStore).len()).toBe(4);
+    // a.bin's three chunks; b.txt is one chunk, whose digest is the blob's, and the private asset needs none.
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(3);
     expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(200);
     expect(platform.query(() => backend.httpRequest(get('/old/a.bin'))).status_code).toBe(206);
     expect(platform.query(() => backend.httpRequest(get('/old/private.txt'))).status_code).toBe(404);
     expect(stores.config.get(CONFIG_KEYS.httpBackfill)).toBeUndefined();
+  });
+
+  it('certifies an asset with more entries than one message can stage over timer slices under the limit, and serves it only once whole', async () => {
+    const { backend, stores, platform } = newBackend();
+    await upload(backend, platform, 'first.txt', pseudoRandom(100, 20), true);
+    await drainTimers(platform);
+    const treeNodes = (stores.httpTree as MemoryStore).len();
+    const piece = 1000;
+    const data = pseudoRandom(1200 * piece, 21);
+    platform.maxInstructions = 0n;
+    await upload(backend, platform, 'many.bin', data, true, { chunkSize: piece });
+    // Staging goes on in timers; until the asset is whole its URL answers the certified 404.
+    expect(backend.httpRequest(get('/many.bin')).status_code).toBe(404);
+    // One timer slice is not enough either (each stops well under the limit).
+    expect(await platform.runDueTimersAsync()).toBeGreaterThan(0);
+    expect((stores.httpPending as MemoryStore).len()).toBe(1);
+    expect(platform.query(() => backend.httpRequest(get('/many.bin'))).status_code).toBe(404);
+    expect(await drainTimers(platform)).toBeGreaterThan(0);
+    expect((stores.httpPending as MemoryStore).len()).toBe(0);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    for (const index of [0, 351, 1199]) {
+      const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${index * piece}-`]] }));
+      expect(response.status_code).toBe(206);
+      expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(index * piece, (index + 1) * piece)))).toBe(true);
+    }
+    // Making it private withdraws it at once; timers then free every node it had.
+    expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', false))).toBe(true);
+    expect(platform.query(() => backend.httpRequest(get('/many.bin'))).status_code).toBe(404);
+    expect((stores.httpTree as MemoryStore).len()).toBeGreaterThan(treeNodes + 1000);
+    platform.maxInstructions = 0n;
+    expect(await drainTimers(platform)).toBeGreaterThan(0);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+    expect((stores.httpTree as MemoryStore).len()).toBe(treeNodes);
+    expect(platform.query(() => backend.httpRequest(get('/first.txt'))).status_code).toBe(200);
+  });
+
+  it('a change while an asset is being staged starts it again and leaves nothing behind', async () => {
+    const { backend, stores, platform } = newBackend();
+    await upload(backend, platform, 'first.txt', pseudoRandom(100, 22), true);
+    await drainTimers(platform);
+    const treeNodes = (stores.httpTree as MemoryStore).len();
+    const piece = 1000;
+    const data = pseudoRandom(700 * piece, 23);
+    await upload(backend, platform, 'many.bin', data, true, { chunkSize: piece });
+    expect((stores.httpPending as MemoryStore).len()).toBe(1);
+    expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', false))).toBe(true);
+    expect((stores.httpPending as MemoryStore).len()).toBe(0);
+    await drainTimers(platform);
+    expect((stores.httpTree as MemoryStore).len()).toBe(treeNodes);
+    expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', true))).toBe(true);
+    await drainTimers(platform);
+    const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${650 * piece}-`]] }));
+    expect(response.status_code).toBe(206);
+    expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(650 * piece, 651 * piece)))).toBe(true);
+  });
+
+  it('serves an asset with the headers it was certified with, even after its owner stops being a controller', async () => {
+    const { backend, platform } = newBackend();
+    await upload(backend, platform, 'page.html', new TextEncoder().encode('<p>hi</p>'), true, { caller: ADMIN, contentType: 'text/html' });
+    const headersOf = () => new Map(platform.query(() => backend.httpRequest(get('/page.html'))).headers.map(([n, v]) => [n.toLowerCase(), v]));
+    expect(headersOf().get('content-security-policy')).toBeUndefined();
+    platform.controllers.clear();
+    expect(headersOf().get('content-security-policy')).toBeUndefined();
+    // Certified again (any change), it is an upload like any other: sandboxed, as an attachment.
+    expect('Ok' in platform.message(() => backend.setPublic(ADMIN, 'page.html', false))).toBe(true);
+    expect('Ok' in platform.message(() => backend.setPublic(ADMIN, 'page.html', true))).toBe(true);
+    expect(headersOf().get('content-security-policy')).toBe('sandbox');
+    expect(headersOf().get('content-disposition')).toMatch(/^attachment/);
   });
 });

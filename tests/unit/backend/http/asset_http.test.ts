@@ -177,7 +177,7 @@ describe('changes', () => {
     expect(failure(() => verify(oldResponse.request, stale))).toBe(ResponseVerificationErrorCode.InvalidRequestAndResponseHashes);
   });
 
-  it('adding and removing an asset leaves the tree and its store exactly as before', () => {
+  it('adding and removing an asset leaves the tree and its store exactly as before, once the withdrawn nodes are freed', () => {
     const canister = new CertifiedCanister();
     canister.put('keep/one.txt', [variantOf('original', pseudoRandomBytes(100, 7), 1000)]);
     const root = hex(canister.certifiedData);
@@ -186,6 +186,10 @@ describe('changes', () => {
     expect(hex(canister.certifiedData)).not.toBe(root);
     canister.remove('keep/two.txt');
     expect(hex(canister.certifiedData)).toBe(root);
+    expect(canister.http.hasGarbage()).toBe(true);
+    let steps = 0;
+    expect(canister.http.collectGarbage(() => ++steps <= 3)).toBe(false);
+    expect(canister.http.collectGarbage(() => true)).toBe(true);
     expect(canister.store.entries.size).toBe(nodes);
   });
 });
@@ -209,4 +213,48 @@ describe('sandboxing', () => {
     expect(header(app.response, 'content-disposition')).toBeUndefined();
     verify(app.request, app.response);
   });
+
+  it('an asset staged over several messages is absent (a verified 404) until published, then every piece verifies', () => {
+    const canister = new CertifiedCanister();
+    canister.put('other.txt', [variantOf('original', pseudoRandomBytes(50, 10), 1000)]);
+    const data = pseudoRandomBytes(40_500, 11);
+    const variants = [variantOf('original', data, 1000)];
+    canister.assets.set('staged.bin', variants);
+    const count = canister.http.entryCount(variants);
+    // 41 pieces, HEAD and 304 under each of the two queries of the original, and the asset's 404.
+    expect(count).toBe(2 * (41 + 2) + 1);
+    let level = canister.http.newStagedLevel();
+    for (let i = 0; i < count; i++) {
+      level = canister.http.stage(level, variants, i);
+      if (i % 20 === 0) {
+        const absent = canister.request('/staged.bin');
+        expect(absent.response.status_code).toBe(404);
+        verify(absent.request, absent.response);
+      }
+    }
+    canister.http.publish('staged.bin', level);
+    for (const piece of [0, 17, 40]) {
+      const { request, response } = canister.request('/staged.bin', { headers: [['range', `bytes=${piece * 1000}-`]] });
+      expect(response.status_code).toBe(206);
+      expect(hex(response.body)).toBe(hex(data.subarray(piece * 1000, (piece + 1) * 1000)));
+      verify(request, response);
+    }
+    const other = canister.request('/other.txt');
+    expect(other.response.status_code).toBe(200);
+    verify(other.request, other.response);
+  });
+
+  it('a staged level given up is freed with the rest of the garbage', () => {
+    const canister = new CertifiedCanister();
+    canister.put('other.txt', [variantOf('original', pseudoRandomBytes(50, 12), 1000)]);
+    const nodes = canister.store.entries.size;
+    const variants = [variantOf('original', pseudoRandomBytes(5_000, 13), 1000)];
+    let level = canister.http.newStagedLevel();
+    for (let i = 0; i < 6; i++) level = canister.http.stage(level, variants, i);
+    canister.http.discard(level);
+    expect(canister.http.collectGarbage(() => true)).toBe(true);
+    // The count of staged levels was already there: the store is as it was.
+    expect(canister.store.entries.size).toBe(nodes);
+  });
 });
+
