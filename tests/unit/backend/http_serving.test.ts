@@ -53,6 +53,17 @@ async function drainTimers(platform: FakePlatform): Promise<number> {
   return ran;
 }
 
+const PIECE = 1000;
+
+/** A backend with one small public asset served, its tree's size then, and the bytes of a many-piece file. */
+async function withManyPieces(pieces: number, seed: number) {
+  const { backend, stores, platform } = newBackend();
+  await upload(backend, platform, 'first.txt', pseudoRandom(100, seed), true);
+  await drainTimers(platform);
+  const treeNodes = (stores.httpTree as MemoryStore).len();
+  return { backend, stores, platform, treeNodes, data: pseudoRandom(pieces * PIECE, seed + 1) };
+}
+
 describe('HTTP serving in the backend', () => {
   it('serves a multi-chunk public asset once it finishes: the upload wrote each chunk digest', async () => {
     const { backend, stores, platform } = newBackend();
@@ -106,14 +117,9 @@ describe('HTTP serving in the backend', () => {
   });
 
   it('certifies an asset with more entries than one message can stage over timer slices under the limit, and serves it only once whole', async () => {
-    const { backend, stores, platform } = newBackend();
-    await upload(backend, platform, 'first.txt', pseudoRandom(100, 20), true);
-    await drainTimers(platform);
-    const treeNodes = (stores.httpTree as MemoryStore).len();
-    const piece = 1000;
-    const data = pseudoRandom(1200 * piece, 21);
+    const { backend, stores, platform, treeNodes, data } = await withManyPieces(1200, 20);
     platform.maxInstructions = 0n;
-    await upload(backend, platform, 'many.bin', data, true, { chunkSize: piece });
+    await upload(backend, platform, 'many.bin', data, true, { chunkSize: PIECE });
     // Staging goes on in timers; until the asset is whole its URL answers the certified 404.
     expect(backend.httpRequest(get('/many.bin')).status_code).toBe(404);
     // One timer slice is not enough either (each stops well under the limit).
@@ -124,9 +130,9 @@ describe('HTTP serving in the backend', () => {
     expect((stores.httpPending as MemoryStore).len()).toBe(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
     for (const index of [0, 351, 1199]) {
-      const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${index * piece}-`]] }));
+      const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${index * PIECE}-`]] }));
       expect(response.status_code).toBe(206);
-      expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(index * piece, (index + 1) * piece)))).toBe(true);
+      expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(index * PIECE, (index + 1) * PIECE)))).toBe(true);
     }
     // Making it private withdraws it at once; timers then free every node it had.
     expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', false))).toBe(true);
@@ -140,13 +146,8 @@ describe('HTTP serving in the backend', () => {
   });
 
   it('a change while an asset is being staged starts it again and leaves nothing behind', async () => {
-    const { backend, stores, platform } = newBackend();
-    await upload(backend, platform, 'first.txt', pseudoRandom(100, 22), true);
-    await drainTimers(platform);
-    const treeNodes = (stores.httpTree as MemoryStore).len();
-    const piece = 1000;
-    const data = pseudoRandom(700 * piece, 23);
-    await upload(backend, platform, 'many.bin', data, true, { chunkSize: piece });
+    const { backend, stores, platform, treeNodes, data } = await withManyPieces(700, 22);
+    await upload(backend, platform, 'many.bin', data, true, { chunkSize: PIECE });
     expect((stores.httpPending as MemoryStore).len()).toBe(1);
     expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', false))).toBe(true);
     expect((stores.httpPending as MemoryStore).len()).toBe(0);
@@ -154,9 +155,9 @@ describe('HTTP serving in the backend', () => {
     expect((stores.httpTree as MemoryStore).len()).toBe(treeNodes);
     expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', true))).toBe(true);
     await drainTimers(platform);
-    const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${650 * piece}-`]] }));
+    const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${650 * PIECE}-`]] }));
     expect(response.status_code).toBe(206);
-    expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(650 * piece, 651 * piece)))).toBe(true);
+    expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(650 * PIECE, 651 * PIECE)))).toBe(true);
   });
 
   it('serves an asset with the headers it was certified with, even after its owner stops being a controller', async () => {
