@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { appUrl, deployApp } from '../../src/cli/commands/deploy_app.js';
-import { downloadAsset } from '../../src/client/index.js';
+import { downloadAsset, memorySource, Uploader } from '../../src/client/index.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { buildApp } from '../../scripts/build-app.mjs';
@@ -40,6 +40,26 @@ describe('deploy-app', () => {
       }
     }
     expect((await controller.list_assets([], 10)).length).toBe(3);
+    // The gateway serves the app at `/` (index.html, verified), not sandboxed: it is the controller's.
+    const root = await fetch(`${network.url}/?canisterId=${network.canisterId}`);
+    expect(root.status).toBe(200);
+    expect(root.headers.get('content-type')).toBe('text/html');
+    expect(root.headers.get('content-security-policy')).toBeNull();
+    expect(Buffer.from(await root.arrayBuffer()).equals(readFileSync(join(appDir, 'index.html')))).toBe(true);
+  });
+
+  it('serves nothing at `/` when index.html is not a controller\'s upload', async () => {
+    const stranger = Actor.createActor<IcUploadService>(idlFactory, {
+      agent: await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true }),
+      canisterId: network.canisterId
+    });
+    expect('Ok' in (await controller.delete_asset('index.html'))).toBe(true);
+    expect((await fetch(`${network.url}/?canisterId=${network.canisterId}`)).status).toBe(404);
+    await new Uploader({ actor: stranger }).upload({ source: memorySource(new TextEncoder().encode('<p>mine</p>'), 'index.html', 'text/html'), assetId: 'index.html', public: true });
+    expect((await fetch(`${network.url}/?canisterId=${network.canisterId}`)).status).toBe(404);
+    const own = await fetch(`${network.url}/index.html?canisterId=${network.canisterId}`);
+    expect(own.status).toBe(200);
+    expect(own.headers.get('content-security-policy')).toBe('sandbox');
   });
 
   it('refuses a folder without a built app', async () => {

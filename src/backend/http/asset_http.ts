@@ -83,8 +83,12 @@ function queriesOf(variant: string): (string | undefined)[] {
   return variant === ORIGINAL_VARIANT ? [undefined, `variant=${ORIGINAL_VARIANT}`] : [variantQuery(variant)];
 }
 
-/** An asset id is served at `/<id>` when the verifier's path split gives back exactly its segments. */
+/**
+ * An asset id is served at `/<id>` when the verifier's path split gives back exactly its
+ * segments. The id "" stands for `/` itself (no asset has it: ids are never empty).
+ */
 export function servableSegments(assetId: string): string[] | undefined {
+  if (assetId === '') return [''];
   const segments = pathSegments(assetId);
   return segments.join('/') === assetId ? segments : undefined;
 }

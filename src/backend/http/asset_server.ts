@@ -74,6 +74,14 @@ const FORCED_HASH_CEILING = 10_000_000_000;
 const BACKFILL_SLICE = 200;
 const BACKFILL_OVERLAP = 25;
 
+/**
+ * `/` serves the app's `index.html` when a controller uploaded it (DESIGN.md, "The browser app"):
+ * certified as an asset of its own under the id "" (ids are never empty), staged with index.html.
+ */
+const ROOT_PATH = '';
+const ROOT_DOCUMENT = 'index.html';
+const assetAt = (assetId: string): string => (assetId === ROOT_PATH ? ROOT_DOCUMENT : assetId);
+
 const STAGING = 1;
 const OWNED_BY_CONTROLLER = 1;
 
@@ -144,12 +152,17 @@ export class AssetServer implements AssetListener {
 
   /** AssetListener: withdraws the asset from HTTP at once and certifies it again as it now is. */
   assetChanged(assetId: string): void {
+    this.recertify(assetId);
+    if (assetId === ROOT_DOCUMENT) this.recertify(ROOT_PATH);
+  }
+
+  private recertify(assetId: string): void {
     const key = utf8(assetId);
     const job = decodeJob(this.deps.pending.get(key));
     if (job) this.http.discard(job.level);
     this.deps.pending.remove(key);
     this.deps.served.remove(key);
-    if (this.http.withdraw(assetId) && this.deps.catalogue.asset(assetId)?.public) {
+    if (this.http.withdraw(assetId) && this.deps.catalogue.asset(assetAt(assetId))?.public) {
       this.deps.pending.insert(key, new Uint8Array(0));
       this.advance(assetId, CHANGE_INSTRUCTION_LIMIT);
     }
@@ -162,7 +175,7 @@ export class AssetServer implements AssetListener {
    */
   private advance(assetId: string, limit: number, hash?: HashAllowance): boolean {
     const key = utf8(assetId);
-    const asset = this.deps.catalogue.asset(assetId);
+    const asset = this.deps.catalogue.asset(assetAt(assetId));
     if (!asset?.public) {
       this.deps.pending.remove(key);
       return true;
@@ -174,7 +187,13 @@ export class AssetServer implements AssetListener {
         if (blob === undefined || this.deps.digests.complete(blob)) continue;
         if (!hash || !this.deps.digests.fill(blob, hash)) return false;
       }
-      job = { flags: this.deps.isController(asset.owner) ? OWNED_BY_CONTROLLER : 0, next: 0, level: this.http.newStagedLevel() };
+      const flags = this.deps.isController(asset.owner) ? OWNED_BY_CONTROLLER : 0;
+      // `/` serves index.html only as the app: a controller's upload.
+      if (assetId === ROOT_PATH && flags === 0) {
+        this.deps.pending.remove(key);
+        return true;
+      }
+      job = { flags, next: 0, level: this.http.newStagedLevel() };
     }
     const variants = this.servedVariants(asset, job.flags);
     const count = this.http.entryCount(variants);
@@ -225,7 +244,7 @@ export class AssetServer implements AssetListener {
   /** `http_request`. */
   handle(request: HttpRequest): HttpResponse {
     return this.http.handle(request, (assetId, variant) => {
-      const asset = this.deps.catalogue.asset(assetId);
+      const asset = this.deps.catalogue.asset(assetAt(assetId));
       if (!asset?.public) return undefined;
       const flags = this.deps.served.get(utf8(assetId));
       if (flags === undefined) return undefined;
