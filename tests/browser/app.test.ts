@@ -266,48 +266,41 @@ describe('the browser app', () => {
     expect(await stack.controller.get_asset('cancelled.bin')).toHaveProperty('Err.NotFound');
   });
 
-  it('shows public images through their certified gateway URLs, private ones through verified reads, and writes a screenshot', async () => {
-    const sunny = await picture({ r: 40, g: 120, b: 220 });
-    const shade = await picture({ r: 30, g: 30, b: 30 });
+  it('shows public images in the gallery from their certified gateway URLs, and writes a screenshot', async () => {
+    const images = { 'sunny.png': await picture({ r: 40, g: 120, b: 220 }), 'shade.png': await picture({ r: 30, g: 30, b: 30 }) };
     await setMakePublic(true);
-    await pickFiles([file('sunny.png', sunny)]);
-    expect(await jobState('sunny.png', ['finished', 'failed'])).toBe('finished');
+    await pickFiles(Object.entries(images).map(([name, bytes]) => file(name, bytes)));
+    for (const [assetId, bytes] of Object.entries(images)) {
+      expect(await jobState(assetId, ['finished', 'failed'])).toBe('finished');
+      const asset = await stack.controller.get_asset(assetId);
+      expect('Ok' in asset && asset.Ok.variants.map(([v]) => v).sort()).toEqual(['display', 'original', 'placeholder', 'thumb']);
+      expect('Ok' in asset && asset.Ok.public).toBe(true);
+      // The <img> loaded the thumb variant from the gateway, which verified it before the browser saw it.
+      expect(await thumbnail(assetId)).toEqual({ src: assetUrl(stack.canisterId, assetId, { variant: 'thumb', network: stack.networkUrl }), width: 320 });
+      const original = await fetchInPage(assetUrl(stack.canisterId, assetId, { network: stack.networkUrl }));
+      expect(original).toEqual({ status: 200, sha256: hex(sha256(bytes)) });
+    }
     await setMakePublic(false);
-    await pickFiles([file('shade.png', shade)]);
-    expect(await jobState('shade.png', ['finished', 'failed'])).toBe('finished');
-    const asset = await stack.controller.get_asset('sunny.png');
-    expect('Ok' in asset && asset.Ok.variants.map(([v]) => v).sort()).toEqual(['display', 'original', 'placeholder', 'thumb']);
-    expect('Ok' in asset && asset.Ok.public).toBe(true);
-
-    // The public one: the <img> loads the thumb variant from the gateway, which verified it.
-    const thumbUrl = assetUrl(stack.canisterId, 'sunny.png', { variant: 'thumb', network: stack.networkUrl });
-    expect(await thumbnail('sunny.png')).toEqual({ src: thumbUrl, width: 320 });
-    const original = await fetchInPage(assetUrl(stack.canisterId, 'sunny.png', { network: stack.networkUrl }));
-    expect(original.status).toBe(200);
-    expect(original.sha256).toBe(hex(sha256(sunny)));
-    // The private one: verified Candid reads into a blob: URL (the gateway answers it 404).
-    const privateThumb = await thumbnail('shade.png');
-    expect(privateThumb.src).toMatch(/^blob:/);
-    expect(privateThumb.width).toBe(320);
-    expect((await fetchInPage(assetUrl(stack.canisterId, 'shade.png', { network: stack.networkUrl }))).status).toBe(404);
-
     mkdirSync('test-results', { recursive: true });
     await page.screenshot({ path: 'test-results/app-gallery.png', fullPage: true });
   });
 
-  it('make private takes the image off its URL', async () => {
-    const card = '#gallery-list .asset[data-asset-id="sunny.png"]';
+  it('make private takes an image off its URLs; its thumbnail then comes through verified reads', async () => {
+    const card = '#gallery-list .asset[data-asset-id="shade.png"]';
     expect(await page.$eval(`${card} .asset-meta`, (e) => e.textContent)).toContain('public');
     await page.click(`${card} button.toggle-public`);
     await page.waitForFunction((sel) => document.querySelector(`${sel} .asset-meta`)?.textContent?.includes('private'), {}, card);
     expect(await page.$(`${card} button.copy-link`)).toBeNull();
-    const answer = await stack.controller.get_asset('sunny.png');
+    const answer = await stack.controller.get_asset('shade.png');
     expect('Ok' in answer && answer.Ok.public).toBe(false);
     for (const variant of ['original', 'thumb']) {
-      expect((await fetchInPage(assetUrl(stack.canisterId, 'sunny.png', { variant, network: stack.networkUrl }))).status).toBe(404);
+      expect((await fetchInPage(assetUrl(stack.canisterId, 'shade.png', { variant, network: stack.networkUrl }))).status).toBe(404);
     }
-    // Still in the gallery, its thumbnail now through verified reads.
-    expect((await thumbnail('sunny.png')).src).toMatch(/^blob:/);
+    const privateThumb = await thumbnail('shade.png');
+    expect(privateThumb.src).toMatch(/^blob:/);
+    expect(privateThumb.width).toBe(320);
+    // The other stays public.
+    expect((await fetchInPage(assetUrl(stack.canisterId, 'sunny.png', { network: stack.networkUrl }))).status).toBe(200);
   });
 
   it('says the network is down when the replica cannot be reached, and carries on when it is back', async () => {
