@@ -1,8 +1,8 @@
 // What the browser tests stand on: the local network (the real canister on the embedded replica
 // behind the IC HTTP interface and its verifying gateway), the built app deployed into the
 // canister and opened from the gateway, a proxy in front of the replica's port that counts the
-// put_chunk calls the browser really sends (and can make the network unreachable), and headless
-// Chromium.
+// put_chunk calls the browser really sends (and can hold them back, or close the port), and
+// headless Chromium.
 import chromium from '@sparticuz/chromium';
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
