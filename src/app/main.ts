@@ -15,8 +15,12 @@ let features: Features = { visibility: false, http: false };
 const jobRows = new Map<string, HTMLElement>();
 const objectUrls = new Set<string>();
 
+/** The network-down message is showing: the next call that gets through replaces it. */
+let offline = false;
+
 /** Announces a message (errors stay until replaced; the region is aria-live). */
 function say(text: string, isError = false): void {
+  offline = false;
   const box = $('messages');
   box.textContent = text;
   box.classList.toggle('error', isError);
@@ -25,6 +29,12 @@ function say(text: string, isError = false): void {
 function sayError(error: unknown): void {
   const appError: AppError = error instanceof WorkerCallError ? error.error : { kind: 'other', message: error instanceof Error ? error.message : String(error) };
   say(describeAppError(appError), true);
+  offline = appError.kind === 'network';
+}
+
+function reachedNetwork(): void {
+  if (offline) say('Connected again.');
+  offline = false;
 }
 
 /** A URL of one of the app's own files: carries `?canisterId=` where the address needs it. */
@@ -110,8 +120,11 @@ function renderJobs(jobs: JobView[]): void {
     resume!.hidden = !(job.state === 'paused' || (job.state === 'failed' && job.error?.kind === 'network'));
     cancel!.hidden = job.state === 'finished' || job.state === 'cancelled' || (job.state === 'failed' && job.error?.kind !== 'network');
     row.querySelector('.job-error')!.textContent = job.error ? describeAppError(job.error) : '';
-    size += job.total;
-    acknowledged += job.acknowledged;
+    if (job.state !== 'cancelled') {
+      // A cancelled file leaves the overall bytes: nothing more of it will be sent.
+      size += job.total;
+      acknowledged += job.acknowledged;
+    }
     if (live) rate += job.rate;
     if (job.state === 'finished' || job.state === 'failed' || job.state === 'cancelled') done++;
   }
@@ -216,6 +229,7 @@ function refreshGallery(): Promise<void> {
   refreshing ??= (async () => {
     try {
       const assets = await worker.call<AssetView[]>({ op: 'list' });
+      reachedNetwork();
       for (const url of objectUrls) URL.revokeObjectURL(url);
       objectUrls.clear();
       const list = $('gallery-list');

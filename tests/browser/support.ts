@@ -1,20 +1,22 @@
 // What the browser tests stand on: the local network (the real canister on the embedded replica
-// behind the IC HTTP interface), the built app served by a small static server on another origin
-// (so CORS is exercised as a browser meets it), a proxy in front of the replica that counts the
-// put_chunk calls the browser really sends, and headless Chromium.
+// behind the IC HTTP interface and its verifying gateway), the built app deployed into the
+// canister and opened from the gateway, a proxy in front of the replica's port that counts the
+// put_chunk calls the browser really sends (and can hold them back, or close the port), and
+// headless Chromium.
 import chromium from '@sparticuz/chromium';
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { IDL } from '@icp-sdk/core/candid';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { decode } from 'cborg';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
-import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
+import { appUrl, deployApp } from '../../src/cli/commands/deploy_app.js';
+import { controllerKeyFile, startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { buildApp } from '../../scripts/build-app.mjs';
 
@@ -36,32 +38,17 @@ export async function launchBrowser(): Promise<Browser> {
   return puppeteer.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS, protocolTimeout: 240_000 });
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+async function listen(server: Server, port = 0): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => (server.off('error', reject), resolve()));
+  });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css' };
-
-/** Serves the built app's files: `/` is index.html, as the canister serves it. */
-async function staticServer(dir: string): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const name = path === '/' ? 'index.html' : path.slice(1);
-    try {
-      const body = readFileSync(join(dir, name.replaceAll('..', '')));
-      res.writeHead(200, { 'content-type': TYPES[extname(name)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end('not found');
-    }
-  });
-  const url = await listen(server);
-  return { url, close: () => close(server) };
 }
 
 /** The self-describe tag (55799) agent-js puts in front of every request. */
@@ -78,10 +65,28 @@ export interface PutChunkRecord {
   answered: boolean;
 }
 
-/** Forwards everything to the replica unchanged, recording each put_chunk call it passes on. */
-async function countingProxy(target: string): Promise<{ url: string; puts: PutChunkRecord[]; close(): Promise<void> }> {
+interface CountingProxy {
+  url: string;
+  puts: PutChunkRecord[];
+  /**
+   * Passes on the next `count` put_chunk calls and holds back every later one, unanswered and
+   * never delivered, as a slow link would; `release` drops what it held (their pages are gone).
+   */
+  holdPutChunksAfter(count: number): { release(): void };
+  /** Closes the port (a browser meets "connection refused"), or opens it again on the same port. */
+  setReachable(reachable: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards everything to the replica's port unchanged, the Host header included (so the gateway
+ * still sees `<canister-id>.localhost`), recording each put_chunk call it passes on.
+ */
+async function countingProxy(target: string): Promise<CountingProxy> {
   const puts: PutChunkRecord[] = [];
   const upstream = new URL(target);
+  let passes = Infinity;
+  const held: ServerResponse[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -95,57 +100,88 @@ async function countingProxy(target: string): Promise<{ url: string; puts: PutCh
             const [args] = IDL.decode([PutChunkArgs], envelope.content.arg) as unknown as [{ upload_id: bigint; index: number; bytes: Uint8Array }];
             record = { uploadId: args.upload_id, index: args.index, size: args.bytes.length, answered: false };
             puts.push(record);
+            if (passes-- <= 0) return void held.push(res);
           }
         } catch {
           // not a call envelope: forwarded as it is
         }
       }
-      const forward = request(
-        { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
-        (up) => {
-          if (record && up.statusCode === 200) record.answered = true;
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        }
-      );
+      const forward = request({ hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+        if (record && up.statusCode === 200) record.answered = true;
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
       forward.on('error', (e) => res.writeHead(502).end(String(e)));
       forward.end(body);
     });
   });
   const url = await listen(server);
-  return { url, puts, close: () => close(server) };
+  const port = Number(new URL(url).port);
+  let reachable = true;
+  return {
+    url,
+    puts,
+    holdPutChunksAfter: (count) => {
+      passes = count;
+      return {
+        release: () => {
+          passes = Infinity;
+          for (const res of held.splice(0)) res.destroy();
+        }
+      };
+    },
+    setReachable: async (wanted) => {
+      if (wanted === reachable) return;
+      reachable = wanted;
+      if (wanted) await listen(server, port);
+      else await close(server);
+    },
+    close: () => (reachable ? close(server) : Promise.resolve())
+  };
 }
 
 export interface AppStack {
   network: LocalNetwork;
-  /** The IC HTTP interface as the browser reaches it (through the counting proxy). */
-  apiUrl: string;
+  canisterId: string;
+  /** The replica's port as the browser reaches it (through the counting proxy): IC HTTP interface and gateway. */
+  networkUrl: string;
   puts: PutChunkRecord[];
-  /** The app's address for this network. */
+  /** The app's address, served by the canister through the gateway: `http://<canister-id>.localhost:<port>/`. */
   appUrl: string;
   /** The canister's controller: may read every asset and the canister's stats. */
   controller: IcUploadService;
+  holdPutChunksAfter(count: number): { release(): void };
+  setReachable(reachable: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
+/**
+ * A local network with the built app deployed into its canister as `npm start` deploys it (by
+ * the controller, as public assets), and the app's address on the gateway.
+ */
 export async function startAppStack(): Promise<AppStack> {
   const dir = mkdtempSync(join(tmpdir(), 'icu-browser-'));
-  const network = await startLocalNetwork({ stateDir: join(dir, 'state'), wasm: new Uint8Array(readFileSync(WASM_PATH)), port: 0 });
-  const { dir: appDir } = (await buildApp()) as { dir: string };
-  const app = await staticServer(appDir);
-  const proxy = await countingProxy(network.url);
-  const appUrl = `${app.url}/?canisterId=${network.canisterId}&host=${encodeURIComponent(proxy.url)}`;
-  const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(join(dir, 'state', 'keys', 'controller_ed25519'))));
+  const stateDir = join(dir, 'state');
+  const [network, built] = await Promise.all([
+    startLocalNetwork({ stateDir, wasm: new Uint8Array(readFileSync(WASM_PATH)), port: 0 }),
+    buildApp() as Promise<{ dir: string }>
+  ]);
+  const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(controllerKeyFile(stateDir))));
   const agent = await HttpAgent.create({ host: network.url, identity, shouldFetchRootKey: true });
   const controller = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
+  await deployApp(controller, built.dir);
+  const proxy = await countingProxy(network.url);
   return {
     network,
-    apiUrl: proxy.url,
+    canisterId: network.canisterId,
+    networkUrl: proxy.url,
     puts: proxy.puts,
-    appUrl,
+    appUrl: appUrl(proxy.url, network.canisterId),
     controller,
+    holdPutChunksAfter: proxy.holdPutChunksAfter,
+    setReachable: proxy.setReachable,
     close: async () => {
-      await Promise.all([app.close(), proxy.close()]);
+      await proxy.close();
       await network.close();
     }
   };
