@@ -142,8 +142,8 @@ afterAll(async () => {
 });
 
 describe('the browser app', () => {
-  it('is served by the canister from the gateway, byte for byte what was deployed', async () => {
-    expect(stack.appUrl).toBe(`http://${stack.canisterId}.localhost:${new URL(stack.networkUrl).port}/index.html`);
+  it('is served by the canister at / from the gateway, byte for byte the deployed index.html', async () => {
+    expect(stack.appUrl).toBe(`http://${stack.canisterId}.localhost:${new URL(stack.networkUrl).port}/`);
     expect(appPage?.url()).toBe(stack.appUrl);
     expect(appPage?.status()).toBe(200);
     const index = await stack.controller.get_asset('index.html');

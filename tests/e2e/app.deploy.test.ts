@@ -1,5 +1,5 @@
 // `ic-upload deploy-app`: the built app's files land as assets owned by the canister's controller,
-// byte for byte, named by their file names (the page is asset `index.html`, at `/index.html`).
+// byte for byte, named by their file names (the canister serves `index.html` at `/`).
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -67,7 +67,7 @@ describe('deploy-app', () => {
   });
 
   it('names the app URL of the local network and of mainnet', () => {
-    expect(appUrl('http://127.0.0.1:4943', 'uxrrr-q7777-77774-qaaaq-cai')).toBe('http://uxrrr-q7777-77774-qaaaq-cai.localhost:4943/index.html');
-    expect(appUrl('https://icp-api.io', 'uxrrr-q7777-77774-qaaaq-cai')).toBe('https://uxrrr-q7777-77774-qaaaq-cai.icp0.io/index.html');
+    expect(appUrl('http://127.0.0.1:4943', 'uxrrr-q7777-77774-qaaaq-cai')).toBe('http://uxrrr-q7777-77774-qaaaq-cai.localhost:4943/');
+    expect(appUrl('https://icp-api.io', 'uxrrr-q7777-77774-qaaaq-cai')).toBe('https://uxrrr-q7777-77774-qaaaq-cai.icp0.io/');
   });
 });

@@ -71,17 +71,12 @@ async function unchanged(actor: IcUploadService, assetId: string, path: string):
   return { assetId, size: Number(original.size), sha256: digest, public: true };
 }
 
-/**
- * Where a browser opens the app of `canisterId` on a network at `url`. The page is the asset
- * `index.html`: the canister serves each asset at its own id and nothing at `/` itself.
- */
+/** Where a browser opens the app of `canisterId` on a network at `url`: `/`, which serves `index.html`. */
 export function appUrl(url: string, canisterId: string): string {
   const u = new URL(url);
-  if (u.hostname === 'icp-api.io' || u.hostname === 'ic0.app' || u.hostname.endsWith('.icp0.io')) return `https://${canisterId}.icp0.io/${APP_PAGE}`;
-  return `${u.protocol}//${canisterId}.localhost:${u.port || (u.protocol === 'https:' ? 443 : 80)}/${APP_PAGE}`;
+  if (u.hostname === 'icp-api.io' || u.hostname === 'ic0.app' || u.hostname.endsWith('.icp0.io')) return `https://${canisterId}.icp0.io/`;
+  return `${u.protocol}//${canisterId}.localhost:${u.port || (u.protocol === 'https:' ? 443 : 80)}/`;
 }
-
-const APP_PAGE = 'index.html';
 
 type Run = (action: (cmd: Command) => Promise<number>) => (...args: unknown[]) => Promise<void>;
 
