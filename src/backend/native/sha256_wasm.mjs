@@ -12,7 +12,10 @@
 //     zero on output. The method keeps the partial block, so a caller may split its input anywhere.
 //   argument: midstate · flags u32 little-endian [104, 108) · reserved, zero [108, 112) · the bytes
 //     to absorb [112, …). Flags: FLAG_FINAL (1) also answers the digest of the whole stream;
-//     FLAG_CHUNK_DIGEST (2) also answers the SHA-256 of these bytes alone.
+//     FLAG_CHUNK_DIGEST (2) also answers the SHA-256 of these bytes alone; FLAG_STASHED (4) is set
+//     only by the build's call shim: the bytes stayed in the canister's memory and a 16-byte
+//     reference to them follows the header instead (call_stash.mjs: the IC charges 50
+//     instructions per byte sent in a call, so the canister's own calls to the method carry no bytes).
 //   reply: the new midstate · the stream's digest (32, if FLAG_FINAL) · the bytes' own digest
 //     (32, if FLAG_CHUNK_DIGEST). The bytes themselves are never sent back: a 1.9 MB reply costs
 //     the JavaScript receiving it ≈ 18 million instructions.
@@ -30,9 +33,10 @@
 // right after `azle build`, before anything is compiled.
 
 import { IV, K } from './sha256_constants.mjs';
-import { FLAG_CHUNK_DIGEST, FLAG_FINAL, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD } from './format.mjs';
+import { addCallStash, STASH_REFERENCE_BYTES } from './call_stash.mjs';
+import { FLAG_CHUNK_DIGEST, FLAG_FINAL, FLAG_STASHED, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD } from './format.mjs';
 
-export { FLAG_CHUNK_DIGEST, FLAG_FINAL, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD };
+export { FLAG_CHUNK_DIGEST, FLAG_FINAL, FLAG_STASHED, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD };
 
 const PAGE = 65536;
 /** The IC's inter-canister payload limit (MAX_INTER_CANISTER_PAYLOAD_IN_BYTES, 2 MiB), plus the header. */
@@ -58,7 +62,10 @@ const IC0_IMPORTS = {
   canister_self_copy: [['i32', 'i32', 'i32'], 'none'],
   msg_reply_data_append: [['i32', 'i32'], 'none'],
   msg_reply: [[], 'none'],
-  trap: [['i32', 'i32'], 'none']
+  trap: [['i32', 'i32'], 'none'],
+  time: [[], 'i64'],
+  call_new: [['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'none'],
+  call_data_append: [['i32', 'i32'], 'none']
 };
 
 /**
@@ -77,15 +84,36 @@ export function addNativeSha256(binaryen, module) {
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
     if (info.module === 'ic0') found.set(info.base, info.name);
   }
+  // Imports the module lacks are added on first use, so a module gets only those its code calls.
+  const names = {};
+  const importAs = (base, name) => {
+    const [params, result] = IC0_IMPORTS[base];
+    module.addFunctionImport(name, 'ic0', base, binaryen.createType(params.map(type)), type(result));
+    names[base] = name;
+  };
   const ic0 = {};
-  for (const [base, [params, result]] of Object.entries(IC0_IMPORTS)) {
-    let name = found.get(base);
-    if (!name) {
-      name = `${prefix}.ic0.${base}`;
-      module.addFunctionImport(name, 'ic0', base, binaryen.createType(params.map(type)), type(result));
-    }
-    ic0[base] = (...args) => module.call(name, args, type(result));
+  for (const [base, [, result]] of Object.entries(IC0_IMPORTS)) {
+    ic0[base] = (...args) => {
+      if (names[base] === undefined) {
+        if (found.has(base)) names[base] = found.get(base);
+        else importAs(base, `${prefix}.ic0.${base}`);
+      }
+      return module.call(names[base], args, type(result));
+    };
   }
+  /**
+   * Takes Azle's import of `ic0.<base>` out of the module and imports it again under a name of our
+   * own (which `ic0.<base>` then calls); answers the freed internal name, for a shim to take, so
+   * that every call site in Azle's code reaches the shim. Undefined if Azle does not import it.
+   */
+  const replaceImport = (base) => {
+    const azleName = found.get(base);
+    if (azleName === undefined) return undefined;
+    module.removeFunction(azleName);
+    found.delete(base);
+    importAs(base, `${prefix}.ic0.${base}`);
+    return azleName;
+  };
 
   // ---- globals: the scratch base and its size in bytes (both zero until the first call) ----
   const BASE = `${prefix}.base`;
@@ -246,9 +274,11 @@ export function addNativeSha256(binaryen, module) {
   }
   const finish = (ctx, out) => module.call(`${prefix}.finish`, [ctx, out], none);
 
+  const stash = addCallStash(binaryen, module, { ic0, prefix, replaceImport });
+
   // ---- the method ----
   {
-    const SIZE = 0, FLAGS = 1, TMP = 2, PAGES = 3, OUTLEN = 4;
+    const SIZE = 0, FLAGS = 1, TMP = 2, PAGES = 3, OUTLEN = 4, DATA = 5, LEN = 6, SLOT = 7;
     const ctx = () => at(ARG);
     const swapState = (ptr) =>
       Array.from({ length: 8 }, (_, i) => module.i32.store(4 * i, 4, ptr(), bswap(module.i32.load(4 * i, 4, ptr()), TMP)));
@@ -257,7 +287,7 @@ export function addNativeSha256(binaryen, module) {
       `${prefix}.method`,
       none,
       none,
-      [i32, i32, i32, i32, i32],
+      [i32, i32, i32, i32, i32, i32, i32, i32],
       module.block(null, [
         set(SIZE, ic0.msg_arg_data_size()),
         // Scratch pages: grown once per heap (again if an argument ever outgrows them; the new
@@ -297,13 +327,23 @@ export function addNativeSha256(binaryen, module) {
         set(FLAGS, module.i32.load(MIDSTATE_BYTES, 4, ctx())),
         module.if(
           module.i32.or(
-            module.i32.and(get(FLAGS), c32(~(FLAG_FINAL | FLAG_CHUNK_DIGEST))),
+            module.i32.and(get(FLAGS), c32(~(FLAG_FINAL | FLAG_CHUNK_DIGEST | FLAG_STASHED))),
             module.i32.load(MIDSTATE_BYTES + 4, 4, ctx())
           ),
           trapWith('unknown flags')
         ),
+        // The bytes: after the header, or in a stash slot the header's reference names.
+        set(DATA, at(ARG + HEADER_BYTES)),
+        set(LEN, module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+        module.if(
+          module.i32.and(get(FLAGS), c32(FLAG_STASHED)),
+          module.block(null, [
+            module.if(module.i32.ne(get(LEN), c32(STASH_REFERENCE_BYTES)), trapWith('malformed stash reference')),
+            stash.resolve(() => at(ARG + HEADER_BYTES), DATA, LEN, SLOT, () => trapWith('stashed bytes are gone; call again'))
+          ])
+        ),
         ...swapState(ctx),
-        absorb(ctx(), at(ARG + HEADER_BYTES), module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+        absorb(ctx(), get(DATA), get(LEN)),
         // The reply: the new midstate (words big-endian again, unused pending bytes zero).
         module.memory.copy(at(OUT), ctx(), c32(MIDSTATE_BYTES)),
         ...swapState(() => at(OUT)),
@@ -323,7 +363,7 @@ export function addNativeSha256(binaryen, module) {
           module.block(null, [
             ...IV.map((h, i) => module.i32.store(4 * i, 4, at(CHUNK_CTX), c32(h))),
             module.i64.store(LENGTH, 8, at(CHUNK_CTX), module.i64.const(0, 0)),
-            absorb(at(CHUNK_CTX), at(ARG + HEADER_BYTES), module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+            absorb(at(CHUNK_CTX), get(DATA), get(LEN)),
             finish(at(CHUNK_CTX), add(at(OUT), get(OUTLEN))),
             set(OUTLEN, add(get(OUTLEN), c32(32)))
           ])
