@@ -171,7 +171,7 @@ function stashModule(): WebAssembly.Module {
 function stashInstance() {
   let memory!: WebAssembly.Memory;
   const mem = () => new Uint8Array(memory.buffer);
-  let arg = new Uint8Array(0);
+  let arg: Uint8Array = new Uint8Array(0);
   let reply: number[] = [];
   let sent: { callee: Uint8Array; method: string; data: number[] } | undefined;
   const clock = { now: 1_000_000_000_000n };
