@@ -113,6 +113,21 @@ describe('generated Wasm SHA-256', () => {
     expect(out.subarray(MIDSTATE_BYTES)).toEqual(sha(data));
   });
 
+  it('digests a chunk and its stream in one pass at a block boundary, in two otherwise: both right', () => {
+    const run = instance();
+    const chunk = randomBytes(1_900_000);
+    for (const before of [0, 64, 128, 32, 63, 65]) {
+      const head = randomBytes(before);
+      const state = run.call(arg(initialMidstate(), 0, head)).slice(0, MIDSTATE_BYTES);
+      for (const piece of [chunk, chunk.subarray(0, 64 * 3), chunk.subarray(0, 64 * 3 + 5), chunk.subarray(0, 17)]) {
+        const out = run.call(arg(state, FLAG_FINAL | FLAG_CHUNK_DIGEST, piece));
+        expect(out.subarray(MIDSTATE_BYTES, MIDSTATE_BYTES + 32)).toEqual(sha(Buffer.concat([head, piece])));
+        expect(out.subarray(MIDSTATE_BYTES + 32)).toEqual(sha(piece));
+        expect(new DataView(out.buffer).getBigUint64(32, true)).toBe(BigInt(before + piece.length));
+      }
+    }
+  });
+
   it('hashes 1.9 MB and grows its own pages once', () => {
     const run = instance();
     const data = randomBytes(1_900_000);
