@@ -32,37 +32,48 @@ const compiled = buildModule();
 
 class Trap extends Error {}
 
-/** Runs one call of the method; returns the reply bytes or throws Trap. */
-function instance() {
-  let arg: Uint8Array = new Uint8Array(0);
-  let caller: Uint8Array = SELF;
-  let reply: number[] = [];
-  let memory!: WebAssembly.Memory;
-  const mem = () => new Uint8Array(memory.buffer);
-  const ic0 = {
-    msg_arg_data_size: () => arg.length,
-    msg_arg_data_copy: (dst: number, off: number, len: number) => mem().set(arg.subarray(off, off + len), dst),
-    msg_caller_size: () => caller.length,
-    msg_caller_copy: (dst: number, off: number, len: number) => mem().set(caller.subarray(off, off + len), dst),
+/** The message a call delivers to the method, and what it answers. */
+interface Message {
+  arg: Uint8Array;
+  caller: Uint8Array;
+  reply: number[];
+}
+
+/** The System API the method uses, over `mem` and the current message. */
+function methodIc0(mem: () => Uint8Array, m: Message) {
+  return {
+    msg_arg_data_size: () => m.arg.length,
+    msg_arg_data_copy: (dst: number, off: number, len: number) => mem().set(m.arg.subarray(off, off + len), dst),
+    msg_caller_size: () => m.caller.length,
+    msg_caller_copy: (dst: number, off: number, len: number) => mem().set(m.caller.subarray(off, off + len), dst),
     canister_self_size: () => SELF.length,
     canister_self_copy: (dst: number, off: number, len: number) => mem().set(SELF.subarray(off, off + len), dst),
-    msg_reply_data_append: (src: number, len: number) => reply.push(...mem().subarray(src, src + len)),
+    msg_reply_data_append: (src: number, len: number) => m.reply.push(...mem().subarray(src, src + len)),
     msg_reply: () => {},
     trap: (src: number, len: number) => {
       throw new Trap(Buffer.from(mem().subarray(src, src + len)).toString());
     }
   };
-  const inst = new WebAssembly.Instance(compiled, { ic0 });
+}
+
+/** Delivers `a` from `from` to the method; returns the reply bytes or throws Trap. */
+function deliverTo(method: () => void, m: Message, a: Uint8Array, from: Uint8Array = SELF): Uint8Array {
+  m.arg = a;
+  m.caller = from;
+  m.reply = [];
+  method();
+  return new Uint8Array(m.reply);
+}
+
+/** Runs one call of the method; returns the reply bytes or throws Trap. */
+function instance() {
+  const m: Message = { arg: new Uint8Array(0), caller: SELF, reply: [] };
+  let memory!: WebAssembly.Memory;
+  const inst = new WebAssembly.Instance(compiled, { ic0: methodIc0(() => new Uint8Array(memory.buffer), m) });
   memory = inst.exports.memory as WebAssembly.Memory;
   const method = inst.exports[`canister_update ${NATIVE_SHA256_METHOD}`] as () => void;
   return {
-    call(a: Uint8Array, from: Uint8Array = SELF): Uint8Array {
-      arg = a;
-      caller = from;
-      reply = [];
-      method();
-      return new Uint8Array(reply);
-    },
+    call: (a: Uint8Array, from: Uint8Array = SELF) => deliverTo(method, m, a, from),
     pages: () => memory.buffer.byteLength / 65536
   };
 }
@@ -186,22 +197,11 @@ function stashModule(): WebAssembly.Module {
 function stashInstance() {
   let memory!: WebAssembly.Memory;
   const mem = () => new Uint8Array(memory.buffer);
-  let arg: Uint8Array = new Uint8Array(0);
-  let reply: number[] = [];
+  const m: Message = { arg: new Uint8Array(0), caller: SELF, reply: [] };
   let sent: { callee: Uint8Array; method: string; data: number[] } | undefined;
   const clock = { now: 1_000_000_000_000n };
   const ic0 = {
-    msg_arg_data_size: () => arg.length,
-    msg_arg_data_copy: (dst: number, off: number, len: number) => mem().set(arg.subarray(off, off + len), dst),
-    msg_caller_size: () => SELF.length,
-    msg_caller_copy: (dst: number, off: number, len: number) => mem().set(SELF.subarray(off, off + len), dst),
-    canister_self_size: () => SELF.length,
-    canister_self_copy: (dst: number, off: number, len: number) => mem().set(SELF.subarray(off, off + len), dst),
-    msg_reply_data_append: (src: number, len: number) => reply.push(...mem().subarray(src, src + len)),
-    msg_reply: () => {},
-    trap: (src: number, len: number) => {
-      throw new Trap(Buffer.from(mem().subarray(src, src + len)).toString());
-    },
+    ...methodIc0(mem, m),
     time: () => clock.now,
     call_new: (calleeSrc: number, calleeSize: number, nameSrc: number, nameLen: number) => {
       sent = {
@@ -230,12 +230,7 @@ function stashInstance() {
       makeCall(CALLEE, callee.length, NAME, nameBytes.length, DATA, data.length);
       return new Uint8Array(sent!.data);
     },
-    deliver(a: Uint8Array): Uint8Array {
-      arg = a;
-      reply = [];
-      method();
-      return new Uint8Array(reply);
-    }
+    deliver: (a: Uint8Array) => deliverTo(method, m, a)
   };
 }
 
