@@ -306,8 +306,9 @@ export class Backend {
 
   /**
    * Nothing unverified is used: a state whose length disagrees with its frontier restarts at 0,
-   * and so does one that stops inside a chunk or lacks the chunk digests behind its frontier
-   * (saved by a version that hashed in JavaScript slices and kept no chunk digests).
+   * and so does one that stops inside a chunk (saved by a version that hashed in JavaScript
+   * slices). Chunk digests behind the frontier may be missing (a private upload writes none):
+   * HTTP serving computes whatever a blob made public lacks.
    */
   private restoreHashStates(): void {
     for (const session of [...this.sessions.openSessions()]) {
@@ -316,8 +317,7 @@ export class Backend {
       if (saved !== undefined && session.hashedOffset === 0) {
         try {
           const { hashedBytes: covered, state } = decodeHashState(saved);
-          const digestsKept = session.hashed === 0 || this.chunkDigests.getForSession(session.sessionKey, session.hashed - 1) !== undefined;
-          restored = covered === hashedBytes(session) && digestsKept && this.hashes.restore(session.uploadId, state);
+          restored = covered === hashedBytes(session) && this.hashes.restore(session.uploadId, state);
           if (restored && midstateCovers(state) !== covered) restored = false;
         } catch {
           restored = false;

@@ -120,6 +120,8 @@ export interface UploadSpec {
   order?: number[];
   /** Where the expected digest goes; default begin. */
   digestAt?: 'begin' | 'finish';
+  /** `public` of begin; default unset (the asset's visibility stays). */
+  public?: boolean;
 }
 
 export async function beginUpload(actor: UploadActor, spec: UploadSpec) {
@@ -134,7 +136,7 @@ export async function beginUpload(actor: UploadActor, spec: UploadSpec) {
       chunk_size: spec.chunkSize,
       sha256: spec.digestAt === 'finish' ? [] : [digest],
       idempotency_key: [],
-      public: []
+      public: spec.public === undefined ? [] : [spec.public]
     })
   );
 }

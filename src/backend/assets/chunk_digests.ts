@@ -5,9 +5,12 @@
 // finished blob keeps its chunks — and so its digests — under its session key. A blob of one chunk
 // needs none: its chunk's digest is the blob's. The digests go wherever the chunks go: BlobStore
 // removes a chunk's digest with the chunk (aborted or expired uploads, freed blobs, garbage).
+// Only uploads that finish public write them at upload (UploadSessions.wantsChunkDigest: each is
+// a second SHA-256 pass); what one blob has is always a prefix of its chunks.
 //
-// `fill` covers blobs whose digests were not written at upload (finished before the native hash):
-// it computes them from the stored chunks, budgeted, from timer messages.
+// `fill` covers blobs whose digests were not written at upload (finished private and made public
+// later, or finished before the native hash): it computes them from the stored chunks, budgeted,
+// from timer messages.
 import { chunkKey } from '../keys.js';
 import { sha256 } from '../hash/sha256.js';
 import type { KeyValueStore } from '../kv.js';
@@ -35,9 +38,9 @@ export class ChunkDigests {
     this.store.insert(chunkKey(sessionKey, index), digest);
   }
 
-  /** The digest of chunk `index` of an open upload, if known. */
-  getForSession(sessionKey: Uint8Array, index: number): Uint8Array | undefined {
-    return this.store.get(chunkKey(sessionKey, index));
+  /** Whether chunk `index` of an open upload has its digest. */
+  hasForSession(sessionKey: Uint8Array, index: number): boolean {
+    return this.store.containsKey(chunkKey(sessionKey, index));
   }
 
   /** The digest of chunk `index`, if known. */

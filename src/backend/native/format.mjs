@@ -12,3 +12,8 @@ export const HEADER_BYTES = 112;
 export const FLAG_FINAL = 1;
 /** Also answer the SHA-256 of the call's bytes alone. */
 export const FLAG_CHUNK_DIGEST = 2;
+/**
+ * Set by the build's call shim, never by a caller: the bytes stayed in the canister's memory and
+ * a reference follows the header instead (call_stash.mjs).
+ */
+export const FLAG_STASHED = 4;

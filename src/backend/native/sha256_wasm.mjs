@@ -12,7 +12,10 @@
 //     zero on output. The method keeps the partial block, so a caller may split its input anywhere.
 //   argument: midstate · flags u32 little-endian [104, 108) · reserved, zero [108, 112) · the bytes
 //     to absorb [112, …). Flags: FLAG_FINAL (1) also answers the digest of the whole stream;
-//     FLAG_CHUNK_DIGEST (2) also answers the SHA-256 of these bytes alone.
+//     FLAG_CHUNK_DIGEST (2) also answers the SHA-256 of these bytes alone; FLAG_STASHED (4) is set
+//     only by the build's call shim: the bytes stayed in the canister's memory and a 16-byte
+//     reference to them follows the header instead (call_stash.mjs: the IC charges 50
+//     instructions per byte sent in a call, so the canister's own calls to the method carry no bytes).
 //   reply: the new midstate · the stream's digest (32, if FLAG_FINAL) · the bytes' own digest
 //     (32, if FLAG_CHUNK_DIGEST). The bytes themselves are never sent back: a 1.9 MB reply costs
 //     the JavaScript receiving it ≈ 18 million instructions.
@@ -30,9 +33,10 @@
 // right after `azle build`, before anything is compiled.
 
 import { IV, K } from './sha256_constants.mjs';
-import { FLAG_CHUNK_DIGEST, FLAG_FINAL, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD } from './format.mjs';
+import { addCallStash, STASH_REFERENCE_BYTES } from './call_stash.mjs';
+import { FLAG_CHUNK_DIGEST, FLAG_FINAL, FLAG_STASHED, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD } from './format.mjs';
 
-export { FLAG_CHUNK_DIGEST, FLAG_FINAL, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD };
+export { FLAG_CHUNK_DIGEST, FLAG_FINAL, FLAG_STASHED, HEADER_BYTES, MIDSTATE_BYTES, NATIVE_SHA256_METHOD };
 
 const PAGE = 65536;
 /** The IC's inter-canister payload limit (MAX_INTER_CANISTER_PAYLOAD_IN_BYTES, 2 MiB), plus the header. */
@@ -58,7 +62,10 @@ const IC0_IMPORTS = {
   canister_self_copy: [['i32', 'i32', 'i32'], 'none'],
   msg_reply_data_append: [['i32', 'i32'], 'none'],
   msg_reply: [[], 'none'],
-  trap: [['i32', 'i32'], 'none']
+  trap: [['i32', 'i32'], 'none'],
+  time: [[], 'i64'],
+  call_new: [['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], 'none'],
+  call_data_append: [['i32', 'i32'], 'none']
 };
 
 /**
@@ -77,15 +84,36 @@ export function addNativeSha256(binaryen, module) {
     const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
     if (info.module === 'ic0') found.set(info.base, info.name);
   }
+  // Imports the module lacks are added on first use, so a module gets only those its code calls.
+  const names = {};
+  const importAs = (base, name) => {
+    const [params, result] = IC0_IMPORTS[base];
+    module.addFunctionImport(name, 'ic0', base, binaryen.createType(params.map(type)), type(result));
+    names[base] = name;
+  };
   const ic0 = {};
-  for (const [base, [params, result]] of Object.entries(IC0_IMPORTS)) {
-    let name = found.get(base);
-    if (!name) {
-      name = `${prefix}.ic0.${base}`;
-      module.addFunctionImport(name, 'ic0', base, binaryen.createType(params.map(type)), type(result));
-    }
-    ic0[base] = (...args) => module.call(name, args, type(result));
+  for (const [base, [, result]] of Object.entries(IC0_IMPORTS)) {
+    ic0[base] = (...args) => {
+      if (names[base] === undefined) {
+        if (found.has(base)) names[base] = found.get(base);
+        else importAs(base, `${prefix}.ic0.${base}`);
+      }
+      return module.call(names[base], args, type(result));
+    };
   }
+  /**
+   * Takes Azle's import of `ic0.<base>` out of the module and imports it again under a name of our
+   * own (which `ic0.<base>` then calls); answers the freed internal name, for a shim to take, so
+   * that every call site in Azle's code reaches the shim. Undefined if Azle does not import it.
+   */
+  const replaceImport = (base) => {
+    const azleName = found.get(base);
+    if (azleName === undefined) return undefined;
+    module.removeFunction(azleName);
+    found.delete(base);
+    importAs(base, `${prefix}.ic0.${base}`);
+    return azleName;
+  };
 
   // ---- globals: the scratch base and its size in bytes (both zero until the first call) ----
   const BASE = `${prefix}.base`;
@@ -116,67 +144,82 @@ export function addNativeSha256(binaryen, module) {
   };
 
   // ---- blocks(state ptr, data ptr, count): the compression function over whole 64-byte blocks ----
-  // State words are native (little-endian) i32s while the method runs. 64 rounds unrolled; the
-  // working variables are renamed from round to round instead of shifted, so each round writes
-  // only two of them; the 16-word schedule stays in locals, rewritten in place.
-  {
-    const P_STATE = 0, P_DATA = 1, P_COUNT = 2;
-    const V = [3, 4, 5, 6, 7, 8, 9, 10]; // a..h
-    const W = (j) => 11 + (j & 15);
-    const TMP = 27, END = 28;
-    const vars = Array(26).fill(i32);
+  // State words are native (little-endian) i32s while the method runs. Every Wasm instruction is
+  // charged (local.get and i32.const included), so the code is written for fewest instructions:
+  // 64 rounds unrolled; the working variables renamed from round to round instead of shifted (each
+  // round writes two of them); the 16-word schedule in locals, rewritten in place; the state kept
+  // in locals across blocks (loaded and stored once per call); Maj(a,b,c) as b ^ ((a^b) & (b^c)),
+  // whose b^c is the previous round's a^b; T1 kept with a tee.
+  // blocks2(state ptr, state ptr, data ptr, count) runs two states over the same blocks (the
+  // stream and the chunk's own digest, when the stream is at a block boundary): the message
+  // schedule, a third of the work, is computed once for both.
+  const compression = (name, states) => {
+    const P_STATE = (k) => k, P_DATA = states, P_COUNT = states + 1;
+    let next = states + 2;
+    const take = (n) => Array.from({ length: n }, () => next++);
+    const Ws = take(16);
+    const W = (j) => Ws[j & 15];
+    const [TMP, END] = take(2);
+    const per = Array.from({ length: states }, () => ({ V: take(8), HS: take(8), X: take(2) }));
+    const vars = Array(next - (states + 2)).fill(i32);
     const rotr = (x, n) => module.i32.rotr(x, c32(n));
     const xor = (a, b) => module.i32.xor(a, b);
     const and = (a, b) => module.i32.and(a, b);
-    const or = (a, b) => module.i32.or(a, b);
-    const body = [];
+    const tee = (idx, v) => module.local.tee(idx, v, i32);
+    const body = per.map(({ V, X }) => set(X[1], xor(get(V[1]), get(V[2]))));
     for (let t = 0; t < 64; t++) {
-      const [A, B, C, D, E, F, G, H] = V.map((_, i) => V[(i - t + 64) & 7]);
       let w;
       if (t < 16) {
-        w = module.local.tee(W(t), bswap(module.i32.load(4 * t, 1, get(P_DATA)), TMP), i32);
+        w = tee(W(t), bswap(module.i32.load(4 * t, 1, get(P_DATA)), TMP));
       } else {
         const x15 = W(t - 15), x2 = W(t - 2);
         const s0 = xor(xor(rotr(get(x15), 7), rotr(get(x15), 18)), module.i32.shr_u(get(x15), c32(3)));
         const s1 = xor(xor(rotr(get(x2), 17), rotr(get(x2), 19)), module.i32.shr_u(get(x2), c32(10)));
-        w = module.local.tee(W(t), add(add(add(get(W(t)), s0), get(W(t - 7))), s1), i32);
+        w = tee(W(t), add(add(add(get(W(t)), s0), get(W(t - 7))), s1));
       }
-      const S1 = xor(xor(rotr(get(E), 6), rotr(get(E), 11)), rotr(get(E), 25));
-      const ch = xor(get(G), and(get(E), xor(get(F), get(G))));
-      const S0 = xor(xor(rotr(get(A), 2), rotr(get(A), 13)), rotr(get(A), 22));
-      const maj = or(and(get(A), get(B)), and(get(C), or(get(A), get(B))));
-      body.push(set(H, add(add(add(add(get(H), S1), ch), c32(K[t])), w)));
-      body.push(set(D, add(get(D), get(H))));
-      body.push(set(H, add(add(get(H), S0), maj)));
+      per.forEach(({ V, X }, k) => {
+        const [A, B, , D, E, F, G, H] = V.map((_, i) => V[(i - t + 64) & 7]);
+        const S1 = xor(xor(rotr(get(E), 6), rotr(get(E), 11)), rotr(get(E), 25));
+        const ch = xor(get(G), and(get(E), xor(get(F), get(G))));
+        const S0 = xor(xor(rotr(get(A), 2), rotr(get(A), 13)), rotr(get(A), 22));
+        const [xNow, xBefore] = t % 2 === 0 ? [X[0], X[1]] : [X[1], X[0]];
+        const maj = xor(get(B), and(tee(xNow, xor(get(A), get(B))), get(xBefore)));
+        // The first state takes the new schedule word as it is computed, the others read it.
+        const word = k === 0 ? w : get(W(t));
+        body.push(set(D, add(get(D), tee(H, add(add(add(add(get(H), S1), ch), c32(K[t])), word)))));
+        body.push(set(H, add(add(get(H), S0), maj)));
+      });
     }
-    const loadState = V.map((v, i) => set(v, module.i32.load(4 * i, 4, get(P_STATE))));
-    const storeState = V.map((v, i) =>
-      module.i32.store(4 * i, 4, get(P_STATE), add(module.i32.load(4 * i, 4, get(P_STATE)), get(v)))
-    );
+    // After 64 rounds the renaming is back where it started: V[i] is the new a..h again.
+    const addBlock = per.flatMap(({ V, HS }) => V.map((v, i) => set(v, tee(HS[i], add(get(HS[i]), get(v))))));
     module.addFunction(
-      `${prefix}.blocks`,
-      binaryen.createType([i32, i32, i32]),
+      name,
+      binaryen.createType([...Array(states).fill(i32), i32, i32]),
       none,
       vars,
       module.block(null, [
         set(END, add(get(P_DATA), module.i32.shl(get(P_COUNT), c32(6)))),
+        ...per.flatMap(({ V, HS }, k) => V.map((v, i) => set(v, tee(HS[i], module.i32.load(4 * i, 4, get(P_STATE(k))))))),
         module.block('done', [
           module.loop(
             'next',
             module.block(null, [
               module.br('done', module.i32.ge_u(get(P_DATA), get(END))),
-              ...loadState,
               ...body,
-              ...storeState,
+              ...addBlock,
               set(P_DATA, add(get(P_DATA), c32(64))),
               module.br('next')
             ])
           )
-        ])
+        ]),
+        ...per.flatMap(({ HS }, k) => HS.map((h, i) => module.i32.store(4 * i, 4, get(P_STATE(k)), get(h))))
       ])
     );
-  }
+  };
+  compression(`${prefix}.blocks`, 1);
+  compression(`${prefix}.blocks2`, 2);
   const blocks = (state, data, count) => module.call(`${prefix}.blocks`, [state, data, count], none);
+  const blocks2 = (a, b, data, count) => module.call(`${prefix}.blocks2`, [a, b, data, count], none);
 
   // ---- absorb(ctx, data, len): appends bytes to a midstate (native words), keeping its partial block ----
   {
@@ -246,9 +289,11 @@ export function addNativeSha256(binaryen, module) {
   }
   const finish = (ctx, out) => module.call(`${prefix}.finish`, [ctx, out], none);
 
+  const stash = addCallStash(binaryen, module, { ic0, prefix, replaceImport });
+
   // ---- the method ----
   {
-    const SIZE = 0, FLAGS = 1, TMP = 2, PAGES = 3, OUTLEN = 4;
+    const SIZE = 0, FLAGS = 1, TMP = 2, PAGES = 3, OUTLEN = 4, DATA = 5, LEN = 6, SLOT = 7, WHOLE = 8;
     const ctx = () => at(ARG);
     const swapState = (ptr) =>
       Array.from({ length: 8 }, (_, i) => module.i32.store(4 * i, 4, ptr(), bswap(module.i32.load(4 * i, 4, ptr()), TMP)));
@@ -257,7 +302,7 @@ export function addNativeSha256(binaryen, module) {
       `${prefix}.method`,
       none,
       none,
-      [i32, i32, i32, i32, i32],
+      [i32, i32, i32, i32, i32, i32, i32, i32, i32],
       module.block(null, [
         set(SIZE, ic0.msg_arg_data_size()),
         // Scratch pages: grown once per heap (again if an argument ever outgrows them; the new
@@ -297,13 +342,41 @@ export function addNativeSha256(binaryen, module) {
         set(FLAGS, module.i32.load(MIDSTATE_BYTES, 4, ctx())),
         module.if(
           module.i32.or(
-            module.i32.and(get(FLAGS), c32(~(FLAG_FINAL | FLAG_CHUNK_DIGEST))),
+            module.i32.and(get(FLAGS), c32(~(FLAG_FINAL | FLAG_CHUNK_DIGEST | FLAG_STASHED))),
             module.i32.load(MIDSTATE_BYTES + 4, 4, ctx())
           ),
           trapWith('unknown flags')
         ),
+        // The bytes: after the header, or in a stash slot the header's reference names.
+        set(DATA, at(ARG + HEADER_BYTES)),
+        set(LEN, module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+        module.if(
+          module.i32.and(get(FLAGS), c32(FLAG_STASHED)),
+          module.block(null, [
+            module.if(module.i32.ne(get(LEN), c32(STASH_REFERENCE_BYTES)), trapWith('malformed stash reference')),
+            stash.resolve(() => at(ARG + HEADER_BYTES), DATA, LEN, SLOT, () => trapWith('stashed bytes are gone; call again'))
+          ])
+        ),
         ...swapState(ctx),
-        absorb(ctx(), at(ARG + HEADER_BYTES), module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+        ...IV.map((h, i) => module.i32.store(4 * i, 4, at(CHUNK_CTX), c32(h))),
+        module.i64.store(LENGTH, 8, at(CHUNK_CTX), module.i64.const(0, 0)),
+        // Both digests and the stream at a block boundary: the whole blocks go through both states
+        // in one pass (blocks2); what is left, and any other case, goes through absorb below.
+        module.if(
+          module.i32.and(
+            module.i32.ne(module.i32.and(get(FLAGS), c32(FLAG_CHUNK_DIGEST)), c32(0)),
+            module.i32.eqz(module.i32.and(module.i32.wrap(module.i64.load(LENGTH, 8, ctx())), c32(63)))
+          ),
+          module.block(null, [
+            set(WHOLE, module.i32.and(get(LEN), c32(~63))),
+            blocks2(ctx(), at(CHUNK_CTX), get(DATA), module.i32.shr_u(get(LEN), c32(6))),
+            module.i64.store(LENGTH, 8, ctx(), module.i64.add(module.i64.load(LENGTH, 8, ctx()), module.i64.extend_u(get(WHOLE)))),
+            module.i64.store(LENGTH, 8, at(CHUNK_CTX), module.i64.extend_u(get(WHOLE))),
+            set(DATA, add(get(DATA), get(WHOLE))),
+            set(LEN, module.i32.sub(get(LEN), get(WHOLE)))
+          ])
+        ),
+        absorb(ctx(), get(DATA), get(LEN)),
         // The reply: the new midstate (words big-endian again, unused pending bytes zero).
         module.memory.copy(at(OUT), ctx(), c32(MIDSTATE_BYTES)),
         ...swapState(() => at(OUT)),
@@ -321,9 +394,7 @@ export function addNativeSha256(binaryen, module) {
         module.if(
           module.i32.and(get(FLAGS), c32(FLAG_CHUNK_DIGEST)),
           module.block(null, [
-            ...IV.map((h, i) => module.i32.store(4 * i, 4, at(CHUNK_CTX), c32(h))),
-            module.i64.store(LENGTH, 8, at(CHUNK_CTX), module.i64.const(0, 0)),
-            absorb(at(CHUNK_CTX), at(ARG + HEADER_BYTES), module.i32.sub(get(SIZE), c32(HEADER_BYTES))),
+            absorb(at(CHUNK_CTX), get(DATA), get(LEN)),
             finish(at(CHUNK_CTX), add(at(OUT), get(OUTLEN))),
             set(OUTLEN, add(get(OUTLEN), c32(32)))
           ])

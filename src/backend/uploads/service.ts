@@ -219,7 +219,8 @@ export class UploadSessions {
         // Marked received but not stored is a bug; a resend of the chunk stores it again.
         if (bytes === undefined) return;
         const from = this.d.hashes.midstate(session);
-        const result = await this.d.absorb(from, bytes, { chunkDigest: true });
+        const chunkDigest = this.wantsChunkDigest(session, index);
+        const result = await this.d.absorb(from, bytes, { chunkDigest });
         if (result.kind === 'failed') {
           this.d.scheduleHashing();
           return;
@@ -229,7 +230,7 @@ export class UploadSessions {
         const after = this.d.sessions.get(uploadId);
         if (after === undefined || after.state.kind !== 'open' || after.hashed !== index) return;
         if (!this.d.hashes.advance(uploadId, from, result.midstate)) return;
-        this.d.chunkDigests.putForSession(after.sessionKey, index, result.chunkDigest!);
+        if (result.chunkDigest !== undefined) this.d.chunkDigests.putForSession(after.sessionKey, index, result.chunkDigest);
         after.hashed = index + 1;
         after.hashedOffset = 0;
         // Hashing is activity: an upload whose client has sent everything must not expire
@@ -241,6 +242,21 @@ export class UploadSessions {
     } finally {
       this.d.hashes.release(uploadId);
     }
+  }
+
+  /**
+   * Whether the hashing call for chunk `index` also computes the chunk's own digest. Only served
+   * blobs need those (certified HTTP pieces), and each costs a second SHA-256 pass over the chunk
+   * (≈ 79 instructions per byte, as much as the rolling hash itself), so an upload that will
+   * finish private skips them: finishing public (`public = opt true`, or unset into an asset that
+   * is public now) computes them here; a blob made public later gets them from HTTP serving's
+   * timer (ChunkDigests.fill) before it is certified. Chunk 0 decides and later chunks follow
+   * (a digest only if the previous chunk has one), so the digests written always form a prefix:
+   * ChunkDigests.complete reads the last one, and fill starts where they stop.
+   */
+  private wantsChunkDigest(session: SessionRecord, index: number): boolean {
+    if (index > 0 && !this.d.chunkDigests.hasForSession(session.sessionKey, index - 1)) return false;
+    return session.meta.public ?? this.d.uploads.asset(session.meta.assetId)?.public ?? false;
   }
 
   /** Whether a finish answering HashPending could instead wait here for the frontier. */

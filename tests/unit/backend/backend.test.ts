@@ -152,7 +152,7 @@ describe('hashing through the native method', () => {
     const { backend, platform } = newBackend();
     const size = 1_900_000;
     const data = pseudoRandom(20 * size, 6);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('rev', data, size))));
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('rev', data, size, { public: true }))));
     const callsBefore = fakeAbsorb.calls;
     for (let i = 19; i >= 0; i--) {
       const ack = ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
@@ -164,6 +164,42 @@ describe('hashing through the native method', () => {
     expect(fakeAbsorb.calls - callsBefore).toBe(20);
     for (let i = 0; i < 20; i++) expect(hex(backend.chunkDigests.get(blob, i)!)).toBe(hex(sha256(chunk(data, size, i))));
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+  });
+
+  it('only uploads that finish public ask for chunk digests (a second SHA-256 pass); those written are a prefix', async () => {
+    const { backend, platform } = newBackend();
+    const size = 1000;
+    const data = pseudoRandom(5 * size, 9);
+    const put = async (uploadId: bigint) => {
+      for (let i = 0; i < 5; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+      return ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+    };
+    const asked = () => fakeAbsorb.chunkDigestsAsked;
+    // Private (public unset, no such asset yet): none asked, none written.
+    let before = asked();
+    const privateBlob = await put(ok(platform.message(() => backend.begin(ALICE, beginInput('priv', data, size)))).uploadId);
+    expect(asked() - before).toBe(0);
+    for (let i = 0; i < 5; i++) expect(backend.chunkDigests.get(privateBlob, i)).toBeUndefined();
+    expect(backend.chunkDigests.complete(privateBlob)).toBe(false);
+    // public = opt true: one per chunk, each the chunk's own SHA-256.
+    before = asked();
+    const publicBlob = await put(ok(platform.message(() => backend.begin(ALICE, beginInput('pub', data, size, { public: true })))).uploadId);
+    expect(asked() - before).toBe(5);
+    for (let i = 0; i < 5; i++) expect(hex(backend.chunkDigests.get(publicBlob, i)!)).toBe(hex(sha256(chunk(data, size, i))));
+    // Unset, into an asset that is public now: it will be served, so digests too.
+    before = asked();
+    const intoPublic = await put(ok(platform.message(() => backend.begin(ALICE, beginInput('pub', data, size, { variant: 'display' })))).uploadId);
+    expect(asked() - before).toBe(5);
+    expect(backend.chunkDigests.complete(intoPublic)).toBe(true);
+    // Made public after chunk 0 was hashed without one: the rest follow chunk 0 (a prefix, empty).
+    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('priv', data, size, { variant: 'display' }))));
+    before = asked();
+    ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 0, chunk(data, size, 0)), size));
+    ok(platform.message(() => backend.setPublic(ALICE, 'priv', true)));
+    for (let i = 1; i < 5; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+    const late = ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+    expect(asked() - before).toBe(0);
+    expect(backend.chunkDigests.complete(late)).toBe(false);
   });
 
   it('a chunk arriving while a call is in flight waits its turn; finish answers HashPending while another message hashes', async () => {

@@ -290,9 +290,10 @@ export function meter(platform: FakePlatform | undefined, perByte = CANISTER_INS
  * The native method's contract in JavaScript (the canister makes a self-call): the midstate
  * advanced by `bytes`, and the digest of those bytes alone when asked. Counts its calls.
  */
-export const fakeAbsorb: Absorb & { calls: number } = Object.assign(
+export const fakeAbsorb: Absorb & { calls: number; chunkDigestsAsked: number } = Object.assign(
   async (midstate: Uint8Array, bytes: Uint8Array, options: AbsorbOptions = {}): Promise<AbsorbResult> => {
     fakeAbsorb.calls++;
+    if (options.chunkDigest) fakeAbsorb.chunkDigestsAsked++;
     await Promise.resolve();
     // Native work runs in the method's own message: nothing charged to the caller's.
     const metered = meteredPlatform;
@@ -311,7 +312,7 @@ export const fakeAbsorb: Absorb & { calls: number } = Object.assign(
       meteredPlatform = metered;
     }
   },
-  { calls: 0 }
+  { calls: 0, chunkDigestsAsked: 0 }
 );
 
 export const ALICE = Uint8Array.of(1, 1, 1, 1, 1);

@@ -83,6 +83,21 @@ describe('HTTP serving in the backend', () => {
     expect(platform.query(() => backend.httpRequest(get('/big.bin'))).status_code).toBe(404);
   });
 
+  it('a private upload writes no chunk digests; made public later, its digests come from timer slices before it is served', async () => {
+    const { backend, stores, platform } = newBackend();
+    const data = pseudoRandom(4 * CHUNK + 7, 8);
+    await upload(backend, platform, 'later.bin', data);
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(0);
+    expect(platform.message(() => backend.setPublic(ALICE, 'later.bin', true))).toMatchObject({ Ok: expect.anything() });
+    expect(platform.query(() => backend.httpRequest(get('/later.bin'))).status_code).not.toBe(206);
+    await drainTimers(platform);
+    expect((stores.chunkDigests as MemoryStore).len()).toBe(5);
+    const response = platform.query(() => backend.httpRequest({ ...get('/later.bin'), headers: [['range', `bytes=${2 * CHUNK}-`]] }));
+    expect(response.status_code).toBe(206);
+    expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(2 * CHUNK, 3 * CHUNK)))).toBe(true);
+    expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
+  });
+
   it('a one-chunk asset is served at once', async () => {
     const { backend, platform } = newBackend();
     const data = pseudoRandom(500, 6);
