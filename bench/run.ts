@@ -7,6 +7,7 @@ import { uploadBench } from './upload.js';
 import { httpBench } from './http.js';
 import { browserBench } from './browser.js';
 import { gatewayBench } from './gateway.js';
+import { startBench } from './start.js';
 import { table } from './support.js';
 
 type Section = [key: string, title: string, run: () => Promise<{ rows: Array<Record<string, string | number>>; json: unknown }>];
@@ -14,6 +15,7 @@ const sections: Section[] = [
   ['replica', 'Embedded replica: a 1.9 MB update (hash_bench.hash_ours)', replicaBench],
   ['uploads', 'Uploads: ic_upload on the embedded replica through pic-js', uploadBench],
   ['http', 'Uploads over the IC HTTP interface (local network, agent-js)', httpBench],
+  ['start', '`npm start` with nothing changed', startBench],
   ['gateway', 'Certified HTTP serving through the local gateway', gatewayBench],
   ['browser', 'The browser app (headless Chromium) on the local network', browserBench]
 ];
