@@ -11,8 +11,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src/app');
 export const APP_DIR = join(root, 'dist/app');
 const FILES = ['index.html', 'worker.js', 'signin_ii.js'];
-/** What the last build read (esbuild's metafile inputs and the page's template), and their digest. */
-const STAMP = join(APP_DIR, '.inputs.json');
+/**
+ * What the last build read (esbuild's metafile inputs and the page's template), and their digest;
+ * beside the app's folder, not in it: every file in it is deployed.
+ */
+const STAMP = join(APP_DIR, '..', 'app.inputs.json');
 
 async function bundle(entry, format, inputs) {
   const { build } = await import('esbuild');
