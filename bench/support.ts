@@ -6,6 +6,8 @@ import type { Canister } from '../src/replica/canister.js';
 import type { StateMachine } from '../src/replica/state_machine.js';
 import { principalKey } from '../src/replica/principal.js';
 import type { Principal } from '@icp-sdk/core/principal';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface BenchReplica {
   pic: PocketIc;
@@ -36,13 +38,47 @@ export async function startReplica(metering = true): Promise<BenchReplica> {
  * replica. Wall-time comparisons use this one.
  */
 export async function startExternalReplica(): Promise<{ pic: PocketIc; close(): Promise<void> }> {
-  const server = await PocketIcServer.start({ binPath: 'scripts/pocket-ic' });
+  // An hour's ttl: the default 60 idle seconds end it while the other side of a comparison runs.
+  const server = await PocketIcServer.start({ binPath: 'scripts/pocket-ic', ttl: 3600 });
   const pic = await PocketIc.create(server.getUrl(), { processingTimeoutMs: 600_000 });
   return {
     pic,
     close: async () => {
       await pic.tearDown();
       await server.stop();
+    }
+  };
+}
+
+/**
+ * The local network as users run it, `ic-upload replica` in its own process (the counterpart of
+ * startExternalReplica): client work overlaps the replica's on another core. Its working folder
+ * and per-user state are `home`, so no file of the user's is touched.
+ */
+export async function startLocalNetworkProcess(stateDir: string, home: string): Promise<{ url: string; canisterId: string; close(): Promise<void> }> {
+  const bin = fileURLToPath(new URL('../bin/ic-upload.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
+    cwd: home,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, IC_UPLOAD_STATE_DIR: home }
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const info = await new Promise<{ url: string; canisterId: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line && out.includes('\n')) resolve(JSON.parse(line) as { url: string; canisterId: string });
+    });
+    child.once('exit', (code) => reject(new Error(`ic-upload replica exited (${code}): ${stderr}`)));
+  });
+  return {
+    ...info,
+    close: async () => {
+      child.kill('SIGINT');
+      await exited;
     }
   };
 }

@@ -1,7 +1,8 @@
 // One canister: its settings, its Wasm instance and memories, and the transactional execution
 // of its entry points (spec D.1): an execution that traps leaves heap, globals, stable memory,
 // certified data, timer, cycles and outgoing calls exactly as before it.
-import { sha256 } from '@noble/hashes/sha2.js';
+// node:crypto rather than @noble/hashes: module hashes cover megabytes, ≈10x faster natively.
+import { sha256 } from './state_files.js';
 import { CanisterTrap, trap } from './errors.js';
 import { StableMemory, WASM_PAGE } from './stable_memory.js';
 import { ExecutionContext, systemApi, type ApiContext, type CanisterHost } from './system_api.js';
@@ -36,6 +37,8 @@ export interface ReplicaOptions {
   subnetId?: Uint8Array;
   /** Where raw_rand's bytes come from (default: the OS); persistence records and replays them. */
   random?: (bytes: number) => Uint8Array;
+  /** A folder for instrumented modules, so a restart does not instrument the same Wasm again. */
+  wasmCacheDir?: string;
 }
 
 /** Thrown by the metering import when an execution runs out of instructions. */
@@ -188,10 +191,10 @@ export class Canister implements CanisterHost {
 
   /** Instantiates a module as this canister's new code (fresh heap and globals). */
   loadModule(wasm: Uint8Array): void {
-    const prepared = prepareWasm(wasm, { metering: this.options.metering });
+    const prepared = prepareWasm(wasm, { metering: this.options.metering, ...(this.options.wasmCacheDir ? { cacheDir: this.options.wasmCacheDir } : {}) });
     this.runtime = new WasmRuntime(prepared, this.imports());
     this.wasmBytes = wasm;
-    this.moduleHash = sha256(wasm);
+    this.moduleHash = new Uint8Array(sha256(wasm));
   }
 
   /** The installed module's `icp:public` / `icp:private` custom section `name`, if it has one. */

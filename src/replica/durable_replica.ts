@@ -91,7 +91,13 @@ export class DurableReplica implements ReplicaInstance {
       return new DurableReplica(machine, store, new Map(), random, log);
     }
     const loaded = store.load(machineOptions);
-    if (!loaded.inputLog) throw new StateDirError(`the replica state in ${store.dir} names no input log`);
+    if (!loaded.inputLog) {
+      // Written before the input log existed, when every change was saved at once: the
+      // checkpoint is the whole state. Checkpointed again with a log, it is a folder of today's.
+      const log = InputLog.create(store.dir, `input-${randomUUID()}.log`, store.written);
+      store.save(loaded.machine, loaded.ingress, log.file);
+      return new DurableReplica(loaded.machine, store, loaded.ingress, random, log);
+    }
     const { entries, validBytes } = InputLog.read(store.dir, loaded.inputLog);
     const log = InputLog.resume(store.dir, loaded.inputLog, store.written, validBytes);
     const replica = new DurableReplica(loaded.machine, store, loaded.ingress, random, log);

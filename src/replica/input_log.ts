@@ -12,7 +12,7 @@ import { decode, encode } from 'cborg';
 import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CanisterCall } from './types.js';
-import { DamagedStateError, sha256, writeAll, writeDurably } from './state_files.js';
+import { DamagedStateError, sha256, writeAll, writeDurably, type WrittenBytes } from './state_files.js';
 
 const HEADER = 4 + 32;
 /** Larger than any entry can be (a 2 MiB ingress message and its envelope). */
@@ -36,16 +36,16 @@ export class InputLog {
   constructor(
     readonly dir: string,
     readonly file: string,
-    private readonly written: { bytes: number }
+    private readonly written: WrittenBytes
   ) {}
 
-  static create(dir: string, file: string, written: { bytes: number }): InputLog {
+  static create(dir: string, file: string, written: WrittenBytes): InputLog {
     writeDurably(join(dir, file), new Uint8Array(0));
     return new InputLog(dir, file, written);
   }
 
   /** Continues a log after its valid prefix: a record a kill cut short is cut off first. */
-  static resume(dir: string, file: string, written: { bytes: number }, validBytes: number): InputLog {
+  static resume(dir: string, file: string, written: WrittenBytes, validBytes: number): InputLog {
     const log = new InputLog(dir, file, written);
     log.fd = openSync(join(dir, file), 'r+');
     if (fstatSync(log.fd).size !== validBytes) {
@@ -82,7 +82,7 @@ export class InputLog {
     writeAll(this.fd, bytes, this.bytes);
     fsyncSync(this.fd);
     this.bytes += bytes.length;
-    this.written.bytes += bytes.length;
+    this.written.add('input', bytes.length);
     this.pending = [];
     this.pendingBytes = 0;
   }

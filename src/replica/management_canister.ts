@@ -3,7 +3,8 @@
 import { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
 import { randomBytes } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
+// node:crypto rather than @noble/hashes: module hashes cover megabytes, ≈10x faster natively.
+import { sha256 } from './state_files.js';
 import { rejects, reject as makeReject, ErrorCode } from './errors.js';
 import { Canister, InstructionLimit } from './canister.js';
 import * as C from './management_candid.js';
@@ -107,7 +108,7 @@ export class ManagementCanister {
         if (args.chunk.length > MAX_CHUNK) {
           return fail(rejects.management(`Wasm chunk size ${args.chunk.length} exceeds the maximum chunk size of ${MAX_CHUNK}.`));
         }
-        const hash = sha256(args.chunk);
+        const hash = new Uint8Array(sha256(args.chunk));
         if (!canister.chunkStore.has(hex(hash)) && canister.chunkStore.size >= CHUNK_STORE_CAPACITY) {
           return fail(rejects.management(`Wasm chunk store of canister ${canister.text} is full (${CHUNK_STORE_CAPACITY} chunks).`));
         }
@@ -141,7 +142,7 @@ export class ManagementCanister {
           parts.push(chunk);
         }
         const wasm = new Uint8Array(Buffer.concat(parts));
-        const actual = sha256(wasm);
+        const actual = new Uint8Array(sha256(wasm));
         if (!bytesEqual(actual, args.wasm_module_hash)) {
           return fail(
             rejects.management(`Wasm module hash ${hex(actual)} does not match the given hash ${hex(args.wasm_module_hash)}.`)

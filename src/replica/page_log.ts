@@ -6,7 +6,7 @@
 import { closeSync, existsSync, fstatSync, ftruncateSync, fsyncSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { WASM_PAGE } from './stable_memory.js';
-import { DamagedStateError, sha256, writeAll, writeDurably } from './state_files.js';
+import { DamagedStateError, sha256, writeAll, writeDurably, type WrittenBytes } from './state_files.js';
 
 const INDEX_BYTES = 4;
 const CHECKSUM_BYTES = 32;
@@ -20,7 +20,7 @@ export interface PageLogRef {
 }
 
 /** Appends records at the end of the valid prefix; returns the new valid length once fsync'd. */
-export function appendPages(dir: string, log: PageLogRef, pages: Iterable<[number, Uint8Array]>, counter: { bytes: number }): number {
+export function appendPages(dir: string, log: PageLogRef, pages: Iterable<[number, Uint8Array]>, counter: WrittenBytes, kind: 'heap' | 'stable'): number {
   const fd = openSync(join(dir, log.file), 'r+');
   try {
     const header = Buffer.alloc(HEADER);
@@ -30,7 +30,7 @@ export function appendPages(dir: string, log: PageLogRef, pages: Iterable<[numbe
       recordChecksum(header.subarray(0, INDEX_BYTES), page).copy(header, INDEX_BYTES);
       at = writeAll(fd, header, at);
       at = writeAll(fd, page, at);
-      counter.bytes += RECORD_BYTES;
+      counter.add(kind, RECORD_BYTES);
     }
     ftruncateSync(fd, at);
     fsyncSync(fd);

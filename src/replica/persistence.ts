@@ -15,7 +15,7 @@ import { RECORD_BYTES, appendPages, createPageLog, readPageLog, type PageLogRef 
 import { hex } from './principal.js';
 import { WASM_PAGE } from './stable_memory.js';
 import { StateMachine } from './state_machine.js';
-import { DamagedStateError, StateDirError, sha256, writeAtomically } from './state_files.js';
+import { DamagedStateError, StateDirError, WrittenBytes, sha256, writeAtomically } from './state_files.js';
 
 export { DamagedStateError, StateDirError } from './state_files.js';
 
@@ -85,7 +85,7 @@ export class ReplicaStateDir {
   private readonly heaps = new Map<string, MemoryLog>();
   private readonly stables = new Map<string, MemoryLog>();
   /** Bytes this process wrote to the folder (page records, manifests, Wasm), for the benchmark. */
-  readonly written = { bytes: 0 };
+  readonly written = new WrittenBytes();
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -125,7 +125,7 @@ export class ReplicaStateDir {
     const body = JSON.stringify(manifest);
     const bytes = Buffer.from(JSON.stringify({ sha256: sha256(Buffer.from(body)).toString('hex'), manifest: body }) + '\n');
     writeAtomically(join(this.dir, MANIFEST), bytes);
-    this.written.bytes += bytes.length;
+    this.written.add('manifest', bytes.length);
     this.generation = generation;
     this.collectGarbage(manifest);
   }
@@ -159,7 +159,7 @@ export class ReplicaStateDir {
       wasm = `wasm-${hex(c.moduleHash)}.wasm`;
       if (!existsSync(join(this.dir, wasm))) {
         writeAtomically(join(this.dir, wasm), c.wasmBytes);
-        this.written.bytes += c.wasmBytes.length;
+        this.written.add('wasm', c.wasmBytes.length);
       }
     }
     const image = c.heapImage();
@@ -205,7 +205,7 @@ export class ReplicaStateDir {
     }
     const entry = log;
     if (changed.length > 0) {
-      entry.bytes = appendPages(this.dir, entry, changed, this.written);
+      entry.bytes = appendPages(this.dir, entry, changed, this.written, 'heap');
       for (const [i, page] of changed) entry.saved.set(i, page.slice());
     }
     entry.livePages = live;
@@ -222,7 +222,7 @@ export class ReplicaStateDir {
     const saved = log.saved;
     const changed = [...live].filter(([i, page]) => saved.get(i) !== page);
     if (changed.length > 0) {
-      log.bytes = appendPages(this.dir, log, changed, this.written);
+      log.bytes = appendPages(this.dir, log, changed, this.written, 'stable');
       for (const [i, page] of changed) saved.set(i, page);
     }
     log.livePages = live.size;

@@ -27,6 +27,19 @@ export class DamagedStateError extends StateDirError {
   }
 }
 
+/** What a state folder's files hold, for counting what is written to each. */
+export type WrittenKind = 'input' | 'heap' | 'stable' | 'manifest' | 'wasm';
+
+/** Bytes a process wrote to a state folder, in total and by kind of file (for the benchmark). */
+export class WrittenBytes {
+  bytes = 0;
+  readonly byKind: Record<WrittenKind, number> = { input: 0, heap: 0, stable: 0, manifest: 0, wasm: 0 };
+  add(kind: WrittenKind, n: number): void {
+    this.bytes += n;
+    this.byKind[kind] += n;
+  }
+}
+
 export function sha256(...parts: Uint8Array[]): Buffer {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);

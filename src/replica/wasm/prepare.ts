@@ -35,12 +35,15 @@ import { createHash } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { InvalidWasmError } from './binary.js';
 import { instrumentWasm } from './instrument.js';
+import { readInstrumented, writeInstrumented } from './instrumented_cache.js';
 
 export { InvalidWasmError } from './binary.js';
 export { COUNTER_EXPORT, COUNTER_INITIAL_VALUE, GLOBAL_EXPORT_PREFIX, METER_IMPORT_MODULE, OUT_OF_INSTRUCTIONS, TABLE_EXPORT } from './instrument.js';
 
 export interface PrepareOptions {
   metering: boolean;
+  /** A folder where instrumented modules are kept across processes (instrumented_cache.ts). */
+  cacheDir?: string;
 }
 
 export interface PreparedWasm {
@@ -67,14 +70,16 @@ function useTopTierRegisterAllocation(): void {
 
 export function prepareWasm(bytes: Uint8Array, options: PrepareOptions): PreparedWasm {
   if (options.metering) useTopTierRegisterAllocation();
-  const key = `${createHash('sha256').update(bytes).digest('hex')}:${options.metering ? 'metered' : 'plain'}`;
+  const moduleSha256 = createHash('sha256').update(bytes).digest('hex');
+  const key = `${moduleSha256}:${options.metering ? 'metered' : 'plain'}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
     cache.set(key, hit);
     return hit;
   }
-  const instrumented = instrumentWasm(bytes, options);
+  const cached = options.cacheDir === undefined ? undefined : readInstrumented(options.cacheDir, moduleSha256, options.metering);
+  const instrumented = cached ?? instrumentWasm(bytes, options);
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(instrumented.bytes);
@@ -82,6 +87,7 @@ export function prepareWasm(bytes: Uint8Array, options: PrepareOptions): Prepare
     // The rewrite only copies or extends valid constructs, so this is the input's own fault.
     throw new InvalidWasmError(`Wasm module failed to compile: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (options.cacheDir !== undefined && !cached) writeInstrumented(options.cacheDir, moduleSha256, options.metering, instrumented);
   const prepared: PreparedWasm = { module, globalExports: instrumented.globalExports, metered: instrumented.metered };
   cache.set(key, prepared);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);

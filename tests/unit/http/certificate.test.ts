@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Certificate, Cbor, LookupPathStatus } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
-import { certify } from '../../../src/replica/http/certificate.js';
+import { blsPublicKey, certify } from '../../../src/replica/http/certificate.js';
+import { blsPublicKeyToDer } from '../../../src/replica/http/der.js';
 import { leafNode, subtree, toHashTree, witness } from '../../../src/replica/http/hash_tree.js';
 import { FileKeyStore, KeyStoreError, loadOrCreateKeys, MemoryKeyStore } from '../../../src/replica/http/keys.js';
 import { uleb128 } from '../../../src/replica/http/request_id.js';
@@ -71,6 +73,30 @@ describe('replica keys', () => {
       expect(Buffer.from(other.rootKeyDer).equals(Buffer.from(first.rootKeyDer))).toBe(false);
       new FileKeyStore(dir).save('root_bls12_381', new Uint8Array(7));
       expect(() => loadOrCreateKeys(new FileKeyStore(dir))).toThrow(KeyStoreError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reuse the stored root public key only for the secret it was derived from, and derive a damaged one again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ic-upload-keys-'));
+    try {
+      const first = loadOrCreateKeys(new FileKeyStore(dir));
+      const derived = (secret: Uint8Array) => blsPublicKeyToDer(blsPublicKey(secret));
+      expect(Buffer.from(first.rootKeyDer).equals(Buffer.from(derived(first.rootSecretKey)))).toBe(true);
+      const publicFile = join(dir, 'root_bls12_381_public.key');
+      expect(statSync(publicFile).size).toBe(32 + 96 + 4);
+      // Another secret put in place: the stored public key names the old one, so it is not used.
+      const secret = bls12_381.shortSignatures.keygen().secretKey;
+      new FileKeyStore(dir).save('root_bls12_381', secret);
+      const replaced = loadOrCreateKeys(new FileKeyStore(dir));
+      expect(Buffer.from(replaced.rootKeyDer).equals(Buffer.from(derived(secret)))).toBe(true);
+      // A flipped byte in the stored public key fails its checksum: derived again, not refused.
+      const bytes = readFileSync(publicFile);
+      bytes[40]! ^= 1;
+      writeFileSync(publicFile, bytes);
+      const again = loadOrCreateKeys(new FileKeyStore(dir));
+      expect(Buffer.from(again.rootKeyDer).equals(Buffer.from(derived(secret)))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

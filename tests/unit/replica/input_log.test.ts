@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputLog, type InputEntry } from '../../../src/replica/input_log.js';
-import { DamagedStateError } from '../../../src/replica/state_files.js';
+import { DamagedStateError, WrittenBytes } from '../../../src/replica/state_files.js';
 
 const entries: InputEntry[] = [
   { k: 'submit', id: new Uint8Array(32).fill(1), call: { sender: Uint8Array.of(4), canisterId: Uint8Array.of(1, 2), method: 'put_chunk', payload: new Uint8Array(5000).fill(9) } },
@@ -16,7 +16,7 @@ const entries: InputEntry[] = [
 
 function written(): { dir: string; path: string } {
   const dir = mkdtempSync(join(tmpdir(), 'input-'));
-  const log = InputLog.create(dir, 'input-x.log', { bytes: 0 });
+  const log = InputLog.create(dir, 'input-x.log', new WrittenBytes());
   for (const e of entries) log.append(e);
   log.flush();
   log.close();
@@ -40,7 +40,7 @@ describe('input log', () => {
     truncateSync(path, statSync(path).size - 10);
     const { entries: back, validBytes } = InputLog.read(dir, 'input-x.log');
     expect(back.map((e) => e.k)).toEqual(['submit', 'round']);
-    const log = InputLog.resume(dir, 'input-x.log', { bytes: 0 }, validBytes);
+    const log = InputLog.resume(dir, 'input-x.log', new WrittenBytes(), validBytes);
     log.append(entries[2]!);
     log.flush();
     log.close();
