@@ -13,6 +13,7 @@ import { ok, type Result } from './errors.js';
 import type { Platform } from './platform.js';
 import { UploadSessions, type ChunkAckValue } from './uploads/service.js';
 import { hashedBytes, RollingHashes, type Absorb } from './session/hashing.js';
+import { initialMidstate } from './native/midstate.js';
 import { ChunkDigests } from './assets/chunk_digests.js';
 import { SessionService } from './session/service.js';
 import { BlobStore } from './assets/blob_store.js';
@@ -234,6 +235,11 @@ export class Backend {
       certification,
       isController: (principal) => platform.isController(principal),
       instructionCounter: () => platform.instructionCounter(),
+      chunkSha256: async (bytes) => {
+        const hashed = await absorb(initialMidstate(), bytes, { final: true });
+        return hashed.kind === 'ok' ? hashed.digest : undefined;
+      },
+      time: () => platform.time(),
       schedule: () => this.httpTimer.arm()
     });
   }
@@ -389,8 +395,8 @@ export class Backend {
   }
 
   /** A slice of HTTP serving's background work: per-chunk digests, the backfill scan. */
-  onHttpTimer(): void {
-    if (!this.server.work()) this.httpTimer.arm();
+  async onHttpTimer(): Promise<void> {
+    if (!(await this.server.work())) this.httpTimer.arm();
     this.counters.flush();
   }
 

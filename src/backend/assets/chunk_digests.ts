@@ -9,18 +9,17 @@
 // a second SHA-256 pass); what one blob has is always a prefix of its chunks.
 //
 // `fill` covers blobs whose digests were not written at upload (finished private and made public
-// later, or finished before the native hash): it computes them from the stored chunks, budgeted,
-// from timer messages.
+// later, or finished before the native hash): it computes them from the stored chunks with the
+// native SHA-256, one call per chunk, from timer messages.
 import { chunkKey } from '../keys.js';
-import { sha256 } from '../hash/sha256.js';
 import type { KeyValueStore } from '../kv.js';
 import type { BlobRecord } from '../model/types.js';
 import type { BlobStore } from './blob_store.js';
 
 export const CHUNK_DIGEST_BYTES = 32;
 
-/** Answers true while the current message may hash `bytes` more bytes. */
-export type HashAllowance = (bytes: number) => boolean;
+/** The SHA-256 of one chunk, or undefined when it could not be had now (a failed call). */
+export type ChunkHasher = (bytes: Uint8Array) => Promise<Uint8Array | undefined>;
 
 export class ChunkDigests {
   constructor(
@@ -55,21 +54,21 @@ export class ChunkDigests {
   }
 
   /**
-   * Hashes the chunks whose digests are missing, in order, while `allowance` lets it; the first
-   * chunk of a call is always hashed (one chunk of at most 2 MB costs well under an update's
-   * limit), so every call makes progress. Answers true when the blob is complete.
+   * Hashes the chunks whose digests are missing, in order, one call of `hashChunk` each (the
+   * native method: a message of its own, so no message here grows with the blob). Stops, answering
+   * false, when a call fails or the blob is gone (`alive`); answers true when the blob is complete.
    */
-  fill(blob: BlobRecord, allowance: HashAllowance): boolean {
-    let hashed = 0;
+  async fill(blob: BlobRecord, hashChunk: ChunkHasher, alive: () => boolean): Promise<boolean> {
     for (let index = 0; index < blob.chunkCount; index++) {
       const key = chunkKey(blob.sessionKey, index);
       if (this.store.containsKey(key)) continue;
       const bytes = this.blobStore.get(blob.sessionKey, index);
       // A blob without its chunks is a bug; it is never served rather than trap here.
       if (bytes === undefined) return false;
-      if (hashed > 0 && !allowance(bytes.length)) return false;
-      this.store.insert(key, sha256(bytes));
-      hashed++;
+      const digest = await hashChunk(bytes);
+      // Freed while the call was out: its chunks (and their digests) are gone, keep none.
+      if (digest === undefined || !alive()) return false;
+      this.store.insert(key, digest);
     }
     return true;
   }

@@ -20,7 +20,7 @@ import type { KeyValueStore } from '../kv.js';
 import { CONFIG_KEYS } from '../memory.js';
 import type { AssetCatalogue, AssetListener } from '../assets/catalogue.js';
 import type { BlobStore } from '../assets/blob_store.js';
-import type { ChunkDigests, HashAllowance } from '../assets/chunk_digests.js';
+import type { ChunkDigests, ChunkHasher } from '../assets/chunk_digests.js';
 import type { AssetRecord, BlobRecord } from '../model/types.js';
 import { sha256 } from '../hash/sha256.js';
 import { CertifiedHttp, type HttpRequest, type HttpResponse, type ServedVariant, type StagedLevel } from './asset_http.js';
@@ -46,6 +46,9 @@ export interface AssetServerDeps {
   certification: CertificationPlatform;
   isController(principal: Uint8Array): boolean;
   instructionCounter(): bigint;
+  /** A chunk's own SHA-256 through the native method (a self-call). */
+  chunkSha256: ChunkHasher;
+  time(): bigint;
   /** Arms the timer chain that calls `work()`. */
   schedule(): void;
 }
@@ -66,10 +69,11 @@ const CHANGE_INSTRUCTION_LIMIT = 2_000_000_000;
 const ENTRY_INSTRUCTIONS = 300_000_000;
 /** Above what freeing one node of a withdrawn level costs (a few stable map operations). */
 const GARBAGE_NODE_INSTRUCTIONS = 50_000_000;
-/** Above what the canister's JavaScript SHA-256 costs per byte (≈ 8,650). */
-const HASH_INSTRUCTIONS_PER_BYTE = 12_000;
-/** Below this, a slice may still hash one whole chunk whatever the estimate says. */
-const FORCED_HASH_CEILING = 10_000_000_000;
+/**
+ * A timer's work awaits native hashing calls; one that has not finished after this long was cut
+ * short (a trap in a callback), and the next timer takes over.
+ */
+const WORK_PRESUMED_LOST_NS = 600_000_000_000n;
 /** Assets the backfill scan reads per slice, and how far back each slice starts (see backfill). */
 const BACKFILL_SLICE = 200;
 const BACKFILL_OVERLAP = 25;
@@ -111,6 +115,9 @@ function decodeJob(bytes: Uint8Array | undefined): StagingJob | undefined {
 
 export class AssetServer implements AssetListener {
   readonly http: CertifiedHttp;
+
+  /** When the running `work()` began, while one runs (it awaits hashing calls). */
+  private workingSince: bigint | undefined;
 
   constructor(private readonly deps: AssetServerDeps) {
     this.http = new CertifiedHttp({
@@ -170,10 +177,10 @@ export class AssetServer implements AssetListener {
   }
 
   /**
-   * Takes the asset's job as far as `limit` allows (hashing missing digests only when `hash`
-   * is given); answers true when the asset is served or needs nothing more.
+   * Takes the asset's job as far as `limit` allows; answers true when the asset is served or
+   * needs nothing more, false while digests are missing (see `fillDigests`) or entries remain.
    */
-  private advance(assetId: string, limit: number, hash?: HashAllowance): boolean {
+  private advance(assetId: string, limit: number): boolean {
     const key = utf8(assetId);
     const asset = this.deps.catalogue.asset(assetAt(assetId));
     if (!asset?.public) {
@@ -184,8 +191,7 @@ export class AssetServer implements AssetListener {
     if (!job) {
       for (const [, blobId] of asset.variants) {
         const blob = this.deps.catalogue.blob(blobId);
-        if (blob === undefined || this.deps.digests.complete(blob)) continue;
-        if (!hash || !this.deps.digests.fill(blob, hash)) return false;
+        if (blob !== undefined && !this.deps.digests.complete(blob)) return false;
       }
       const flags = this.deps.isController(asset.owner) ? OWNED_BY_CONTROLLER : 0;
       // `/` serves index.html only as the app: a controller's upload.
@@ -255,28 +261,41 @@ export class AssetServer implements AssetListener {
   }
 
   /**
-   * A timer slice: the backfill scan, the pending assets (digests, then staging), then freeing
-   * withdrawn levels. Answers true when all is done.
+   * A timer's work: the backfill scan, the pending assets (missing digests through native calls,
+   * then staging), then freeing withdrawn levels. Answers true when all is done.
    */
-  work(): boolean {
-    // The first chunk of a slice is allowed whatever its estimate while the slice is young (one
-    // chunk of at most 2 MB costs ≈ 17 billion, under an update's 40 billion), so every slice
-    // makes progress; later ones only within the budget.
-    let hashedOne = false;
-    const used = () => Number(this.deps.instructionCounter());
-    const hash: HashAllowance = (bytes) => {
-      const allowed = used() + bytes * HASH_INSTRUCTIONS_PER_BYTE < WORK_INSTRUCTION_LIMIT || (!hashedOne && used() < FORCED_HASH_CEILING);
-      if (allowed) hashedOne = true;
-      return allowed;
-    };
-    this.backfill();
-    while (this.deps.pending.len() > 0) {
-      const [key] = this.deps.pending.items(0, 1)[0];
-      if (!this.advance(new TextDecoder().decode(key), WORK_INSTRUCTION_LIMIT, hash)) return false;
-      if (used() >= FORCED_HASH_CEILING) return !this.workPending();
+  async work(): Promise<boolean> {
+    const now = this.deps.time();
+    // One at a time: the running one takes in whatever is queued while it awaits.
+    if (this.workingSince !== undefined && now - this.workingSince < WORK_PRESUMED_LOST_NS) return true;
+    this.workingSince = now;
+    try {
+      const used = () => Number(this.deps.instructionCounter());
+      this.backfill();
+      while (this.deps.pending.len() > 0) {
+        const [key] = this.deps.pending.items(0, 1)[0];
+        const assetId = new TextDecoder().decode(key);
+        if (!(await this.fillDigests(assetId))) return false;
+        if (!this.advance(assetId, WORK_INSTRUCTION_LIMIT)) return false;
+      }
+      this.http.collectGarbage(() => used() + GARBAGE_NODE_INSTRUCTIONS < WORK_INSTRUCTION_LIMIT);
+      return !this.workPending();
+    } finally {
+      this.workingSince = undefined;
     }
-    this.http.collectGarbage(() => used() + GARBAGE_NODE_INSTRUCTIONS < WORK_INSTRUCTION_LIMIT);
-    return !this.workPending();
+  }
+
+  /** Computes the missing chunk digests of the asset's variants; answers false if some are still missing. */
+  private async fillDigests(assetId: string): Promise<boolean> {
+    const asset = this.deps.catalogue.asset(assetAt(assetId));
+    if (!asset?.public || decodeJob(this.deps.pending.get(utf8(assetId)))) return true;
+    for (const [, blobId] of asset.variants) {
+      const blob = this.deps.catalogue.blob(blobId);
+      if (blob === undefined || this.deps.digests.complete(blob)) continue;
+      const alive = () => this.deps.catalogue.blob(blobId) !== undefined;
+      if (!(await this.deps.digests.fill(blob, this.deps.chunkSha256, alive))) return false;
+    }
+    return true;
   }
 
   /**
