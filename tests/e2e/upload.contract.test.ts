@@ -1,11 +1,10 @@
 // One contract suite over the fake service (tests/support/fake_upload_service.ts, which the client
 // and CLI unit tests use) and the canister on the replica, so that the two can't drift apart on
 // what these cases check: Err variants, paging with an explicit end, visibility, ownership.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { IcUploadService } from '../../candid/ic_upload.js';
 import { ALICE, BOB, FakeUploadService } from '../support/fake_upload_service.js';
-import { alice, bob, sha256, setupUpload } from '../support/upload.js';
+import { alice, bob, picPerFile, sha256, setupUpload } from '../support/upload.js';
 
 interface Subject {
   /** Services for two principals over one shared state. */
@@ -13,7 +12,7 @@ interface Subject {
   bob: IcUploadService;
 }
 
-let pic: PocketIc;
+const file = picPerFile();
 const subjects: Record<string, () => Promise<Subject>> = {
   fake: async () => {
     const fake = new FakeUploadService({ caller: ALICE });
@@ -31,18 +30,10 @@ const subjects: Record<string, () => Promise<Subject>> = {
     return { alice: as(ALICE), bob: as(BOB) };
   },
   canister: async () => {
-    const canister = await setupUpload(pic);
+    const canister = await setupUpload(file.pic);
     return { alice: canister.as(alice), bob: canister.as(bob) };
   }
 };
-
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
 
 async function upload(service: IcUploadService, assetId: string, data: Uint8Array, isPublic: [] | [boolean] = []) {
   const begun = await service.begin({
