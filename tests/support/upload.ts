@@ -21,6 +21,7 @@ import {
 } from '../../candid/ic_upload.js';
 
 export { idlFactory, sha256 };
+export { toHex as hex } from '../../src/shared/bytes.js';
 export type UploadActor = Actor<IcUploadService>;
 
 export const UPLOAD_WASM = fileURLToPath(new URL('../../.azle/ic_upload/ic_upload.wasm', import.meta.url));
@@ -154,10 +155,6 @@ export function chunksOf(data: Uint8Array, chunkSize: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let at = 0; at < data.length; at += chunkSize) out.push(data.subarray(at, Math.min(data.length, at + chunkSize)));
   return out;
-}
-
-export function hex(bytes: Uint8Array | number[]): string {
-  return Buffer.from(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes)).toString('hex');
 }
 
 export interface UploadSpec {

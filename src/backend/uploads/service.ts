@@ -8,7 +8,8 @@
 // A trap in a callback rolls back only that callback: the chunk stays stored, the frontier where
 // it was, and the client that sees a reject resends the same bytes, which is accepted.
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
-import { bytesEqual, readU64Key, u64Key } from '../encoding.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { readU64Key, u64Key } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
 import { errors, MAX_MISSING_LISTED, ok, type Result, type UploadError } from '../errors.js';
 import { ownerPrefix, sessionKey } from '../keys.js';

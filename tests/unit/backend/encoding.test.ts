@@ -1,7 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { ChunkBitmap } from '../../../src/backend/bitmap.js';
-import { bytesEqual, DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
+import { DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
+import { bytesEqual, fromHex, toHex } from '../../../src/shared/bytes.js';
 import { chunkKey, sessionKey } from '../../../src/backend/keys.js';
 import {
   decodeAsset,
@@ -91,6 +92,20 @@ describe('encoding', () => {
     b[4] ^= 1;
     expect(bytesEqual(a, b)).toBe(false);
     expect(bytesEqual(a, a.subarray(1))).toBe(false);
+    // number[] (some agents' `vec nat8`) against bytes.
+    expect(bytesEqual(Array.from(a), b)).toBe(false);
+    expect(bytesEqual(Array.from(a), a)).toBe(true);
+  });
+
+  it('toHex and fromHex: two lowercase digits a byte, from views and number[]; odd or non-hex text refused', () => {
+    const bytes = Uint8Array.of(0x00, 0x0f, 0xa5, 0xff, 0x10);
+    expect(toHex(bytes)).toBe('000fa5ff10');
+    expect(toHex(bytes.subarray(2, 4))).toBe('a5ff');
+    expect(toHex([1, 254])).toBe('01fe');
+    expect(fromHex('000fa5ff10')).toEqual(bytes);
+    expect(fromHex(toHex(pseudo(300)))).toEqual(pseudo(300));
+    expect(() => fromHex('abc')).toThrow();
+    expect(() => fromHex('zz')).toThrow();
   });
 });
 
