@@ -6,7 +6,7 @@ import type { ChunkBitmap } from '../bitmap.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { chunkKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
-import { decodeGarbage, encodeGarbage } from '../model/codec.js';
+import { decodeGarbage, encodeGarbage } from '../model/garbage_record.js';
 
 export interface StoredBytesTally {
   addStored(delta: number): void;

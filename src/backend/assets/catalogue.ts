@@ -10,8 +10,8 @@ import { OwnerTotalsStore } from './owners.js';
 import { ownerPrefix } from '../keys.js';
 import type { BlobStore, FreeBudget } from './blob_store.js';
 import type { ChunkDigests } from './chunk_digests.js';
-import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from '../model/codec.js';
-import type { AssetRecord, BlobRecord } from '../model/types.js';
+import { decodeAsset, encodeAsset, type AssetRecord } from '../model/asset_record.js';
+import { decodeBlob, encodeBlob, type BlobRecord } from '../model/blob_record.js';
 
 /** list_assets answers at most this many per call, whatever the caller asks. */
 export const LIST_ASSETS_MAX = 100;

@@ -11,7 +11,7 @@
 import { chunkKey } from '../keys.js';
 import { sha256 } from '../hash/sha256.js';
 import type { KeyValueStore } from '../kv.js';
-import type { BlobRecord } from '../model/types.js';
+import type { BlobRecord } from '../model/blob_record.js';
 import type { BlobStore } from './blob_store.js';
 
 export const CHUNK_DIGEST_BYTES = 32;

@@ -17,13 +17,15 @@ import { isAnonymous, type Platform } from '../platform.js';
 import type { CounterState } from '../counters.js';
 import type { BlobStore, FreeBudget } from '../assets/blob_store.js';
 import type { AssetCatalogue } from '../assets/catalogue.js';
-import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../model/types.js';
+import type { BlobRecord } from '../model/blob_record.js';
+import { MAX_VARIANTS_PER_ASSET, type Limits } from '../model/limits.js';
+import type { SessionRecord, UploadMeta } from '../model/session_record.js';
 import type { ChunkDigests } from '../assets/chunk_digests.js';
 import type { Absorb, RollingHashes } from '../session/hashing.js';
 import { chunkCountOf, type SessionService } from '../session/service.js';
 
 export interface CompatDeps {
-  sessions: SessionService;
+  sessions: SessionService<UploadMeta>;
   hashes: RollingHashes;
   /** The native method (a self-call in the canister). */
   absorb: Absorb;

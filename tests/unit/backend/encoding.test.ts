@@ -4,21 +4,12 @@ import { ChunkBitmap } from '../../../src/backend/bitmap.js';
 import { DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
 import { bytesEqual, fromHex, toHex } from '../../../src/shared/bytes.js';
 import { chunkKey, sessionKey } from '../../../src/backend/keys.js';
-import {
-  decodeAsset,
-  decodeBlob,
-  decodeGarbage,
-  decodeHashState,
-  decodeLimits,
-  decodeSession,
-  encodeAsset,
-  encodeBlob,
-  encodeGarbage,
-  encodeHashState,
-  encodeLimits,
-  encodeSession
-} from '../../../src/backend/model/codec.js';
-import type { SessionRecord } from '../../../src/backend/model/types.js';
+import { decodeAsset, encodeAsset } from '../../../src/backend/model/asset_record.js';
+import { decodeBlob, encodeBlob } from '../../../src/backend/model/blob_record.js';
+import { decodeGarbage, encodeGarbage } from '../../../src/backend/model/garbage_record.js';
+import { decodeHashState, encodeHashState } from '../../../src/backend/model/hash_state_record.js';
+import { decodeLimits, encodeLimits } from '../../../src/backend/model/limits.js';
+import { decodeSession, encodeSession, type SessionRecord } from '../../../src/backend/model/session_record.js';
 
 describe('keys', () => {
   it('session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes)', () => {
