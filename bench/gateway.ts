@@ -11,25 +11,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { contractTypes, idlFactory, type HttpRequest, type IcUploadService } from '../candid/ic_upload.js';
+import { idlFactory, type HttpRequest, type IcUploadService } from '../candid/ic_upload.js';
 import { memorySource, Uploader } from '../src/client/index.js';
 import { startLocalNetwork } from '../src/replica/local_network.js';
+import { seededMethods, type SeededService } from '../tests/canisters/upload_seeded/interface.js';
 import { fmt } from './support.js';
 
 const MB50 = 50 * 1024 * 1024;
 const CHUNK = 1_900_000;
 
-interface Measuring {
-  http_request_instructions(request: HttpRequest): Promise<bigint>;
-  set_public_instructions(assetId: string, isPublic: boolean): Promise<bigint>;
-}
-const measuringIdl: IDL.InterfaceFactory = ({ IDL }) => {
-  const t = contractTypes(IDL as unknown as typeof CandidIDLNs);
-  return IDL.Service({
-    http_request_instructions: IDL.Func([t.HttpRequest], [IDL.Nat64], ['query']),
-    set_public_instructions: IDL.Func([IDL.Text, IDL.Bool], [IDL.Nat64], [])
-  });
-};
+const measuringIdl: IDL.InterfaceFactory = ({ IDL }) => IDL.Service(seededMethods(IDL as unknown as typeof CandidIDLNs));
 
 const get = (url: string, headers: [string, string][] = []): HttpRequest => ({ method: 'GET', url, headers, body: new Uint8Array(0), certificate_version: [2] });
 
@@ -43,7 +34,7 @@ export async function gatewayBench() {
   try {
     const agent = await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
     const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
-    const measuring = Actor.createActor<Measuring>(measuringIdl, { agent, canisterId: network.canisterId });
+    const measuring = Actor.createActor<SeededService>(measuringIdl, { agent, canisterId: network.canisterId });
     const uploader = new Uploader({ actor, chunkSize: CHUNK });
     const big = new Uint8Array(randomBytes(MB50));
     await uploader.upload({ source: memorySource(big, 'big.bin'), assetId: 'big.bin', public: true });

@@ -45,11 +45,12 @@ for (const name of names) {
 }
 
 // A build is skipped when nothing it reads has changed since the last one (`npm start` would
-// otherwise spend 10 s rebuilding on every start): the canister's folder, the backend it may
-// import, the contract, the build scripts and the locked dependency versions, hashed together.
+// otherwise spend 10 s rebuilding on every start): the canister's folder, the backend and the
+// shared byte helpers it may import, the contract, the build scripts and the locked dependency
+// versions, hashed together.
 function inputsDigest(name) {
   const hash = createHash('sha256');
-  const roots = [dirname(dfx.canisters[name].main), 'src/backend', 'candid', 'scripts', 'dfx.json', 'package-lock.json', 'tsconfig.json'];
+  const roots = [dirname(dfx.canisters[name].main), 'src/backend', 'src/shared', 'candid', 'scripts', 'dfx.json', 'package-lock.json', 'tsconfig.json'];
   const files = [...new Set(roots.flatMap((r) => listFiles(join(root, r))))].sort();
   for (const file of files) hash.update(`${relative(root, file)}\0`).update(readFileSync(file)).update('\0');
   return hash.digest('hex');

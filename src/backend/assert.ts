@@ -12,9 +12,9 @@ import {
   MAX_CHUNK_COUNT,
   SHA256_BYTES,
   VARIANT_MAX_BYTES,
-  type Limits,
-  type SessionRecord
-} from './model/types.js';
+  type Limits
+} from './model/limits.js';
+import type { SessionRecord } from './model/session_record.js';
 
 /** BeginArgs with its optional bytes and flags unwrapped from Candid's `[] | [x]`. */
 export type BeginInput = Omit<BeginArgs, 'sha256' | 'idempotency_key' | 'public'> & {

@@ -1,13 +1,12 @@
 // The canister's state and services, assembled from stores and a Platform. index.ts builds one
 // with Azle's StableBTreeMaps and System API; unit tests build one with in-memory fakes. Every
 // method that changes state ends with flush(), which writes the counters once.
-import { decodeHashState, decodeLimits, encodeHashState, encodeLimits } from './model/codec.js';
+import { decodeHashState, encodeHashState } from './model/hash_state_record.js';
 import { readU64Key, u64Key } from './encoding.js';
 import { CountingStore, type KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import { CounterState } from './counters.js';
 import { Migration } from './migration.js';
-import type { InitArgs } from '../../candid/ic_upload.js';
 import type { BeginInput } from './assert.js';
 import { ok, type Result } from './errors.js';
 import type { Platform } from './platform.js';
@@ -15,12 +14,16 @@ import { UploadSessions, type ChunkAckValue } from './uploads/service.js';
 import { hashedBytes, RollingHashes, type Absorb } from './session/hashing.js';
 import { initialMidstate } from './native/midstate.js';
 import { ChunkDigests } from './assets/chunk_digests.js';
+import { applyInitArgs, type InitArgsInput } from './init_args.js';
+import { TimerChain } from './timers.js';
 import { SessionService } from './session/service.js';
 import { BlobStore } from './assets/blob_store.js';
 import { AssetCatalogue, type AssetPageView, type AssetView } from './assets/catalogue.js';
 import { AssetServer, type CertificationPlatform } from './http/asset_server.js';
 import type { HttpRequest, HttpResponse } from './http/asset_http.js';
-import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, type BlobRecord, type Limits, type SessionRecord } from './model/types.js';
+import type { BlobRecord } from './model/blob_record.js';
+import { CLOSED_SESSION_RETENTION_NS, DEFAULT_LIMITS, decodeLimits, encodeLimits, type Limits } from './model/limits.js';
+import { sessionCodec, type SessionRecord, type UploadMeta } from './model/session_record.js';
 
 export interface Stores {
   config: KeyValueStore;
@@ -48,53 +51,6 @@ const NO_CERTIFICATION: CertificationPlatform = {
   dataCertificate: () => undefined
 };
 
-/**
- * InitArgs as Candid decodes them (each field an optional). A field absent from the object is
- * treated as `[]`: an argument from an older client that knew fewer fields still applies.
- */
-export type InitArgsInput = Partial<InitArgs>;
-
-export class InvalidInitArgs extends Error {
-  constructor(message: string) {
-    super(`invalid InitArgs: ${message}`);
-    this.name = 'InvalidInitArgs';
-  }
-}
-
-/**
- * A chunk travels in one put_chunk ingress message, which the IC refuses over 2 MiB (2,097,152
- * bytes) including the envelope and Candid framing: a larger max_chunk_bytes would allow uploads
- * that can never be sent.
- */
-export const MAX_CHUNK_BYTES_CEILING = 2_000_000;
-
-/**
- * Applies the given fields over `base`; refuses limits that would make the canister unusable.
- * A stored max_chunk_bytes above the ceiling (written before it existed) is lowered to it, so an
- * upgrade without arguments still succeeds; open uploads keep the chunk size they began with.
- */
-export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Limits {
-  const limits: Limits = {
-    maxChunkBytes: args?.max_chunk_bytes?.[0] ?? Math.min(base.maxChunkBytes, MAX_CHUNK_BYTES_CEILING),
-    maxUploadBytes: args?.max_upload_bytes?.[0] ?? base.maxUploadBytes,
-    uploadIdleTimeoutS: args?.upload_idle_timeout_s?.[0] ?? base.uploadIdleTimeoutS,
-    maxOpenUploadsPerCaller: args?.max_open_uploads_per_caller?.[0] ?? base.maxOpenUploadsPerCaller,
-    maxOpenUploads: args?.max_open_uploads?.[0] ?? base.maxOpenUploads,
-    maxBytesPerCaller: args?.max_bytes_per_caller?.[0] ?? base.maxBytesPerCaller,
-    maxAssetsPerCaller: args?.max_assets_per_caller?.[0] ?? base.maxAssetsPerCaller
-  };
-  if (limits.maxChunkBytes < 1) throw new InvalidInitArgs('max_chunk_bytes must be at least 1');
-  if (limits.maxChunkBytes > MAX_CHUNK_BYTES_CEILING) {
-    throw new InvalidInitArgs(
-      `max_chunk_bytes must be at most ${MAX_CHUNK_BYTES_CEILING} (a chunk travels in one ingress message of at most 2 MiB), got ${limits.maxChunkBytes}`
-    );
-  }
-  if (limits.uploadIdleTimeoutS < 1n) throw new InvalidInitArgs('upload_idle_timeout_s must be at least 1');
-  if (limits.maxOpenUploadsPerCaller < 1) throw new InvalidInitArgs('max_open_uploads_per_caller must be at least 1');
-  if (limits.maxOpenUploads < 1n) throw new InvalidInitArgs('max_open_uploads must be at least 1');
-  return limits;
-}
-
 /** Freeing chunks stops this far below the 40 billion limit (each removal copies one chunk). */
 const FREE_INSTRUCTION_LIMIT = 34_000_000_000n;
 /** The expiry sweep runs this often at most (and at least every quarter of the idle timeout). */
@@ -108,38 +64,6 @@ const SWEEP_INSTRUCTION_LIMIT = 20_000_000_000n;
 /** One migration slice enters at most this many records (sessions or blobs). */
 const MIGRATION_MAX_RECORDS = 20_000;
 
-/**
- * A one-off timer armed this long ago whose run has not cleared its mark is presumed lost: its
- * run trapped, and the trap rolled back the clearing (and any timer the run set). Re-arming a
- * timer that was merely late only costs one message with nothing to do.
- */
-const TIMER_PRESUMED_LOST_NS = 30n * 1_000_000_000n;
-
-/**
- * A chain of one-off timers that carries some work on in budgeted slices: each run does a slice
- * and re-arms the chain while work remains. A trap in one run rolls back that run's re-arming and
- * leaves the chain marked armed; the mark expires after TIMER_PRESUMED_LOST_NS, so the next
- * arm() — from a message, or from the sweep interval, which traps cannot stop — starts it again.
- */
-class TimerChain {
-  private armedAtNs: bigint | undefined;
-
-  constructor(
-    private readonly platform: Platform,
-    private readonly run: () => void | Promise<void>
-  ) {}
-
-  arm(): void {
-    const now = this.platform.time();
-    if (this.armedAtNs !== undefined && now - this.armedAtNs < TIMER_PRESUMED_LOST_NS) return;
-    this.armedAtNs = now;
-    this.platform.setTimer(0, () => {
-      this.armedAtNs = undefined;
-      return this.run();
-    });
-  }
-}
-
 /** Bytes a midstate in the JavaScript Sha256's export format covers (its length field). */
 function midstateCovers(state: Uint8Array): bigint {
   return new DataView(state.buffer, state.byteOffset, state.byteLength).getBigUint64(33, false);
@@ -148,7 +72,7 @@ function midstateCovers(state: Uint8Array): bigint {
 export class Backend {
   readonly counters: CounterState;
   private limits: Limits = { ...DEFAULT_LIMITS };
-  private readonly sessions: SessionService;
+  private readonly sessions: SessionService<UploadMeta>;
   private readonly hashes: RollingHashes;
   private readonly blobStore: BlobStore;
   private readonly uploads: AssetCatalogue;
@@ -173,12 +97,15 @@ export class Backend {
     this.counters = new CounterState(stores.config);
     const counted = (store: KeyValueStore) => new CountingStore(store, this.counters);
     this.hashes = new RollingHashes();
-    this.sessions = new SessionService({
-      records: counted(stores.sessions),
-      open: counted(stores.openSessions),
-      closedQueue: counted(stores.closedQueue),
-      ownerLists: counted(stores.ownerUploads)
-    });
+    this.sessions = new SessionService(
+      {
+        records: counted(stores.sessions),
+        open: counted(stores.openSessions),
+        closedQueue: counted(stores.closedQueue),
+        ownerLists: counted(stores.ownerUploads)
+      },
+      sessionCodec
+    );
     this.blobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), this.counters, (key, index) =>
       this.chunkDigests.removeForSession(key, index)
     );

@@ -2,8 +2,7 @@
 // (flush), so that a put_chunk writes them once however many maps it touched.
 import { CONFIG_KEYS } from './memory.js';
 import type { ByteTally, KeyValueStore } from './kv.js';
-import { decodeCounters, encodeCounters } from './model/codec.js';
-import type { Counters } from './model/types.js';
+import { decodeCounters, encodeCounters, type Counters } from './model/counters_record.js';
 import type { StoredBytesTally } from './assets/blob_store.js';
 
 export class CounterState implements ByteTally, StoredBytesTally {

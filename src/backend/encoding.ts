@@ -159,20 +159,3 @@ export function readU64Key(key: Uint8Array): bigint {
   reader.end();
   return value;
 }
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  // Word-wise when both views are 4-byte aligned: a typed-array read costs ~190 instructions in
-  // QuickJS, so comparing a 2 MB chunk byte by byte would cost 4x more (PERFORMANCE_NOTES.md).
-  const words = a.length >>> 2;
-  if (words > 0 && a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
-    const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-    const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-    for (let i = 0; i < words; i++) if (wa[i] !== wb[i]) return false;
-    for (let i = words << 2; i < a.length; i++) if (a[i] !== b[i]) return false;
-    return true;
-  }
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-

@@ -25,7 +25,8 @@ import {
 import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 
 import { contractTypes, type BeginArgs, type HttpRequest, type HttpResponse } from '../../candid/ic_upload.js';
-import { Backend, type InitArgsInput, type Stores } from './backend.js';
+import { Backend, type Stores } from './backend.js';
+import type { InitArgsInput } from './init_args.js';
 import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
 import { argumentRefusal, isUpdateMethod } from './inspect.js';

@@ -7,10 +7,10 @@ import {
   ASSET_ID_MAX_BYTES,
   MAX_CHUNK_COUNT,
   MAX_VARIANTS_PER_ASSET,
-  type BlobRecord,
-  type Limits,
-  type SessionRecord
-} from './model/types.js';
+  type Limits
+} from './model/limits.js';
+import type { BlobRecord } from './model/blob_record.js';
+import type { SessionRecord } from './model/session_record.js';
 
 export function toBlobInfo<P>(b: BlobRecord, principal: (bytes: Uint8Array) => P) {
   return {

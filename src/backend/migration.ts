@@ -10,6 +10,7 @@ import { readU64Key, Reader, Writer } from './encoding.js';
 import type { KeyValueStore } from './kv.js';
 import { CONFIG_KEYS } from './memory.js';
 import type { RollingHashes } from './session/hashing.js';
+import type { UploadMeta } from './model/session_record.js';
 import type { SessionService } from './session/service.js';
 import type { AssetCatalogue } from './assets/catalogue.js';
 
@@ -26,7 +27,7 @@ interface Cursor {
 export interface MigrationDeps {
   config: KeyValueStore;
   hashStates: KeyValueStore;
-  sessions: SessionService;
+  sessions: SessionService<UploadMeta>;
   uploads: AssetCatalogue;
   counters: CounterState;
   hashes: RollingHashes;

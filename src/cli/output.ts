@@ -7,7 +7,7 @@
 // with its own `ok` and, when that is false, its own `error`. See `JsonError` for the codes.
 import type { Asset, BlobInfo, UploadStatus } from '../../candid/ic_upload.js';
 import type { AssetOutcome } from '../client/uploader.js';
-import { toHex } from '../client/errors.js';
+import { toHex } from '../shared/bytes.js';
 import { describeError, sentence } from './errors.js';
 
 /**

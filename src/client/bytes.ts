@@ -11,16 +11,6 @@ export function chunkRange(index: number, chunkSize: number, size: number): [num
   return [start, Math.min(size, start + chunkSize)];
 }
 
-export function asBytes(value: Uint8Array | number[]): Uint8Array {
-  return value instanceof Uint8Array ? value : Uint8Array.from(value);
-}
-
-export function bytesEqual(a: Uint8Array | number[], b: Uint8Array | number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** A ByteSource over bytes already in memory (derivatives, tests, small browser inputs). */
 export function memorySource(bytes: Uint8Array, name: string, type = 'application/octet-stream', lastModified?: number): ByteSource {
   return {

@@ -2,8 +2,8 @@
 // record's size and SHA-256 before the caller sees a byte as final.
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { BlobInfo, IcUploadService, Result } from '../../candid/ic_upload.js';
-import { asBytes, bytesEqual } from './bytes.js';
-import { IntegrityError, RetriesExhaustedError, ServiceError, toHex } from './errors.js';
+import { asBytes, bytesEqual, toHex } from '../shared/bytes.js';
+import { IntegrityError, RetriesExhaustedError, ServiceError } from './errors.js';
 import { DEFAULT_RETRY_POLICY, RetryFailure, systemClock, withRetry, type RetryPolicy } from './retry.js';
 import type { Clock } from './types.js';
 

@@ -1,6 +1,7 @@
 // Errors the client throws: a kind (the class) plus the contract's variant where there is one
 // (STYLE.md 3). Callers branch on the class and on `code`, never on message text.
 import type { UploadError as ContractError } from '../../candid/ic_upload.js';
+import { toHex } from '../shared/bytes.js';
 import { classify, type ErrorSummary } from './agent_errors.js';
 
 export type { ErrorSummary };
@@ -102,8 +103,4 @@ export function messageOf(error: unknown): string {
 export function summarizeError(error: unknown): ErrorSummary {
   const { message, code } = classify(error);
   return code === undefined ? { message } : { message, code };
-}
-
-export function toHex(bytes: Uint8Array | number[]): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

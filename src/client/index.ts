@@ -5,6 +5,7 @@ export * from './errors.js';
 export { classify, classifyTextOnlyError, type ErrorClassification } from './agent_errors.js';
 export * from './retry.js';
 export * from './bytes.js';
+export { asBytes, bytesEqual, fromHex, toHex } from '../shared/bytes.js';
 export * from './journal.js';
 export * from './derivatives.js';
 export * from './download.js';

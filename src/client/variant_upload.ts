@@ -4,7 +4,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { BlobInfo, IcUploadService, Result, UploadError as ContractError, UploadStatus } from '../../candid/ic_upload.js';
 import { chunkRange, DEFAULT_CONTENT_TYPE } from './bytes.js';
-import { RetriesExhaustedError, ServiceError, toHex, UploadAbortedError, UploadError } from './errors.js';
+import { toHex } from '../shared/bytes.js';
+import { RetriesExhaustedError, ServiceError, UploadAbortedError, UploadError } from './errors.js';
 import { fingerprint, statusMatches } from './journal.js';
 import type { Limiter } from './pool.js';
 import type { ProgressTracker } from './progress.js';

@@ -7,7 +7,8 @@ import { CanisterTrap, trap } from './errors.js';
 import { StableMemory, WASM_PAGE } from './stable_memory.js';
 import { ExecutionContext, systemApi, type ApiContext, type CanisterHost } from './system_api.js';
 import type { PrincipalBytes } from './types.js';
-import { bytesEqual, principalText } from './principal.js';
+import { bytesEqual } from '../shared/bytes.js';
+import { principalText } from './principal.js';
 import {
   prepareWasm,
   COUNTER_EXPORT,

@@ -16,7 +16,8 @@ import { DurableReplica } from './durable_replica.js';
 import { DamagedStateError, ReplicaStateDir } from './persistence.js';
 import type { WrittenKind } from './state_files.js';
 import type { StateMachine } from './state_machine.js';
-import { bytesEqual, selfAuthenticating } from './principal.js';
+import { bytesEqual } from '../shared/bytes.js';
+import { selfAuthenticating } from './principal.js';
 import type { CallResult, PrincipalBytes } from './types.js';
 
 export interface LocalNetworkOptions {

@@ -10,7 +10,8 @@ import { Canister, InstructionLimit } from './canister.js';
 import * as C from './management_candid.js';
 import { InvalidWasmError } from './wasm/prepare.js';
 import type { CallResult, PrincipalBytes, Reject } from './types.js';
-import { bytesEqual, hex, principalText } from './principal.js';
+import { bytesEqual, toHex as hex } from '../shared/bytes.js';
+import { principalText } from './principal.js';
 
 /** What the management canister needs from the replica it belongs to. */
 export interface ManagementHost {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Canister, type ReplicaOptions } from './canister.js';
 import type { IngressRecord } from './http/state_tree.js';
 import { RECORD_BYTES, appendPages, createPageLog, readPageLog, type PageLogRef } from './page_log.js';
-import { hex } from './principal.js';
+import { fromHex, toHex } from '../shared/bytes.js';
 import { WASM_PAGE } from './stable_memory.js';
 import { StateMachine } from './state_machine.js';
 import { DamagedStateError, StateDirError, WrittenBytes, sha256, writeAtomically } from './state_files.js';
@@ -119,7 +119,7 @@ export class ReplicaStateDir {
       time: meta.time.toString(),
       nextCanister: meta.nextCanister.toString(),
       canisters,
-      ingress: [...ingress].map(([id, r]) => ({ id, sender: hex(r.sender), receiver: hex(r.receiver), expiry: r.ingressExpiry.toString() })),
+      ingress: [...ingress].map(([id, r]) => ({ id, sender: toHex(r.sender), receiver: toHex(r.receiver), expiry: r.ingressExpiry.toString() })),
       ...(inputLog ? { inputLog } : {})
     };
     const body = JSON.stringify(manifest);
@@ -153,10 +153,10 @@ export class ReplicaStateDir {
   }
 
   private saveCanister(c: Canister, generation: number): CanisterManifest {
-    const id = hex(c.id);
+    const id = toHex(c.id);
     let wasm: string | undefined;
     if (c.wasmBytes && c.moduleHash) {
-      wasm = `wasm-${hex(c.moduleHash)}.wasm`;
+      wasm = `wasm-${toHex(c.moduleHash)}.wasm`;
       if (!existsSync(join(this.dir, wasm))) {
         writeAtomically(join(this.dir, wasm), c.wasmBytes);
         this.written.add('wasm', c.wasmBytes.length);
@@ -167,11 +167,11 @@ export class ReplicaStateDir {
     if (!image) this.heaps.delete(id);
     return {
       id,
-      controllers: c.controllers.map(hex),
+      controllers: c.controllers.map(toHex),
       cycles: c.cycles.toString(),
       status: c.status,
       version: c.version().toString(),
-      certifiedData: hex(c.certifiedData),
+      certifiedData: toHex(c.certifiedData),
       globalTimer: c.globalTimer.toString(),
       wasm,
       globals: image?.globals.map((g) => (typeof g === 'bigint' ? `${g}n` : (g as number))),
@@ -278,10 +278,6 @@ export class ReplicaStateDir {
       if (!keep.has(name) && /^(heap-|stable-|wasm-|input-|.*\.tmp$)/.test(name)) rmSync(join(this.dir, name), { force: true });
     }
   }
-}
-
-function fromHex(text: string): Uint8Array {
-  return new Uint8Array(Buffer.from(text, 'hex'));
 }
 
 const ZERO_PAGE = Buffer.alloc(WASM_PAGE);

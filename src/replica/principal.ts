@@ -1,6 +1,7 @@
 // Principals and canister ids as the IC interface specification defines them (D.8 of our spec notes).
 import { Principal } from '@icp-sdk/core/principal';
 import { sha224 } from '@noble/hashes/sha2.js';
+import { toHex } from '../shared/bytes.js';
 import type { PrincipalBytes } from './types.js';
 
 export const ANONYMOUS: PrincipalBytes = Uint8Array.of(0x04);
@@ -40,17 +41,7 @@ export function principalFromText(text: string): PrincipalBytes {
   return Principal.fromText(text).toUint8Array();
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function hex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
-
 /** A stable map key for principal bytes. */
 export function principalKey(bytes: PrincipalBytes): string {
-  return hex(bytes);
+  return toHex(bytes);
 }

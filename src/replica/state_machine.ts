@@ -17,13 +17,12 @@ import { ManagementCanister, type ManagementResult } from './management_canister
 import {
   APP_SUBNET_RANGE_END,
   APP_SUBNET_RANGE_START,
-  bytesEqual,
   canisterIdFromU64,
   canisterIdToU64,
-  hex,
   principalKey,
   principalText
 } from './principal.js';
+import { bytesEqual, toHex as hex } from '../shared/bytes.js';
 import { EXECUTION_LOG_LIMIT, ROUND_INSTRUCTIONS, SLICE_INSTRUCTIONS, slicesOf, type ExecutionRecord } from './rounds.js';
 import type { Response } from './system_api.js';
 import type { CallResult, CanisterCall, IngressStatus, PrincipalBytes, ReplicaInstance, Reject } from './types.js';

@@ -4,37 +4,20 @@
 // from `upload_status` until it finishes too.
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { FileJournal, Uploader, downloadAsset, fileSource } from '../../src/client/node/index.js';
 import { pseudoRandomBytes } from '../support/bytes.js';
+import { exited, replicaProcesses } from '../support/replica_process.js';
 
 // Eight kills land at eight different points of an upload (after 1, 8, 4, 11, 7, 3, 10 and 6
 // acknowledged chunks), with checkpoints and replays between them.
 const KILLS = 8;
 const CHUNK = 64 * 1024;
-const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
-
-async function startReplica(stateDir: string, cwd: string): Promise<{ child: ChildProcess; url: string; canisterId: string }> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'bin/ic-upload.js'), 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
-    cwd,
-    env: { ...process.env, IC_UPLOAD_STATE_DIR: join(cwd, 'cli-state'), IC_UPLOAD_CHECKPOINT_BYTES: String(300_000) },
-    stdio: ['ignore', 'pipe', 'inherit']
-  });
-  children.push(child);
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`replica exited with ${code}`)));
-  });
-  const { url, canisterId } = JSON.parse(line) as { url: string; canisterId: string };
-  return { child, url, canisterId };
-}
+const replicas = replicaProcesses();
 
 describe('ic-upload replica under repeated SIGKILL', () => {
   it(`keeps every finished upload and resumes the open one across ${KILLS} kills`, async () => {
@@ -51,7 +34,7 @@ describe('ic-upload replica under repeated SIGKILL', () => {
     const finished = new Set<string>();
     let next = 0;
     for (let kill = 0; kill <= KILLS; kill++) {
-      const replica = await startReplica(stateDir, work);
+      const replica = await replicas.start(stateDir, work, { env: { IC_UPLOAD_CHECKPOINT_BYTES: String(300_000) } });
       const agent = await HttpAgent.create({ host: replica.url, identity, shouldFetchRootKey: true });
       const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: replica.canisterId });
       // Everything that finished before is still listed.
@@ -88,7 +71,7 @@ describe('ic-upload replica under repeated SIGKILL', () => {
           next++;
         }
       })().catch(() => undefined);
-      await new Promise((r) => replica.child.once('exit', r));
+      await exited(replica.child);
       await run;
     }
     expect(finished.size).toBeGreaterThan(1);

@@ -3,47 +3,33 @@
 // round, timers stage the rest (the unit tests show the certified 404 until it is whole), then every
 // piece verifies, independently here and through the gateway; private again, it is gone at once.
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
-import { IDL, type IDL as CandidIDLNs } from '@icp-sdk/core/candid';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contractTypes, idlFactory, type HttpRequest, type IcUploadService } from '../../candid/ic_upload.js';
+import { type HttpRequest } from '../../candid/ic_upload.js';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 import { verifyCanisterResponse } from '../support/gateway.js';
+import { SEEDED_WASM, seededIdlFactory, type SeededService } from '../support/seeded.js';
 
 const PIECES = 120;
 const CHUNK = 1_000;
 /** What seed_pieces stores: byte j of chunk i is (31 i + 7 j) mod 256. */
 const expected = Uint8Array.from({ length: PIECES * CHUNK }, (_, k) => (31 * Math.floor(k / CHUNK) + 7 * (k % CHUNK)) & 255);
 
-interface Seeded {
-  seed_pieces(assetId: string, pieces: number, chunkSize: number, isPublic: boolean): Promise<string>;
-  set_public_instructions(assetId: string, isPublic: boolean): Promise<bigint>;
-}
-const seededIdl: IDL.InterfaceFactory = ({ IDL }) => {
-  contractTypes(IDL as unknown as typeof CandidIDLNs);
-  return IDL.Service({
-    seed_pieces: IDL.Func([IDL.Text, IDL.Nat32, IDL.Nat32, IDL.Bool], [IDL.Text], []),
-    set_public_instructions: IDL.Func([IDL.Text, IDL.Bool], [IDL.Nat64], [])
-  });
-};
-
 const get = (url: string, headers: [string, string][] = []): HttpRequest => ({ method: 'GET', url, headers, body: new Uint8Array(0), certificate_version: [2] });
 
 let network: LocalNetwork;
-let actor: IcUploadService;
-let seeded: Seeded;
+let seeded: SeededService;
 let rootKey: Uint8Array;
 
 beforeAll(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'icu-large-asset-'));
-  network = await startLocalNetwork({ stateDir, wasm: new Uint8Array(readFileSync('.azle/upload_seeded/upload_seeded.wasm')), port: 0 });
+  network = await startLocalNetwork({ stateDir, wasm: new Uint8Array(readFileSync(SEEDED_WASM)), port: 0 });
   const agent = await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
   rootKey = new Uint8Array(agent.rootKey!);
-  actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
-  seeded = Actor.createActor<Seeded>(seededIdl, { agent, canisterId: network.canisterId });
+  seeded = Actor.createActor<SeededService>(seededIdlFactory, { agent, canisterId: network.canisterId });
   expect(await seeded.seed_pieces('many.bin', PIECES, CHUNK, false)).toBe('');
 }, 120_000);
 
@@ -57,15 +43,15 @@ describe('an asset too large to certify in one message', () => {
     // The change message stops staging within one round's 2 billion instructions.
     expect(used).toBeLessThan(2_000_000_000n);
     // The rest (≈ 10 billion more) is staged by timer messages; then the asset is served.
-    let served = await actor.http_request(get('/many.bin'));
+    let served = await seeded.http_request(get('/many.bin'));
     for (let attempt = 0; attempt < 600 && served.status_code !== 206; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      served = await actor.http_request(get('/many.bin'));
+      served = await seeded.http_request(get('/many.bin'));
     }
     expect(served.status_code).toBe(206);
     for (const index of [1, 77, PIECES - 1]) {
       const request = get('/many.bin', [['range', `bytes=${index * CHUNK}-`]]);
-      const response = await actor.http_request(request);
+      const response = await seeded.http_request(request);
       expect(response.status_code).toBe(206);
       expect(Buffer.from(response.body).equals(Buffer.from(expected.subarray(index * CHUNK, (index + 1) * CHUNK)))).toBe(true);
       expect(verifyCanisterResponse(request, response, network.canisterId, rootKey).response?.statusCode).toBe(206);
@@ -79,7 +65,7 @@ describe('an asset too large to certify in one message', () => {
   it('made private, is gone at once, in a message that does not grow with its size', async () => {
     const used = await seeded.set_public_instructions('many.bin', false);
     expect(used).toBeLessThan(200_000_000n);
-    const response = await actor.http_request(get('/many.bin'));
+    const response = await seeded.http_request(get('/many.bin'));
     expect(response.status_code).toBe(404);
     expect(verifyCanisterResponse(get('/many.bin'), response, network.canisterId, rootKey).response?.statusCode).toBe(404);
     expect((await fetch(`${network.url}/many.bin?canisterId=${network.canisterId}`)).status).toBe(404);

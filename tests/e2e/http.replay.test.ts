@@ -4,52 +4,25 @@
 // a message naming the file.
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Cbor } from '@icp-sdk/core/agent';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { Uploader, downloadAsset, fileSource } from '../../src/client/node/index.js';
+import { killReplica, replicaProcesses } from '../support/replica_process.js';
 
-const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
-
-function spawnReplica(stateDir: string, cwd: string): ChildProcess {
-  const child = spawn(process.execPath, [join(process.cwd(), 'bin/ic-upload.js'), 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
-    cwd,
-    env: { ...process.env, IC_UPLOAD_STATE_DIR: join(cwd, 'cli-state') },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  children.push(child);
-  return child;
-}
-
-async function startReplica(stateDir: string, cwd: string): Promise<{ child: ChildProcess; url: string; canisterId: string }> {
-  const child = spawnReplica(stateDir, cwd);
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`replica exited with ${code}`)));
-  });
-  const { url, canisterId } = JSON.parse(line) as { url: string; canisterId: string };
-  return { child, url, canisterId };
-}
+const replicas = replicaProcesses();
 
 /** Starts a replica expected to refuse its state folder: its exit code and stderr. */
 async function refusedStart(stateDir: string, cwd: string): Promise<{ code: number | null; stderr: string }> {
-  const child = spawnReplica(stateDir, cwd);
+  const child = replicas.spawn(stateDir, cwd, { stderr: 'pipe' });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, stderr };
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  child.kill('SIGKILL');
-  if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
 }
 
 interface Captured {
@@ -80,7 +53,7 @@ describe('ic-upload replica: replays and damage', () => {
     const stateDir = join(work, 'state');
     const identity = Ed25519KeyIdentity.generate();
     const calls: Captured[] = [];
-    const first = await startReplica(stateDir, work);
+    const first = await replicas.start(stateDir, work);
     const a1 = await capturingActor(first.url, first.canisterId, identity, calls);
     const path = join(work, 'a.bin');
     writeFileSync(path, randomBytes(3000));
@@ -91,9 +64,9 @@ describe('ic-upload replica: replays and damage', () => {
     const again = new Uint8Array(randomBytes(4000));
     writeFileSync(path, again);
     await new Uploader({ actor: a1 }).upload({ source: await fileSource(path) });
-    await kill(first.child);
+    await killReplica(first.child);
 
-    const second = await startReplica(stateDir, work);
+    const second = await replicas.start(stateDir, work);
     const replayUrl = captured.url.replace(first.url, second.url);
     const res = await fetch(replayUrl, { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: captured.body as Uint8Array<ArrayBuffer> });
     // Answered from the history (the restart replayed the original execution): not run again.
@@ -104,8 +77,8 @@ describe('ic-upload replica: replays and damage', () => {
     expect(Buffer.compare(Buffer.from(back.bytes), Buffer.from(again))).toBe(0);
 
     // The same replay after a second kill: still refused, still nothing deleted.
-    await kill(second.child);
-    const third = await startReplica(stateDir, work);
+    await killReplica(second.child);
+    const third = await replicas.start(stateDir, work);
     const late = await fetch(captured.url.replace(first.url, third.url), { method: 'POST', headers: { 'content-type': 'application/cbor' }, body: captured.body as Uint8Array<ArrayBuffer> });
     // The second start took a checkpoint, which keeps the request id but not the reply: `done`.
     expect(late.status).toBe(200);
@@ -114,7 +87,7 @@ describe('ic-upload replica: replays and damage', () => {
     expect(Buffer.from(answer.certificate).includes(Buffer.from('done'))).toBe(true);
     const a3 = await capturingActor(third.url, third.canisterId, identity, []);
     expect(Buffer.compare(Buffer.from((await downloadAsset(a3, 'a.bin')).bytes), Buffer.from(again))).toBe(0);
-    await kill(third.child);
+    await killReplica(third.child);
 
     // Damaged key and canister files: refused at start, naming the file.
     for (const file of ['keys/root_bls12_381.key', 'keys/node_ed25519.key', 'keys/controller_ed25519', 'canister.json']) {

@@ -5,34 +5,17 @@
 import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { FileJournal, Uploader, downloadAsset, fileSource } from '../../src/client/node/index.js';
+import { exited, replicaProcesses } from '../support/replica_process.js';
 
 const CHUNK = 1_000_000;
-const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
-
-async function startReplica(stateDir: string, cwd: string): Promise<{ child: ChildProcess; url: string; canisterId: string }> {
-  const child = spawn(process.execPath, [join(process.cwd(), 'bin/ic-upload.js'), 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
-    cwd,
-    env: { ...process.env, IC_UPLOAD_STATE_DIR: join(cwd, 'cli-state') },
-    stdio: ['ignore', 'pipe', 'inherit']
-  });
-  children.push(child);
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`replica exited with ${code}`)));
-  });
-  const { url, canisterId } = JSON.parse(line) as { url: string; canisterId: string };
-  return { child, url, canisterId };
-}
+const replicas = replicaProcesses();
 
 async function actor(url: string, canisterId: string, identity: Ed25519KeyIdentity): Promise<IcUploadService> {
   const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
@@ -61,7 +44,7 @@ describe('ic-upload replica across a kill', () => {
     writeFileSync(join(work, 'open.bin'), open);
     const journal = new FileJournal(join(work, 'journal.json'));
 
-    const first = await startReplica(stateDir, work);
+    const first = await replicas.start(stateDir, work);
     const a1 = await actor(first.url, first.canisterId, identity);
     await new Uploader({ actor: a1, chunkSize: CHUNK, journal }).upload({ source: await fileSource(join(work, 'done.bin')) });
 
@@ -83,10 +66,10 @@ describe('ic-upload replica across a kill', () => {
         }
       )
       .catch(() => undefined);
-    if (first.child.exitCode === null && first.child.signalCode === null) await new Promise((r) => first.child.once('exit', r));
+    await exited(first.child);
     expect(acked).toBeGreaterThanOrEqual(3 * CHUNK);
 
-    const second = await startReplica(stateDir, work);
+    const second = await replicas.start(stateDir, work);
     expect(second.canisterId).toBe(first.canisterId);
     const a2 = await actor(second.url, second.canisterId, identity);
     const back = await downloadAsset(a2, 'done.bin');

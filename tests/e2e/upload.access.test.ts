@@ -1,13 +1,13 @@
 // Access rules: the anonymous principal can't begin; only an upload's owner can put, finish,
 // abort or see it; only a blob's or asset's owner, or a controller, can read or delete it; an
 // asset id belongs to whoever finished into it first.
-import { PocketIc } from '@dfinity/pic';
 import { AnonymousIdentity } from '@icp-sdk/core/agent';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BlobInfo } from '../../candid/ic_upload.js';
 import {
   admin,
   alice,
+  beginArgs,
   beginUpload,
   bob,
   chunksOf,
@@ -15,33 +15,26 @@ import {
   hex,
   okOf,
   readBlob,
-  setupUpload,
   testBytes,
   type UploadActor,
-  type UploadCanister,
-  uploadFile
+  uploadFile,
+  uploadPerFile
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 let asBob: UploadActor;
 let asAdmin: UploadActor;
 let finished: BlobInfo;
 let openUpload: bigint;
 const data = testBytes(3000, 30);
 
+const canister = uploadPerFile();
+
 beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic);
   asBob = canister.as(bob);
   asAdmin = canister.as(admin);
-  finished = await uploadFile(pic, canister.actor, { assetId: 'alice-asset', data, chunkSize: 1000 });
+  finished = await uploadFile(canister.pic, canister.actor, { assetId: 'alice-asset', data, chunkSize: 1000 });
   openUpload = (await beginUpload(canister.actor, { assetId: 'alice-open', data, chunkSize: 1000 })).upload_id;
   okOf(await canister.actor.put_chunk({ upload_id: openUpload, index: 0, bytes: data.subarray(0, 1000) }));
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
 });
 
 const forbidden = (result: { Ok: unknown } | { Err: object }) => expect(Object.keys(errOf(result as never))).toEqual(['Forbidden']);
@@ -50,17 +43,7 @@ describe('anonymous', () => {
   it('cannot begin an upload: canister_inspect_message refuses the ingress message', async () => {
     const anonymous = canister.as(new AnonymousIdentity());
     await expect(
-      anonymous.begin({
-        asset_id: 'anon',
-        variant: 'original',
-        file_name: 'a',
-        content_type: 'text/plain',
-        size: 1n,
-        chunk_size: 1,
-        sha256: [],
-        idempotency_key: [],
-        public: []
-      })
+      anonymous.begin(beginArgs({ asset_id: 'anon', file_name: 'a', content_type: 'text/plain', size: 1n, chunk_size: 1 }))
     ).rejects.toThrow(/rejected the message/);
   });
 });
@@ -105,7 +88,7 @@ describe('another principal', () => {
     const bobData = testBytes(1000, 31);
     const bobUpload = await beginUpload(asBob, { assetId: 'contested', data: bobData, chunkSize: 1000 });
     okOf(await asBob.put_chunk({ upload_id: bobUpload.upload_id, index: 0, bytes: bobData }));
-    await uploadFile(pic, canister.actor, { assetId: 'contested', data, chunkSize: 1000 });
+    await uploadFile(canister.pic, canister.actor, { assetId: 'contested', data, chunkSize: 1000 });
     forbidden(await asBob.finish({ upload_id: bobUpload.upload_id, sha256: [] }));
     const asset = okOf(await canister.actor.get_asset('contested'));
     expect(asset.owner.toText()).toBe(alice.getPrincipal().toText());

@@ -1,22 +1,24 @@
 // One contract suite over the fake service (tests/support/fake_upload_service.ts, which the client
 // and CLI unit tests use) and the canister on the replica, so that the two can't drift apart on
-// what these cases check: Err variants, paging with an explicit end, visibility, ownership.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+// what these cases check: Err variants, paging with an explicit end, visibility, ownership, and
+// what a controller may do.
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { IcUploadService } from '../../candid/ic_upload.js';
-import { ALICE, BOB, FakeUploadService } from '../support/fake_upload_service.js';
-import { alice, bob, sha256, setupUpload } from '../support/upload.js';
+import { ADMIN, ALICE, BOB, FakeUploadService } from '../support/fake_upload_service.js';
+import { admin, alice, bob, picPerFile, sha256, setupUpload } from '../support/upload.js';
 
 interface Subject {
   /** Services for two principals over one shared state. */
   alice: IcUploadService;
   bob: IcUploadService;
+  /** A controller of the canister (the fake's `controllers`). */
+  admin: IcUploadService;
 }
 
-let pic: PocketIc;
+const file = picPerFile();
 const subjects: Record<string, () => Promise<Subject>> = {
   fake: async () => {
-    const fake = new FakeUploadService({ caller: ALICE });
+    const fake = new FakeUploadService({ caller: ALICE, controllers: [ADMIN] });
     const as = (who: typeof ALICE): IcUploadService =>
       new Proxy(fake, {
         get(target, prop, receiver) {
@@ -28,21 +30,13 @@ const subjects: Record<string, () => Promise<Subject>> = {
           };
         }
       });
-    return { alice: as(ALICE), bob: as(BOB) };
+    return { alice: as(ALICE), bob: as(BOB), admin: as(ADMIN) };
   },
   canister: async () => {
-    const canister = await setupUpload(pic);
-    return { alice: canister.as(alice), bob: canister.as(bob) };
+    const canister = await setupUpload(file.pic);
+    return { alice: canister.as(alice), bob: canister.as(bob), admin: canister.as(admin) };
   }
 };
-
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
 
 async function upload(service: IcUploadService, assetId: string, data: Uint8Array, isPublic: [] | [boolean] = []) {
   const begun = await service.begin({
@@ -110,6 +104,52 @@ describe.each(Object.keys(subjects))('the contract on the %s', (name) => {
     const asset = await s.bob.get_asset('c-1');
     expect('Err' in asset && Object.keys(asset.Err)).toEqual(['Forbidden']);
     expect(await s.bob.delete_asset('c-1')).toMatchObject({ Err: { Forbidden: expect.any(String) } });
+  });
+
+  it('a controller reads, publishes and deletes another principal’s asset and blob, but neither its upload nor its asset id', async () => {
+    const data = Uint8Array.of(7, 8, 9);
+    const blob = await upload(s.alice, 'k-1', data);
+    const seen = await s.admin.get_asset('k-1');
+    expect('Ok' in seen && seen.Ok.owner.toText()).toBe(blob.owner.toText());
+    expect(await s.admin.blob_info(blob.blob_id)).toEqual({ Ok: blob });
+    const read = await s.admin.read_chunk(blob.blob_id, 0);
+    expect('Ok' in read && Array.from(read.Ok)).toEqual([7, 8, 9]);
+    const published = await s.admin.set_public('k-1', true);
+    expect('Ok' in published && published.Ok.public).toBe(true);
+    // Listings are the caller's own; the asset id stays its owner's.
+    expect((await s.admin.list_assets_page([], 100)).assets.map((a) => a.asset_id)).not.toContain('k-1');
+    const claimed = await s.admin.begin({
+      asset_id: 'k-1',
+      variant: 'thumb',
+      file_name: 'x',
+      content_type: '',
+      size: 1n,
+      chunk_size: 1,
+      sha256: [],
+      idempotency_key: [],
+      public: []
+    });
+    expect('Err' in claimed && Object.keys(claimed.Err)).toEqual(['Forbidden']);
+    // An upload is its owner's alone, controllers included.
+    const open = await s.alice.begin({
+      asset_id: 'k-2',
+      variant: 'original',
+      file_name: 'k-2.bin',
+      content_type: 'application/octet-stream',
+      size: 2n,
+      chunk_size: 1,
+      sha256: [],
+      idempotency_key: [],
+      public: []
+    });
+    if (!('Ok' in open)) throw new Error('begin k-2');
+    const status = await s.admin.upload_status(open.Ok.upload_id);
+    expect('Err' in status && Object.keys(status.Err)).toEqual(['Forbidden']);
+    const aborted = await s.admin.abort(open.Ok.upload_id);
+    expect('Err' in aborted && Object.keys(aborted.Err)).toEqual(['Forbidden']);
+    expect(await s.admin.delete_asset('k-1')).toEqual({ Ok: null });
+    const gone = await s.alice.get_asset('k-1');
+    expect('Err' in gone && Object.keys(gone.Err)).toEqual(['NotFound']);
   });
 
   it('limits answer the defaults both share', async () => {

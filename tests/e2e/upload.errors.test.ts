@@ -1,9 +1,9 @@
 // Bad inputs: every Error variant at least once (HashPending is in upload.hashing.test.ts,
 // Forbidden in upload.access.test.ts), and an Err changes nothing the caller can observe.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BeginArgs } from '../../candid/ic_upload.js';
 import {
+  beginArgs,
   beginUpload,
   chunksOf,
   errOf,
@@ -14,35 +14,14 @@ import {
   setupUpload,
   sha256,
   testBytes,
-  type UploadCanister
+  uploadPerFile
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 const MAX_CHUNK = 100_000;
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic, { ...NO_LIMITS, max_chunk_bytes: [MAX_CHUNK], max_upload_bytes: [1_000_000n] });
-});
+const canister = uploadPerFile({ ...NO_LIMITS, max_chunk_bytes: [MAX_CHUNK], max_upload_bytes: [1_000_000n] });
 
-afterAll(async () => {
-  await pic?.tearDown();
-});
-
-const begin = (overrides: Partial<BeginArgs>) =>
-  canister.actor.begin({
-    asset_id: 'asset',
-    variant: 'original',
-    file_name: 'f.bin',
-    content_type: 'application/octet-stream',
-    size: 1000n,
-    chunk_size: 500,
-    sha256: [],
-    idempotency_key: [],
-    public: [],
-    ...overrides
-  });
+const begin = (overrides: Partial<BeginArgs>) => canister.actor.begin(beginArgs(overrides));
 
 /** Everything a caller can observe, to compare before and after an Err. */
 async function observe(uploadId?: bigint) {
@@ -111,7 +90,7 @@ describe('finish', () => {
     expect(Array.from(error.Incomplete.missing)).toEqual([2]);
     expect(await observe(upload_id)).toEqual(before);
     okOf(await canister.actor.put_chunk({ upload_id, index: 2, bytes: chunks[2] }));
-    expect(hex((await finishUpload(pic, canister.actor, upload_id, [])).sha256)).toBe(hex(sha256(data)));
+    expect(hex((await finishUpload(canister.pic, canister.actor, upload_id, [])).sha256)).toBe(hex(sha256(data)));
   });
 
   it('answers HashMismatch for a wrong digest and stores nothing', async () => {
@@ -198,6 +177,6 @@ describe('InitArgs', () => {
   // A put_chunk ingress message is at most 2 MiB: a larger max_chunk_bytes would admit uploads
   // whose chunks can never be sent, so install refuses it.
   it('refuses max_chunk_bytes over 2,000,000 at install', async () => {
-    await expect(setupUpload(pic, { ...NO_LIMITS, max_chunk_bytes: [2_000_001] })).rejects.toThrow(/max_chunk_bytes must be at most 2000000/);
+    await expect(setupUpload(canister.pic, { ...NO_LIMITS, max_chunk_bytes: [2_000_001] })).rejects.toThrow(/max_chunk_bytes must be at most 2000000/);
   });
 });

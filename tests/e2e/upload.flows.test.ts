@@ -1,8 +1,7 @@
 // The flows the design was accepted on: one large upload read back byte for byte, an image with
 // its derivatives, four files in parallel, and the two-lane four-asset flow.
-import { PocketIc } from '@dfinity/pic';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   beginUpload,
   chunksOf,
@@ -10,25 +9,15 @@ import {
   hex,
   okOf,
   readBlob,
-  setupUpload,
   sha256,
   testBytes,
-  type UploadCanister,
-  type UploadSpec,
-  uploadFile
+  uploadFile,
+  uploadPerFile,
+  type UploadSpec
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic);
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
+const canister = uploadPerFile();
 
 /** An image and its derivatives, made the way the client makes them (sharp). */
 async function imageWithDerivatives(seed: number): Promise<Record<string, Uint8Array>> {
@@ -58,13 +47,13 @@ async function interleaved(specs: UploadSpec[]) {
       })
     );
   }
-  return Promise.all(begun.map((b) => finishUpload(pic, canister.actor, b.upload_id, [])));
+  return Promise.all(begun.map((b) => finishUpload(canister.pic, canister.actor, b.upload_id, [])));
 }
 
 describe('a single 21 MB upload', () => {
   it('is read back byte for byte with the client digest', async () => {
     const data = testBytes(21_000_000, 21);
-    const blob = await uploadFile(pic, canister.actor, { assetId: 'big', data, chunkSize: 2_000_000 });
+    const blob = await uploadFile(canister.pic, canister.actor, { assetId: 'big', data, chunkSize: 2_000_000 });
     const digest = sha256(data);
     expect(hex(blob.sha256)).toBe(hex(digest));
     expect(blob.size).toBe(21_000_000n);
@@ -79,7 +68,7 @@ describe('an image with derivatives', () => {
   it('stores original, display, thumb and placeholder as variants of one asset', async () => {
     const files = await imageWithDerivatives(7);
     for (const [variant, data] of Object.entries(files)) {
-      await uploadFile(pic, canister.actor, {
+      await uploadFile(canister.pic, canister.actor, {
         assetId: 'photo-1',
         variant,
         data,
@@ -126,7 +115,7 @@ describe('parallel uploads', () => {
       }))
     );
     const lane = async (specs: UploadSpec[]) => {
-      for (const spec of specs) await uploadFile(pic, canister.actor, spec);
+      for (const spec of specs) await uploadFile(canister.pic, canister.actor, spec);
     };
     await Promise.all([lane(originals), lane(derivatives)]);
     for (const [i, files] of images.entries()) {

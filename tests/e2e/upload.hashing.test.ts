@@ -2,8 +2,7 @@
 // 20 chunks of 1.9 MB sent in reverse order, which releases everything at once when chunk 0
 // arrives: put_chunk hashes its own chunk by a native call, a timer the rest, finish waits for
 // the frontier (or answers HashPending while the timer holds it), never a trap.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   beginUpload,
   chunksOf,
@@ -12,23 +11,13 @@ import {
   hex,
   okOf,
   readBlob,
-  setupUpload,
   sha256,
   testBytes,
-  type UploadCanister
+  uploadPerFile
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic);
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
+const canister = uploadPerFile();
 
 describe('out of order', () => {
   it('hashes chunks once the gap before them closes, and accepts resends', async () => {
@@ -45,7 +34,7 @@ describe('out of order', () => {
     expect(await put(0)).toEqual({ received: 4, hashed: 1 });
     let status = okOf(await canister.actor.upload_status(upload_id));
     for (let round = 0; round < 20 && status.hashed < 2; round++) {
-      await pic.tick();
+      await canister.pic.tick();
       status = okOf(await canister.actor.upload_status(upload_id));
     }
     expect(Array.from(status.received)).toEqual([0, 1, 3, 4]);
@@ -53,7 +42,7 @@ describe('out of order', () => {
     expect(status.state).toEqual({ Open: null });
     expect(await put(2)).toEqual({ received: 5, hashed: 3 });
     expect((await put(3)).received).toBe(5);
-    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    const blob = await finishUpload(canister.pic, canister.actor, upload_id, []);
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
     expect(hex(await readBlob(canister.actor, blob))).toBe(hex(data));
   });
@@ -72,7 +61,7 @@ describe('out of order', () => {
     expect(okOf(await canister.actor.upload_status(upload_id))).toEqual(before);
     okOf(await canister.actor.put_chunk({ upload_id, index: 0, bytes: chunks[0] }));
     okOf(await canister.actor.put_chunk({ upload_id, index: 2, bytes: chunks[2] }));
-    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    const blob = await finishUpload(canister.pic, canister.actor, upload_id, []);
     expect(hex(await readBlob(canister.actor, blob))).toBe(hex(data));
   });
 });
@@ -92,7 +81,7 @@ describe('reverse order', () => {
     const ack = okOf(await canister.actor.put_chunk({ upload_id, index: 0, bytes: chunks[0] }));
     expect(ack).toEqual({ received: 20, hashed: 1 });
     const pending: number[] = [];
-    const blob = await finishUpload(pic, canister.actor, upload_id, [], (hashed) => pending.push(hashed));
+    const blob = await finishUpload(canister.pic, canister.actor, upload_id, [], (hashed) => pending.push(hashed));
     // Progress reported by HashPending never goes backwards.
     expect([...pending].sort((a, b) => a - b)).toEqual(pending);
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));

@@ -1,11 +1,11 @@
 // Lifecycle: limits from InitArgs on install and upgrade (the argument may be absent, `(null)` or
 // a record), the per-caller cap on open uploads, an upgrade in the middle of an upload, and idle
 // uploads expiring by timer with their chunks freed.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BeginArgs } from '../../candid/ic_upload.js';
 import {
   admin,
+  beginArgs,
   beginUpload,
   chunksOf,
   encodeInitArgs,
@@ -16,45 +16,25 @@ import {
   NO_LIMITS,
   okOf,
   readBlob,
-  setupUpload,
   sha256,
   testBytes,
   UPLOAD_WASM,
-  type UploadCanister
+  uploadPerFile
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 const TIMEOUT_S = 120n;
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic, {
-    ...NO_LIMITS,
-    max_chunk_bytes: [1_000_000],
-    upload_idle_timeout_s: [TIMEOUT_S],
-    max_open_uploads_per_caller: [2]
-  });
+const canister = uploadPerFile({
+  ...NO_LIMITS,
+  max_chunk_bytes: [1_000_000],
+  upload_idle_timeout_s: [TIMEOUT_S],
+  max_open_uploads_per_caller: [2]
 });
 
-afterAll(async () => {
-  await pic?.tearDown();
-});
-
-const args = (assetId: string, chunkSize = 100): BeginArgs => ({
-  asset_id: assetId,
-  variant: 'original',
-  file_name: 'f',
-  content_type: 'application/octet-stream',
-  size: 1000n,
-  chunk_size: chunkSize,
-  sha256: [],
-  idempotency_key: [],
-  public: []
-});
+const args = (assetId: string, chunkSize = 100): BeginArgs => beginArgs({ asset_id: assetId, file_name: 'f', chunk_size: chunkSize });
 
 async function upgrade(arg: Uint8Array) {
-  await pic.upgradeCanister({ canisterId: canister.canisterId, wasm: UPLOAD_WASM, arg, sender: admin.getPrincipal() });
+  await canister.pic.upgradeCanister({ canisterId: canister.canisterId, wasm: UPLOAD_WASM, arg, sender: admin.getPrincipal() });
 }
 
 describe('limits', () => {
@@ -84,8 +64,8 @@ describe('limits', () => {
   });
 
   it('installs with an empty argument and uses the defaults', async () => {
-    const fixture = await pic.setupCanister({ idlFactory, wasm: UPLOAD_WASM, sender: admin.getPrincipal(), arg: new Uint8Array() });
-    const other = pic.createActor<import('../../candid/ic_upload.js').IcUploadService>(idlFactory, fixture.canisterId);
+    const fixture = await canister.pic.setupCanister({ idlFactory, wasm: UPLOAD_WASM, sender: admin.getPrincipal(), arg: new Uint8Array() });
+    const other = canister.pic.createActor<import('../../candid/ic_upload.js').IcUploadService>(idlFactory, fixture.canisterId);
     other.setIdentity(admin);
     expect(Object.keys(errOf(await other.begin(args('default', 2_000_001))))).toEqual(['LimitExceeded']);
     okOf(await other.begin({ ...args('default', 2_000_000), size: 4_000_000n }));
@@ -111,7 +91,7 @@ describe('an upgrade in the middle of an upload', () => {
     // Chunk 3 closes the gap: its put_chunk hashes it, chunk 4 follows by timer.
     expect(okOf(await canister.actor.put_chunk({ upload_id, index: 3, bytes: chunks[3] })).hashed).toBe(4);
     okOf(await canister.actor.put_chunk({ upload_id, index: 5, bytes: chunks[5] }));
-    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    const blob = await finishUpload(canister.pic, canister.actor, upload_id, []);
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
     expect(hex(await readBlob(canister.actor, blob))).toBe(hex(data));
   });
@@ -131,7 +111,7 @@ describe('an upgrade in the middle of an upload', () => {
     const after = okOf(await canister.actor.upload_status(upload_id));
     expect(after.hashed).toBeGreaterThanOrEqual(before.hashed);
     expect(Array.from(after.received)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    const blob = await finishUpload(pic, canister.actor, upload_id, []);
+    const blob = await finishUpload(canister.pic, canister.actor, upload_id, []);
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
   });
 });
@@ -150,8 +130,8 @@ describe('idle uploads', () => {
     const status = okOf(await canister.actor.upload_status(upload_id));
     expect(status.expires_at_ns).toBeGreaterThanOrEqual(expires_at_ns);
 
-    await pic.advanceTime(Number(TIMEOUT_S) * 1000 + 61_000);
-    await pic.tick(3);
+    await canister.pic.advanceTime(Number(TIMEOUT_S) * 1000 + 61_000);
+    await canister.pic.tick(3);
 
     expect(okOf(await canister.actor.upload_status(upload_id)).state).toEqual({ Aborted: null });
     const after = await canister.actor.stats();

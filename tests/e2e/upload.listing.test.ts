@@ -1,22 +1,17 @@
 // list_assets on the replica, whose per-query limits (5 billion instructions, 3 MiB reply) are
 // the real ones: 62 assets × 32 variants with every text at its maximum length. Before pages
 // were budgeted, list_assets(null, 10) trapped on the instruction limit here.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { setupSeeded } from '../support/seeded.js';
-import type { UploadActor } from '../support/upload.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seededPerFile } from '../support/seeded.js';
 
-let pic: PocketIc;
-let actor: UploadActor;
 const ASSETS = 62;
 const VARIANTS = 32;
 const assetIdOf = (n: number) => `${String(n).padStart(3, '0')}-`.padEnd(256, 'a');
 const variantOf = (n: number) => `v${n}-`.padEnd(32, 'v');
 
+const seeded = seededPerFile();
+
 beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  const seeded = await setupSeeded(pic);
-  actor = seeded.actor;
   // Zero-byte uploads (begin + finish through the canister's services), one asset per message:
   // the test canister's seed_asset, instead of 1,984 pairs of ingress messages.
   const variants = Array.from({ length: VARIANTS }, (_, v) => variantOf(v));
@@ -26,19 +21,15 @@ beforeAll(async () => {
   }
 }, 600_000);
 
-afterAll(async () => {
-  await pic?.tearDown();
-});
-
 describe('list_assets with 62 assets × 32 variants of maximum-length texts', () => {
   it('answers a short page rather than trapping, and paging lists every asset once', async () => {
-    const first = await actor.list_assets([], 10);
+    const first = await seeded.actor.list_assets([], 10);
     expect(first.length).toBeGreaterThan(0);
     expect(first.every((asset) => asset.variants.length === VARIANTS)).toBe(true);
     const ids: string[] = [];
     let after: [] | [string] = [];
     for (;;) {
-      const page = await actor.list_assets(after, 100);
+      const page = await seeded.actor.list_assets(after, 100);
       if (page.length === 0) break;
       ids.push(...page.map((asset) => asset.asset_id));
       after = [page[page.length - 1]!.asset_id];
@@ -51,7 +42,7 @@ describe('list_assets with 62 assets × 32 variants of maximum-length texts', ()
     const sizes: number[] = [];
     let after: [] | [string] = [];
     for (;;) {
-      const page = await actor.list_assets_page(after, 100);
+      const page = await seeded.actor.list_assets_page(after, 100);
       ids.push(...page.assets.map((asset) => asset.asset_id));
       sizes.push(page.assets.length);
       if (page.next.length === 0) break;

@@ -2,11 +2,10 @@
 // the canister as built at commit 050aff9, before the indexes moved into stable maps) to this one:
 // install the old Wasm, fill it, upgrade, and find every asset, blob and open upload intact and
 // the open upload resumable.
-import { PocketIc } from '@dfinity/pic';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   admin,
   beginUpload,
@@ -15,51 +14,44 @@ import {
   finishUpload,
   okOf,
   readBlob,
-  setupUpload,
   sha256,
   testBytes,
-  type UploadCanister,
   UPLOAD_WASM,
-  uploadFile
+  uploadFile,
+  uploadPerFile
 } from '../support/upload.js';
 
 const OLD_WASM = gunzipSync(readFileSync(fileURLToPath(new URL('../fixtures/ic_upload-050aff9.wasm.gz', import.meta.url))));
 
-let pic: PocketIc;
-let canister: UploadCanister;
 const files = new Map<string, Uint8Array>();
 const open = { data: testBytes(5_000, 77), chunkSize: 1_000, uploadId: 0n };
 
+const canister = uploadPerFile();
+
 beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic, undefined);
-  // setupUpload installed the current Wasm; start again from the old one.
-  await pic.reinstallCode({ canisterId: canister.canisterId, wasm: OLD_WASM, sender: admin.getPrincipal() });
+  // uploadPerFile installed the current Wasm; start again from the old one.
+  await canister.pic.reinstallCode({ canisterId: canister.canisterId, wasm: OLD_WASM, sender: admin.getPrincipal() });
   for (let n = 0; n < 12; n++) {
     const data = testBytes(300 + n * 10, n);
     files.set(`m-${String(n).padStart(2, '0')}`, data);
-    await uploadFile(pic, canister.actor, { assetId: `m-${String(n).padStart(2, '0')}`, data, chunkSize: 128 });
+    await uploadFile(canister.pic, canister.actor, { assetId: `m-${String(n).padStart(2, '0')}`, data, chunkSize: 128 });
   }
   const thumb = testBytes(64, 99);
   files.set('m-00#thumb', thumb);
-  await uploadFile(pic, canister.actor, { assetId: 'm-00', variant: 'thumb', data: thumb, chunkSize: 64 });
+  await uploadFile(canister.pic, canister.actor, { assetId: 'm-00', variant: 'thumb', data: thumb, chunkSize: 64 });
   const bobs = testBytes(50, 55);
   files.set('bob-1', bobs);
-  await uploadFile(pic, canister.as(bob), { assetId: 'bob-1', data: bobs, chunkSize: 50 });
+  await uploadFile(canister.pic, canister.as(bob), { assetId: 'bob-1', data: bobs, chunkSize: 50 });
   okOf(await canister.actor.delete_asset('m-11'));
   files.delete('m-11');
   const begun = await beginUpload(canister.actor, { assetId: 'open-1', data: open.data, chunkSize: open.chunkSize });
   open.uploadId = begun.upload_id;
   const chunks = chunksOf(open.data, open.chunkSize);
   for (const index of [0, 1, 3]) okOf(await canister.actor.put_chunk({ upload_id: open.uploadId, index, bytes: chunks[index]! }));
-  await pic.upgradeCanister({ canisterId: canister.canisterId, wasm: UPLOAD_WASM, sender: admin.getPrincipal() });
+  await canister.pic.upgradeCanister({ canisterId: canister.canisterId, wasm: UPLOAD_WASM, sender: admin.getPrincipal() });
   // The migration runs in post_upgrade and timers: let them run.
-  for (let i = 0; i < 5; i++) await pic.tick();
+  for (let i = 0; i < 5; i++) await canister.pic.tick();
 }, 600_000);
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
 
 describe('upgrade from the first layout', () => {
   it('keeps every asset and blob, byte for byte, and lists them all', async () => {
@@ -85,7 +77,7 @@ describe('upgrade from the first layout', () => {
     expect((await canister.actor.my_uploads()).map((u) => u.upload_id)).toContain(open.uploadId);
     const chunks = chunksOf(open.data, open.chunkSize);
     for (const index of [2, 4]) okOf(await canister.actor.put_chunk({ upload_id: open.uploadId, index, bytes: chunks[index]! }));
-    const blob = await finishUpload(pic, canister.actor, open.uploadId, []);
+    const blob = await finishUpload(canister.pic, canister.actor, open.uploadId, []);
     expect(blob.sha256).toEqual(sha256(open.data));
     expect(await readBlob(canister.actor, blob)).toEqual(open.data);
     expect((await canister.actor.list_assets_page([], 100)).assets.map((a) => a.asset_id)).toContain('open-1');

@@ -2,32 +2,20 @@
 // upload): a 21 MB upload against node:crypto, each chunk's own digest as stored, many small
 // uploads with chunks in random orders and interleavings (a property test), and an upgrade while
 // uploads wait on hashing. Runs on the seeded test canister: ic_upload plus `chunk_digest`.
-import { PocketIc } from '@dfinity/pic';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { SEEDED_WASM, setupSeeded, type SeededService } from '../support/seeded.js';
-import { admin, beginUpload, chunksOf, encodeInitArgs, finishUpload, hex, NO_LIMITS, okOf, readBlob, testBytes, type UploadActor } from '../support/upload.js';
+import { describe, expect, it } from 'vitest';
+import { SEEDED_WASM, seededPerFile } from '../support/seeded.js';
+import { admin, beginUpload, chunksOf, encodeInitArgs, finishUpload, hex, NO_LIMITS, okOf, readBlob, testBytes } from '../support/upload.js';
 import type { BlobInfo } from '../../candid/ic_upload.js';
 
-let pic: PocketIc;
-let actor: UploadActor & SeededService;
-let canisterId: Awaited<ReturnType<typeof setupSeeded>>['canisterId'];
+const canister = seededPerFile();
 
 const nodeSha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  ({ actor, canisterId } = await setupSeeded(pic));
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
-
 async function expectChunkDigests(blob: BlobInfo, chunks: Uint8Array[]): Promise<void> {
   for (let index = 0; index < chunks.length; index++) {
-    const stored = await actor.chunk_digest(blob.blob_id, index);
+    const stored = await canister.actor.chunk_digest(blob.blob_id, index);
     expect(stored.length, `chunk ${index} has a digest`).toBe(1);
     expect(hex(stored[0]!)).toBe(nodeSha256(chunks[index]));
   }
@@ -38,15 +26,15 @@ describe('native hashing on the upload path', () => {
     const chunkSize = 2_000_000;
     const data = testBytes(21_000_000, 91);
     const chunks = chunksOf(data, chunkSize);
-    const { upload_id } = await beginUpload(actor, { assetId: 'big', data, chunkSize, public: true });
+    const { upload_id } = await beginUpload(canister.actor, { assetId: 'big', data, chunkSize, public: true });
     for (let index = 0; index < chunks.length; index++) {
       // In order, each chunk is the frontier: its put_chunk hashes it before answering.
-      expect(okOf(await actor.put_chunk({ upload_id, index, bytes: chunks[index] }))).toEqual({ received: index + 1, hashed: index + 1 });
+      expect(okOf(await canister.actor.put_chunk({ upload_id, index, bytes: chunks[index] }))).toEqual({ received: index + 1, hashed: index + 1 });
     }
-    const blob = await finishUpload(pic, actor, upload_id, []);
+    const blob = await finishUpload(canister.pic, canister.actor, upload_id, []);
     expect(hex(blob.sha256)).toBe(nodeSha256(data));
     await expectChunkDigests(blob, chunks);
-    expect(nodeSha256(await readBlob(actor, blob))).toBe(nodeSha256(data));
+    expect(nodeSha256(await readBlob(canister.actor, blob))).toBe(nodeSha256(data));
   });
 
   it('many small uploads, chunks in random orders and interleavings, sent concurrently: every digest right', async () => {
@@ -60,7 +48,7 @@ describe('native hashing on the upload path', () => {
           const uploads = await Promise.all(
             specs.map(async (spec, u) => {
               const data = testBytes(spec.size, seed + u);
-              const begun = await beginUpload(actor, { assetId: `p${run}-${u}`, data, chunkSize: spec.chunkSize, public: true });
+              const begun = await beginUpload(canister.actor, { assetId: `p${run}-${u}`, data, chunkSize: spec.chunkSize, public: true });
               return { data, chunks: chunksOf(data, spec.chunkSize), uploadId: begun.upload_id };
             })
           );
@@ -74,11 +62,11 @@ describe('native hashing on the upload path', () => {
           }
           for (let i = 0; i < puts.length; i += 3) {
             await Promise.all(
-              puts.slice(i, i + 3).map(async ({ u, index }) => okOf(await actor.put_chunk({ upload_id: u.uploadId, index, bytes: u.chunks[index] })))
+              puts.slice(i, i + 3).map(async ({ u, index }) => okOf(await canister.actor.put_chunk({ upload_id: u.uploadId, index, bytes: u.chunks[index] })))
             );
           }
           for (const u of uploads) {
-            const blob = await finishUpload(pic, actor, u.uploadId, []);
+            const blob = await finishUpload(canister.pic, canister.actor, u.uploadId, []);
             expect(hex(blob.sha256)).toBe(nodeSha256(u.data));
             if (u.chunks.length > 1) await expectChunkDigests(blob, u.chunks);
           }
@@ -95,25 +83,25 @@ describe('native hashing on the upload path', () => {
         const data = testBytes(6 * chunkSize - 17 * u, 70 + u);
         // One finishes public (chunk digests at upload), one private (none: HTTP serving computes
         // them if it is ever made public).
-        const begun = await beginUpload(actor, { assetId: `upgrade-${u}`, data, chunkSize, public: u === 0 });
+        const begun = await beginUpload(canister.actor, { assetId: `upgrade-${u}`, data, chunkSize, public: u === 0 });
         return { data, chunks: chunksOf(data, chunkSize), uploadId: begun.upload_id };
       })
     );
     // Last to first: chunk 0 releases the other five, left to the hashing timer.
     for (const u of uploads) {
-      for (let index = 5; index >= 0; index--) okOf(await actor.put_chunk({ upload_id: u.uploadId, index, bytes: u.chunks[index] }));
+      for (let index = 5; index >= 0; index--) okOf(await canister.actor.put_chunk({ upload_id: u.uploadId, index, bytes: u.chunks[index] }));
     }
-    const before = await Promise.all(uploads.map(async (u) => okOf(await actor.upload_status(u.uploadId)).hashed));
+    const before = await Promise.all(uploads.map(async (u) => okOf(await canister.actor.upload_status(u.uploadId)).hashed));
     expect(Math.min(...before)).toBeLessThan(6);
-    await pic.upgradeCanister({ canisterId, wasm: SEEDED_WASM, arg: encodeInitArgs(NO_LIMITS), sender: admin.getPrincipal() });
+    await canister.pic.upgradeCanister({ canisterId: canister.canisterId, wasm: SEEDED_WASM, arg: encodeInitArgs(NO_LIMITS), sender: admin.getPrincipal() });
     for (const [n, u] of uploads.entries()) {
-      const status = okOf(await actor.upload_status(u.uploadId));
+      const status = okOf(await canister.actor.upload_status(u.uploadId));
       expect(status.state).toEqual({ Open: null });
       expect(status.hashed).toBeGreaterThanOrEqual(Math.min(before[n], 1));
-      const blob = await finishUpload(pic, actor, u.uploadId, []);
+      const blob = await finishUpload(canister.pic, canister.actor, u.uploadId, []);
       expect(hex(blob.sha256)).toBe(nodeSha256(u.data));
       if (n === 0) await expectChunkDigests(blob, u.chunks);
-      else for (let index = 0; index < u.chunks.length; index++) expect(await actor.chunk_digest(blob.blob_id, index)).toEqual([]);
+      else for (let index = 0; index < u.chunks.length; index++) expect(await canister.actor.chunk_digest(blob.blob_id, index)).toEqual([]);
     }
   });
 });

@@ -1,7 +1,6 @@
 // Retrieval and assets: get_asset, blob_info, list_assets paging; a finished variant replaces
 // and frees the previous blob; delete_asset frees all; stats stays exact throughout.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   alice,
   beginUpload,
@@ -9,29 +8,19 @@ import {
   hex,
   okOf,
   readBlob,
-  setupUpload,
   sha256,
   testBytes,
-  type UploadCanister,
-  uploadFile
+  uploadFile,
+  uploadPerFile
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic);
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
+const canister = uploadPerFile();
 
 describe('retrieval', () => {
   it('get_asset and blob_info describe what was uploaded', async () => {
     const data = testBytes(5000, 40);
-    const blob = await uploadFile(pic, canister.actor, {
+    const blob = await uploadFile(canister.pic, canister.actor, {
       assetId: 'doc',
       data,
       chunkSize: 2000,
@@ -59,7 +48,7 @@ describe('retrieval', () => {
   it('list_assets pages by asset id', async () => {
     const ids = ['p-a', 'p-b', 'p-c', 'p-d', 'p-e', 'p-f', 'p-g'];
     for (const [i, assetId] of [...ids].reverse().entries()) {
-      await uploadFile(pic, canister.actor, { assetId, data: testBytes(100 + i, 50 + i), chunkSize: 64 });
+      await uploadFile(canister.pic, canister.actor, { assetId, data: testBytes(100 + i, 50 + i), chunkSize: 64 });
     }
     const seen: string[] = [];
     let after: [] | [string] = ['p-'];
@@ -81,9 +70,9 @@ describe('replacing and deleting', () => {
   it('a finished variant replaces the previous blob and frees it', async () => {
     const first = testBytes(3000, 60);
     const second = testBytes(4500, 61);
-    const old = await uploadFile(pic, canister.actor, { assetId: 'replace', data: first, chunkSize: 1000 });
+    const old = await uploadFile(canister.pic, canister.actor, { assetId: 'replace', data: first, chunkSize: 1000 });
     const before = await canister.actor.stats();
-    const fresh = await uploadFile(pic, canister.actor, { assetId: 'replace', data: second, chunkSize: 1000 });
+    const fresh = await uploadFile(canister.pic, canister.actor, { assetId: 'replace', data: second, chunkSize: 1000 });
     const after = await canister.actor.stats();
     expect(after.blobs).toBe(before.blobs);
     expect(after.assets).toBe(before.assets);
@@ -100,7 +89,7 @@ describe('replacing and deleting', () => {
     const variants = { original: testBytes(2000, 70), thumb: testBytes(300, 71) };
     const blobs = [];
     for (const [variant, data] of Object.entries(variants)) {
-      blobs.push(await uploadFile(pic, canister.actor, { assetId: 'to-delete', variant, data, chunkSize: 1000 }));
+      blobs.push(await uploadFile(canister.pic, canister.actor, { assetId: 'to-delete', variant, data, chunkSize: 1000 }));
     }
     const during = await canister.actor.stats();
     expect(during.blobs - before.blobs).toBe(2n);

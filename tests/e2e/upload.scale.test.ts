@@ -1,9 +1,8 @@
 // Bounded state: an upgrade, and each message, cost the same at 0, 2,000 and 10,000 closed
 // sessions and assets. The states are built by the test canister's `seed` (real begin + finish
 // through the services, without Candid or ingress), then upgraded to the same Wasm.
-import { PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { setupSeeded, seedTo, SEEDED_WASM, type Probe } from '../support/seeded.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seededPerFile, seedTo, SEEDED_WASM, type Probe } from '../support/seeded.js';
 import { admin } from '../support/upload.js';
 
 /**
@@ -15,14 +14,13 @@ import { admin } from '../support/upload.js';
 const SIZES = (process.env.IC_UPLOAD_SCALE_SIZES ?? '0,200,1000').split(',').map(Number);
 const LARGEST = SIZES[SIZES.length - 1]!;
 
-let pic: PocketIc;
+const canister = seededPerFile();
 const upgrades = new Map<number, bigint>();
 const probes = new Map<number, Probe>();
 let listed = 0;
 
 beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  const { canisterId, actor } = await setupSeeded(pic);
+  const { pic, canisterId, actor } = canister;
   let seeded = 0;
   for (const size of SIZES) {
     await seedTo(actor, 'seed-', seeded, size);
@@ -39,10 +37,6 @@ beforeAll(async () => {
     after = page.next;
   }
 }, 3_600_000);
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
 
 const spread = (values: bigint[]) => {
   const max = values.reduce((a, b) => (a > b ? a : b));

@@ -1,31 +1,21 @@
 // The second version's additions on the replica: visibility (set_public, BeginArgs.public),
 // the limits query, list_assets_page's explicit end, stats.upgrade_instructions.
-import { createIdentity, PocketIc } from '@dfinity/pic';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createIdentity } from '@dfinity/pic';
+import { describe, expect, it } from 'vitest';
 import {
   admin,
   bob,
   errOf,
   okOf,
-  setupUpload,
   sha256,
   testBytes,
-  type UploadCanister,
   UPLOAD_WASM,
-  uploadFile
+  uploadFile,
+  uploadPerFile
 } from '../support/upload.js';
 
-let pic: PocketIc;
-let canister: UploadCanister;
 
-beforeAll(async () => {
-  pic = await PocketIc.create(inject('PIC_URL'));
-  canister = await setupUpload(pic);
-});
-
-afterAll(async () => {
-  await pic?.tearDown();
-});
+const canister = uploadPerFile();
 
 const httpGet = (url: string) => ({ method: 'GET', url, headers: [], body: new Uint8Array(0), certificate_version: [2] as [number] });
 
@@ -34,14 +24,14 @@ describe('visibility', () => {
     // Its own owner's: the listing tests below count the other callers' assets.
     const owner = canister.as(createIdentity('ic-upload e2e http owner'));
     const data = testBytes(300, 7);
-    await uploadFile(pic, owner, { assetId: 'web/three-chunks.bin', data, chunkSize: 128 });
+    await uploadFile(canister.pic, owner, { assetId: 'web/three-chunks.bin', data, chunkSize: 128 });
     expect((await owner.http_request(httpGet('/web/three-chunks.bin'))).status_code).toBe(404);
     okOf(await owner.set_public('web/three-chunks.bin', true));
     // Three chunks: each piece is certified by its chunk's digest, computed by timer messages;
     // until then the asset answers the certified 404.
     let response = await owner.http_request(httpGet('/web/three-chunks.bin'));
     for (let round = 0; round < 20 && response.status_code !== 206; round++) {
-      await pic.tick();
+      await canister.pic.tick();
       response = await owner.http_request(httpGet('/web/three-chunks.bin'));
     }
     expect(response.status_code).toBe(206);
@@ -57,7 +47,7 @@ describe('visibility', () => {
 
 
   it('an asset is private until its owner makes it public; a controller may too, another principal not', async () => {
-    await uploadFile(pic, canister.actor, { assetId: 'vis', data: testBytes(300, 1), chunkSize: 128 });
+    await uploadFile(canister.pic, canister.actor, { assetId: 'vis', data: testBytes(300, 1), chunkSize: 128 });
     expect(okOf(await canister.actor.get_asset('vis')).public).toBe(false);
     expect(okOf(await canister.actor.set_public('vis', true)).public).toBe(true);
     expect(okOf(await canister.actor.get_asset('vis')).public).toBe(true);
@@ -85,7 +75,7 @@ describe('visibility', () => {
     okOf(await canister.actor.put_chunk({ upload_id: begun.upload_id, index: 0, bytes: data }));
     okOf(await canister.actor.finish({ upload_id: begun.upload_id, sha256: [] }));
     expect(okOf(await canister.actor.get_asset('pub-begin')).public).toBe(true);
-    await uploadFile(pic, canister.actor, { assetId: 'pub-begin', variant: 'thumb', data: testBytes(5, 3), chunkSize: 5 });
+    await uploadFile(canister.pic, canister.actor, { assetId: 'pub-begin', variant: 'thumb', data: testBytes(5, 3), chunkSize: 5 });
     expect(okOf(await canister.actor.get_asset('pub-begin')).public).toBe(true);
   });
 });
@@ -107,7 +97,7 @@ describe('limits and paging', () => {
   });
 
   it('list_assets_page answers next exactly when more remain', async () => {
-    for (const id of ['pg-1', 'pg-2', 'pg-3']) await uploadFile(pic, canister.actor, { assetId: id, data: testBytes(20, 4), chunkSize: 20 });
+    for (const id of ['pg-1', 'pg-2', 'pg-3']) await uploadFile(canister.pic, canister.actor, { assetId: id, data: testBytes(20, 4), chunkSize: 20 });
     const all = (await canister.actor.list_assets_page([], 100)).assets.map((a) => a.asset_id);
     expect(all).toEqual(['pg-1', 'pg-2', 'pg-3', 'pub-begin', 'vis']);
     const seen: string[] = [];
@@ -133,7 +123,7 @@ describe('limits and paging', () => {
 describe('upgrade_instructions', () => {
   it('is absent before the first upgrade and reports both hooks after it', async () => {
     expect((await canister.actor.stats()).upgrade_instructions).toEqual([]);
-    await pic.upgradeCanister({ canisterId: canister.canisterId, wasm: UPLOAD_WASM, sender: admin.getPrincipal() });
+    await canister.pic.upgradeCanister({ canisterId: canister.canisterId, wasm: UPLOAD_WASM, sender: admin.getPrincipal() });
     const [used] = (await canister.actor.stats()).upgrade_instructions;
     expect(used).toBeGreaterThan(100_000_000n);
     expect(used).toBeLessThan(5_000_000_000n);

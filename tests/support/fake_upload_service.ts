@@ -1,6 +1,6 @@
 // A faithful in-memory implementation of the ic_upload contract (DESIGN.md, "The Candid contract"),
-// for unit tests of the client: same Err variants, idempotent put_chunk and finish, asset ownership,
-// the rolling hash with its frontier, and optionally a hashing budget that makes `finish` answer
+// for unit tests of the client: same Err variants, idempotent put_chunk and finish, asset ownership
+// (controllers may read, publish and delete any asset or blob, as the canister's do), the rolling hash with its frontier, and optionally a hashing budget that makes `finish` answer
 // HashPending. It counts every call so tests can assert on traffic.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { Principal } from '@icp-sdk/core/principal';
@@ -30,6 +30,8 @@ export interface FakeOptions {
   /** Chunks hashed per message at most (models the instruction budget); Infinity = unlimited. */
   hashBudgetChunks?: number;
   caller?: Principal;
+  /** The canister's controllers: they may read, make public or private, and delete any asset or blob. */
+  controllers?: Principal[];
 }
 
 interface Session {
@@ -47,6 +49,8 @@ interface Session {
 /** A non-anonymous default caller (anonymous callers can't begin uploads). */
 export const ALICE = Principal.fromUint8Array(new Uint8Array([0xa1, 0x1c, 0xe0, 0x01, 0x02]));
 export const BOB = Principal.fromUint8Array(new Uint8Array([0xb0, 0xb0, 0x01]));
+/** A principal to pass in `controllers`. */
+export const ADMIN = Principal.fromUint8Array(new Uint8Array([0xad, 0x01, 0x01]));
 
 const bytesOf = (v: Uint8Array | number[]) => (v instanceof Uint8Array ? v : Uint8Array.from(v));
 const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -63,10 +67,12 @@ export class FakeUploadService implements IcUploadService {
   private nextUpload = 1n;
   private nextBlob = 1n;
   private now = 1_700_000_000_000_000_000n;
-  private readonly opts: Required<Omit<FakeOptions, 'caller'>>;
+  private readonly opts: Required<Omit<FakeOptions, 'caller' | 'controllers'>>;
+  private readonly controllers: Set<string>;
 
   constructor(options: FakeOptions = {}) {
     this.caller = options.caller ?? ALICE;
+    this.controllers = new Set((options.controllers ?? []).map((p) => p.toText()));
     this.opts = {
       maxChunkBytes: options.maxChunkBytes ?? 2_000_000,
       maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 ** 3,
@@ -82,6 +88,11 @@ export class FakeUploadService implements IcUploadService {
   private record(method: string): void {
     this.calls.set(method, this.count(method) + 1);
     this.now += 1_000_000n;
+  }
+
+  /** Blobs and assets: their owner or a controller (uploads stay their owner's alone). */
+  private mayRead(owner: Principal): boolean {
+    return owner.toText() === this.caller.toText() || this.controllers.has(this.caller.toText());
   }
 
   private openSession(id: bigint): Session | UploadError {
@@ -239,7 +250,7 @@ export class FakeUploadService implements IcUploadService {
     this.record('blob_info');
     const b = this.blobs.get(blobId);
     if (!b) return err({ NotFound: `blob ${blobId} not found` });
-    if (b.info.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this blob' });
+    if (!this.mayRead(b.info.owner)) return err({ Forbidden: 'not the owner of this blob' });
     return { Ok: b.info };
   }
 
@@ -247,7 +258,7 @@ export class FakeUploadService implements IcUploadService {
     this.record('read_chunk');
     const b = this.blobs.get(blobId);
     if (!b) return err({ NotFound: `blob ${blobId} not found` });
-    if (b.info.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this blob' });
+    if (!this.mayRead(b.info.owner)) return err({ Forbidden: 'not the owner of this blob' });
     if (index >= b.chunks.length) return err({ ChunkOutOfRange: { index, chunk_count: b.chunks.length } });
     return { Ok: b.chunks[index]!.slice() };
   }
@@ -266,7 +277,7 @@ export class FakeUploadService implements IcUploadService {
     this.record('get_asset');
     const a = this.assets.get(assetId);
     if (!a) return err({ NotFound: `asset ${assetId} not found` });
-    if (a.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this asset' });
+    if (!this.mayRead(a.owner)) return err({ Forbidden: 'not the owner of this asset' });
     return { Ok: this.asset(assetId) };
   }
 
@@ -293,7 +304,7 @@ export class FakeUploadService implements IcUploadService {
     this.record('set_public');
     const a = this.assets.get(assetId);
     if (!a) return err({ NotFound: `asset ${assetId} not found` });
-    if (a.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this asset' });
+    if (!this.mayRead(a.owner)) return err({ Forbidden: 'not the owner of this asset' });
     a.public = isPublic;
     return { Ok: this.asset(assetId) };
   }
@@ -324,7 +335,7 @@ export class FakeUploadService implements IcUploadService {
     this.record('delete_asset');
     const a = this.assets.get(assetId);
     if (!a) return err({ NotFound: `asset ${assetId} not found` });
-    if (a.owner.toText() !== this.caller.toText()) return err({ Forbidden: 'not the owner of this asset' });
+    if (!this.mayRead(a.owner)) return err({ Forbidden: 'not the owner of this asset' });
     for (const blobId of a.variants.values()) this.blobs.delete(blobId);
     this.assets.delete(assetId);
     return { Ok: null };

@@ -8,9 +8,11 @@ import type { Identity } from '@icp-sdk/core/agent';
 import type { Principal } from '@icp-sdk/core/principal';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, inject } from 'vitest';
 import {
   idlFactory,
   init,
+  type BeginArgs,
   type BlobInfo,
   type IcUploadService,
   type InitArgs,
@@ -19,6 +21,7 @@ import {
 } from '../../candid/ic_upload.js';
 
 export { idlFactory, sha256 };
+export { toHex as hex } from '../../src/shared/bytes.js';
 export type UploadActor = Actor<IcUploadService>;
 
 export const UPLOAD_WASM = fileURLToPath(new URL('../../.azle/ic_upload/ic_upload.wasm', import.meta.url));
@@ -68,6 +71,55 @@ export async function setupUpload(pic: PocketIc, initArgs?: InitArgs): Promise<U
   return { canisterId: fixture.canisterId, actor: as(alice), as };
 }
 
+/** A test file's PocketIC instance: created in its first beforeAll, torn down in its afterAll. */
+export interface PicPerFile {
+  /** Read it inside hooks and tests, once the beforeAll has run. */
+  readonly pic: PocketIc;
+}
+
+export function picPerFile(): PicPerFile {
+  let pic: PocketIc | undefined;
+  beforeAll(async () => {
+    pic = await PocketIc.create(inject('PIC_URL'));
+  });
+  afterAll(async () => {
+    await pic?.tearDown();
+  });
+  return {
+    get pic() {
+      if (pic === undefined) throw new Error('the PocketIC instance is made in beforeAll: read it inside hooks and tests');
+      return pic;
+    }
+  };
+}
+
+/**
+ * A test file's PocketIC instance with a canister installed by `install` (after picPerFile's
+ * beforeAll, before the file's own hooks): the installed canister's fields, and `pic` to drive
+ * time and upgrades. Read them inside hooks and tests.
+ */
+export function canisterPerFile<C extends object>(install: (pic: PocketIc) => Promise<C>): C & PicPerFile {
+  const file = picPerFile();
+  let canister: C | undefined;
+  beforeAll(async () => {
+    canister = await install(file.pic);
+  });
+  return new Proxy({} as C & PicPerFile, {
+    get(_target, key) {
+      if (key === 'pic') return file.pic;
+      if (canister === undefined) throw new Error('the canister is installed in beforeAll: read it inside hooks and tests');
+      return Reflect.get(canister, key);
+    }
+  });
+}
+
+export type UploadPerFile = UploadCanister & PicPerFile;
+
+/** canisterPerFile with ic_upload installed by setupUpload. */
+export function uploadPerFile(initArgs?: InitArgs): UploadPerFile {
+  return canisterPerFile((pic) => setupUpload(pic, initArgs));
+}
+
 export function okOf<T>(result: Result<T>): T {
   if ('Err' in result) throw new Error(`expected Ok, got Err ${describeError(result.Err)}`);
   return result.Ok;
@@ -105,10 +157,6 @@ export function chunksOf(data: Uint8Array, chunkSize: number): Uint8Array[] {
   return out;
 }
 
-export function hex(bytes: Uint8Array | number[]): string {
-  return Buffer.from(bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes)).toString('hex');
-}
-
 export interface UploadSpec {
   assetId: string;
   variant?: string;
@@ -124,20 +172,36 @@ export interface UploadSpec {
   public?: boolean;
 }
 
+/** BeginArgs for tests that vary a few fields: the rest are a 1,000-byte upload in chunks of 500. */
+export function beginArgs(overrides: Partial<BeginArgs> = {}): BeginArgs {
+  return {
+    asset_id: 'asset',
+    variant: 'original',
+    file_name: 'f.bin',
+    content_type: 'application/octet-stream',
+    size: 1000n,
+    chunk_size: 500,
+    sha256: [],
+    idempotency_key: [],
+    public: [],
+    ...overrides
+  };
+}
+
 export async function beginUpload(actor: UploadActor, spec: UploadSpec) {
-  const digest = sha256(spec.data);
   return okOf(
-    await actor.begin({
-      asset_id: spec.assetId,
-      variant: spec.variant ?? 'original',
-      file_name: spec.fileName ?? `${spec.assetId}.bin`,
-      content_type: spec.contentType ?? 'application/octet-stream',
-      size: BigInt(spec.data.length),
-      chunk_size: spec.chunkSize,
-      sha256: spec.digestAt === 'finish' ? [] : [digest],
-      idempotency_key: [],
-      public: spec.public === undefined ? [] : [spec.public]
-    })
+    await actor.begin(
+      beginArgs({
+        asset_id: spec.assetId,
+        variant: spec.variant ?? 'original',
+        file_name: spec.fileName ?? `${spec.assetId}.bin`,
+        content_type: spec.contentType ?? 'application/octet-stream',
+        size: BigInt(spec.data.length),
+        chunk_size: spec.chunkSize,
+        sha256: spec.digestAt === 'finish' ? [] : [sha256(spec.data)],
+        public: spec.public === undefined ? [] : [spec.public]
+      })
+    )
   );
 }
 

@@ -3,10 +3,10 @@
 // under its session key, so finishing copies nothing. Freeing is budgeted: a large blob is
 // removed in slices, the rest recorded in the garbage map and finished by a timer.
 import type { ChunkBitmap } from '../bitmap.js';
-import { bytesEqual } from '../encoding.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import { chunkKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
-import { decodeGarbage, encodeGarbage } from '../model/codec.js';
+import { decodeGarbage, encodeGarbage } from '../model/garbage_record.js';
 
 export interface StoredBytesTally {
   addStored(delta: number): void;

@@ -1,15 +1,16 @@
 // Blobs and assets: committing a finished upload into its asset's variant (replacing and
 // freeing the previous blob atomically), reading, listing, deleting. Access: a blob's or
 // asset's owner, or a controller (DESIGN.md, "Rules behind the contract").
-import { bytesEqual, u64Key, utf8 } from '../encoding.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { u64Key, utf8 } from '../encoding.js';
 import { errors, ok, type Result } from '../errors.js';
 import type { KeyValueStore } from '../kv.js';
 import { OwnerAssetIndex } from './owner_index.js';
 import { OwnerTotalsStore } from './owners.js';
 import { ownerPrefix } from '../keys.js';
 import type { BlobStore, FreeBudget } from './blob_store.js';
-import { decodeAsset, decodeBlob, encodeAsset, encodeBlob } from '../model/codec.js';
-import type { AssetRecord, BlobRecord } from '../model/types.js';
+import { decodeAsset, encodeAsset, type AssetRecord } from '../model/asset_record.js';
+import { decodeBlob, encodeBlob, type BlobRecord } from '../model/blob_record.js';
 
 /** list_assets answers at most this many per call, whatever the caller asks. */
 export const LIST_ASSETS_MAX = 100;

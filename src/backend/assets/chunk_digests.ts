@@ -13,7 +13,7 @@
 // native SHA-256, one call per chunk, from timer messages.
 import { chunkKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
-import type { BlobRecord } from '../model/types.js';
+import type { BlobRecord } from '../model/blob_record.js';
 import type { BlobStore } from './blob_store.js';
 
 export const CHUNK_DIGEST_BYTES = 32;

@@ -17,7 +17,8 @@ import {
   ROOT_WILDCARD_PATH,
   type HeaderField
 } from './certification.js';
-import { hex, utf8, type HashTree, type Sha256 } from './hash_tree.js';
+import { utf8, type HashTree, type Sha256 } from './hash_tree.js';
+import { toHex as hex } from '../../shared/bytes.js';
 import type { HttpRequest, HttpResponse } from '../../../candid/ic_upload.js';
 
 export type { HttpRequest, HttpResponse, StagedLevel };

@@ -21,7 +21,8 @@ import { CONFIG_KEYS } from '../memory.js';
 import type { AssetCatalogue, AssetListener } from '../assets/catalogue.js';
 import type { BlobStore } from '../assets/blob_store.js';
 import type { ChunkDigests, ChunkHasher } from '../assets/chunk_digests.js';
-import type { AssetRecord, BlobRecord } from '../model/types.js';
+import type { AssetRecord } from '../model/asset_record.js';
+import type { BlobRecord } from '../model/blob_record.js';
 import { sha256 } from '../hash/sha256.js';
 import { CertifiedHttp, type HttpRequest, type HttpResponse, type ServedVariant, type StagedLevel } from './asset_http.js';
 

@@ -141,12 +141,6 @@ export function base64(bytes: Uint8Array): string {
   return out;
 }
 
-export function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (let i = 0; i < bytes.length; i++) out += bytes[i].toString(16).padStart(2, '0');
-  return out;
-}
-
 /** Byte-string order, as labels are sorted in a hash tree. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

@@ -8,8 +8,8 @@
 // millions of instructions of a message's 40 billion; the SHA-256 itself runs in the native
 // method's own message. The JavaScript Sha256 only digests the last < 64 pending bytes.
 import { Sha256 } from '../hash/sha256.js';
-import type { SessionRecord } from '../model/types.js';
 import { fromSha256State, initialMidstate, toSha256State, type AbsorbOptions, type AbsorbResult } from '../native/midstate.js';
+import type { Session } from './record.js';
 
 /** The native method behind an interface: the canister uses self-calls, unit tests JavaScript. */
 export type Absorb = (midstate: Uint8Array, bytes: Uint8Array, options?: AbsorbOptions) => Promise<AbsorbResult>;
@@ -48,7 +48,7 @@ export class RollingHashes {
   }
 
   /** The midstate; a lost one (cannot happen short of a failed restore) restarts at chunk 0. */
-  midstate(session: SessionRecord): Uint8Array {
+  midstate(session: Session<unknown>): Uint8Array {
     let midstate = this.midstates.get(session.uploadId);
     if (midstate === undefined) {
       midstate = initialMidstate();
@@ -88,13 +88,13 @@ export class RollingHashes {
   }
 
   /** The digest of everything hashed so far (the < 64 pending bytes finished in JavaScript). */
-  digest(session: SessionRecord): Uint8Array {
+  digest(session: Session<unknown>): Uint8Array {
     return Sha256.importState(toSha256State(this.midstate(session))).digest();
   }
 }
 
 /** Bytes covered by the frontier. */
-export function hashedBytes(session: SessionRecord): bigint {
+export function hashedBytes(session: Session<unknown>): bigint {
   if (session.hashed >= session.chunkCount) return session.size;
   return BigInt(session.chunkSize) * BigInt(session.hashed) + BigInt(session.hashedOffset);
 }

@@ -1,6 +1,7 @@
 // Generic session lifecycle and chunk bookkeeping (DESIGN.md, "Components"): create, receive
 // chunks into a bitmap, move a frontier, touch, close, expire, prune. Nothing upload-specific:
-// the upload metadata rides along in `meta` unread. Open sessions are kept on the heap as well
+// what a session is about rides along in `meta` (type M) unread, and records are stored with the
+// codec the layer above passes in. Open sessions are kept on the heap as well
 // (write-through), so a put_chunk decodes nothing; every change is saved before the message ends.
 // Every index lives in a stable map and changes with its record, so nothing is rebuilt on upgrade.
 import { ChunkBitmap } from '../bitmap.js';
@@ -8,28 +9,20 @@ import { readU64Key, u64Key } from '../encoding.js';
 import { closedQueueKey, ownerPrefix, readClosedQueueKey } from '../keys.js';
 import type { KeyValueStore } from '../kv.js';
 import { principalKey } from '../platform.js';
-import { decodeSession, encodeSession } from '../model/codec.js';
-import type { SessionRecord, SessionState, UploadMeta } from '../model/types.js';
 import { IdLists } from './id_lists.js';
+import type { Session, SessionCodec, SessionState } from './record.js';
 
 const EMPTY = new Uint8Array(0);
 
-export interface NewSession {
-  uploadId: bigint;
-  owner: Uint8Array;
-  sessionKey: Uint8Array;
-  size: bigint;
-  chunkSize: number;
-  chunkCount: number;
-  meta: UploadMeta;
-}
+/** What a new session starts from; the rest of its record starts empty. */
+export type NewSession<M> = Pick<Session<M>, 'uploadId' | 'owner' | 'sessionKey' | 'size' | 'chunkSize' | 'chunkCount' | 'meta'>;
 
 export function chunkCountOf(size: bigint, chunkSize: number): bigint {
   return (size + BigInt(chunkSize) - 1n) / BigInt(chunkSize);
 }
 
 /** Every chunk but the last has exactly chunkSize bytes; the last has the rest. */
-export function chunkLength(session: Pick<SessionRecord, 'size' | 'chunkSize' | 'chunkCount'>, index: number): number {
+export function chunkLength(session: Pick<Session<unknown>, 'size' | 'chunkSize' | 'chunkCount'>, index: number): number {
   if (index < session.chunkCount - 1) return session.chunkSize;
   return Number(session.size - BigInt(session.chunkSize) * BigInt(session.chunkCount - 1));
 }
@@ -57,14 +50,17 @@ function ownerList(owner: Uint8Array, which: number): Uint8Array {
   return list;
 }
 
-export class SessionService {
+export class SessionService<M> {
   /** The open sessions (at most max_open_uploads), write-through: a put_chunk decodes nothing. */
-  private readonly open = new Map<bigint, SessionRecord>();
+  private readonly open = new Map<bigint, Session<M>>();
   /** owner → open sessions and their declared bytes, for the per-caller limits. */
   private readonly openByOwner = new Map<string, { count: number; bytes: bigint }>();
   private readonly lists: IdLists;
 
-  constructor(private readonly stores: SessionStores) {
+  constructor(
+    private readonly stores: SessionStores,
+    private readonly codec: SessionCodec<M>
+  ) {
     this.lists = new IdLists(stores.ownerLists);
   }
 
@@ -79,14 +75,14 @@ export class SessionService {
     }
   }
 
-  private remember(session: SessionRecord): void {
+  private remember(session: Session<M>): void {
     this.open.set(session.uploadId, session);
     const owner = principalKey(session.owner);
     const held = this.openByOwner.get(owner) ?? { count: 0, bytes: 0n };
     this.openByOwner.set(owner, { count: held.count + 1, bytes: held.bytes + session.size });
   }
 
-  private forget(session: SessionRecord): void {
+  private forget(session: Session<M>): void {
     this.open.delete(session.uploadId);
     const owner = principalKey(session.owner);
     const held = this.openByOwner.get(owner);
@@ -95,8 +91,8 @@ export class SessionService {
     else this.openByOwner.delete(owner);
   }
 
-  create(fields: NewSession, nowNs: bigint, timeoutNs: bigint): SessionRecord {
-    const session: SessionRecord = {
+  create(fields: NewSession<M>, nowNs: bigint, timeoutNs: bigint): Session<M> {
+    const session: Session<M> = {
       ...fields,
       received: ChunkBitmap.empty(fields.chunkCount),
       receivedCount: 0,
@@ -116,7 +112,7 @@ export class SessionService {
    * Enters a stored session into the indexes (idempotent): for a new session, and for one found
    * while migrating from the layout without indexes.
    */
-  index(session: SessionRecord): void {
+  index(session: Session<M>): void {
     if (session.state.kind === 'open') {
       if (!this.open.has(session.uploadId)) this.remember(session);
       this.stores.open.insert(u64Key(session.uploadId), EMPTY);
@@ -127,18 +123,18 @@ export class SessionService {
     }
   }
 
-  get(uploadId: bigint): SessionRecord | undefined {
+  get(uploadId: bigint): Session<M> | undefined {
     const open = this.open.get(uploadId);
     if (open !== undefined) return open;
     const bytes = this.stores.records.get(u64Key(uploadId));
-    return bytes === undefined ? undefined : decodeSession(bytes);
+    return bytes === undefined ? undefined : this.codec.decode(bytes);
   }
 
-  save(session: SessionRecord): void {
-    this.stores.records.insert(u64Key(session.uploadId), encodeSession(session));
+  save(session: Session<M>): void {
+    this.stores.records.insert(u64Key(session.uploadId), this.codec.encode(session));
   }
 
-  openSessions(): IterableIterator<SessionRecord> {
+  openSessions(): IterableIterator<Session<M>> {
     return this.open.values();
   }
 
@@ -161,8 +157,8 @@ export class SessionService {
    * `maxIndexes`. A record is listed whole or not at all — `received` is never cut short — and
    * one that doesn't fit is skipped for smaller ones. Answered in upload id order.
    */
-  ofOwner(owner: Uint8Array, limit: number, maxIndexes: number): SessionRecord[] {
-    const out: SessionRecord[] = [];
+  ofOwner(owner: Uint8Array, limit: number, maxIndexes: number): Session<M>[] {
+    const out: Session<M>[] = [];
     let looked = 0;
     let indexes = 0;
     for (const which of [OPEN_LIST, CLOSED_LIST]) {
@@ -178,23 +174,23 @@ export class SessionService {
   }
 
   /** Records a chunk as received (the caller has stored it); answers false if it already was. */
-  markReceived(session: SessionRecord, index: number): boolean {
+  markReceived(session: Session<M>, index: number): boolean {
     if (!session.received.set(index)) return false;
     session.receivedCount++;
     return true;
   }
 
   /** The end of the run of received chunks starting at the frontier. */
-  contiguousEnd(session: SessionRecord): number {
+  contiguousEnd(session: Session<M>): number {
     return session.received.firstMissingFrom(session.hashed);
   }
 
-  touch(session: SessionRecord, nowNs: bigint, timeoutNs: bigint): void {
+  touch(session: Session<M>, nowNs: bigint, timeoutNs: bigint): void {
     session.updatedAtNs = nowNs;
     session.expiresAtNs = nowNs + timeoutNs;
   }
 
-  close(session: SessionRecord, state: SessionState, nowNs: bigint): void {
+  close(session: Session<M>, state: SessionState, nowNs: bigint): void {
     session.state = state;
     session.updatedAtNs = nowNs;
     this.forget(session);
@@ -205,8 +201,8 @@ export class SessionService {
   }
 
   /** Open sessions whose expiry time has passed, at most `max`. */
-  expired(nowNs: bigint, max: number): SessionRecord[] {
-    const out: SessionRecord[] = [];
+  expired(nowNs: bigint, max: number): Session<M>[] {
+    const out: Session<M>[] = [];
     for (const session of this.open.values()) {
       if (out.length >= max) break;
       if (session.expiresAtNs <= nowNs) out.push(session);
@@ -219,7 +215,7 @@ export class SessionService {
    * `more()` allows, reading only the front of the queue; `removed` hears of each. Answers true
    * when none is left to remove.
    */
-  pruneClosed(cutoffNs: bigint, more: () => boolean, removed: (session: SessionRecord) => void): boolean {
+  pruneClosed(cutoffNs: bigint, more: () => boolean, removed: (session: Session<M>) => void): boolean {
     for (;;) {
       const front = this.stores.closedQueue.items(0, 16);
       if (front.length === 0) return true;
@@ -230,7 +226,7 @@ export class SessionService {
         this.stores.closedQueue.remove(key);
         const bytes = this.stores.records.remove(u64Key(uploadId));
         if (bytes === undefined) continue;
-        const session = decodeSession(bytes);
+        const session = this.codec.decode(bytes);
         this.lists.remove(ownerList(session.owner, CLOSED_LIST), uploadId);
         removed(session);
       }

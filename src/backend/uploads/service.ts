@@ -8,7 +8,8 @@
 // A trap in a callback rolls back only that callback: the chunk stays stored, the frontier where
 // it was, and the client that sees a reject resends the same bytes, which is accepted.
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
-import { bytesEqual, readU64Key, u64Key } from '../encoding.js';
+import { bytesEqual } from '../../shared/bytes.js';
+import { readU64Key, u64Key } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
 import { errors, MAX_MISSING_LISTED, ok, type Result, type UploadError } from '../errors.js';
 import { ownerPrefix, sessionKey } from '../keys.js';
@@ -16,13 +17,15 @@ import { isAnonymous, type Platform } from '../platform.js';
 import type { CounterState } from '../counters.js';
 import type { BlobStore, FreeBudget } from '../assets/blob_store.js';
 import type { AssetCatalogue } from '../assets/catalogue.js';
-import { MAX_VARIANTS_PER_ASSET, type BlobRecord, type Limits, type SessionRecord } from '../model/types.js';
+import type { BlobRecord } from '../model/blob_record.js';
+import { MAX_VARIANTS_PER_ASSET, type Limits } from '../model/limits.js';
+import type { SessionRecord, UploadMeta } from '../model/session_record.js';
 import type { ChunkDigests } from '../assets/chunk_digests.js';
 import type { Absorb, RollingHashes } from '../session/hashing.js';
 import { chunkCountOf, type SessionService } from '../session/service.js';
 
 export interface CompatDeps {
-  sessions: SessionService;
+  sessions: SessionService<UploadMeta>;
   hashes: RollingHashes;
   /** The native method (a self-call in the canister). */
   absorb: Absorb;

@@ -8,7 +8,7 @@ import type { CliContext } from '../context.js';
 import { CliError, EXIT_OK } from '../errors.js';
 import { blobJson, formatBytes, json } from '../output.js';
 import { downloadProgress } from '../progress_view.js';
-import { toHex } from '../../client/errors.js';
+import { toHex } from '../../shared/bytes.js';
 
 export interface GetOptions extends GlobalOptions {
   variant: string;

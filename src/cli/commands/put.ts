@@ -3,7 +3,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { readdir, stat } from 'node:fs/promises';
 import type { IcUploadService } from '../../../candid/ic_upload.js';
 import { classify } from '../../client/agent_errors.js';
-import { bytesEqual } from '../../client/bytes.js';
+import { bytesEqual } from '../../shared/bytes.js';
 import type { Journal } from '../../client/types.js';
 import { Limiter } from '../../client/pool.js';
 import { basename, isAbsolute, join, relative, sep } from 'node:path';

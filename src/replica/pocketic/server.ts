@@ -8,7 +8,8 @@ import { StateMachine } from '../state_machine.js';
 import { cachingDataCertifier } from '../gateway/data_certificate.js';
 import { loadOrCreateKeys, MemoryKeyStore } from '../http/keys.js';
 import { BadIngressError, IngressRejectedError, SettingTimeIntoPastError, UnknownCanisterError } from '../errors.js';
-import { hex, principalText } from '../principal.js';
+import { toHex as hex } from '../../shared/bytes.js';
+import { principalText } from '../principal.js';
 import {
   WireError,
   b64,

@@ -1,29 +1,24 @@
-// The ic_upload canister (the same module, src/backend/index.ts) plus one test-only method that
-// builds large states fast: `seed` runs zero-byte uploads (begin + finish) through the real
-// services, skipping only Candid and ingress, so each leaves what a real one leaves — a closed
-// session record, a blob, an asset, and every index entry. Never deployed: tests only.
+// The ic_upload canister (the same module, src/backend/index.ts) plus test-only methods
+// (./interface.ts). `seed` and `seed_asset` build large states fast: zero-byte uploads (begin +
+// finish) through the real services, skipping only Candid and ingress, so each leaves what a real
+// one leaves — a closed session record, a blob, an asset, and every index entry. The others
+// measure instructions or read what is stored. Never deployed: tests only.
 import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 import { IDL, msgCaller, performanceCounter, query, update } from 'azle';
 
-import { contractTypes, type HttpRequest } from '../../../candid/ic_upload.js';
+import type { HttpRequest } from '../../../candid/ic_upload.js';
 
 import { backend, IcUploadCanister } from '../../../src/backend/index.js';
 import { sha256 } from '../../../src/backend/hash/sha256.js';
+import { seededMethods } from './interface.js';
 
 const EMPTY_DIGEST = sha256(new Uint8Array(0));
 
-const Probe = IDL.Record({
-  begin: IDL.Nat64,
-  put_chunk: IDL.Nat64,
-  finish: IDL.Nat64,
-  list_assets_page: IDL.Nat64,
-  my_uploads: IDL.Nat64,
-  stats: IDL.Nat64,
-  delete_asset: IDL.Nat64
-});
-
-// Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
-const { HttpRequest: HttpRequestType } = contractTypes(IDL as unknown as typeof ContractIDL) as unknown as Record<'HttpRequest', IDL.Type>;
+// Azle bundles its own @dfinity/candid; its IDL has the same classes as the interface expects.
+const methods = seededMethods(IDL as unknown as typeof ContractIDL);
+type Method = keyof typeof methods;
+const args = (name: Method) => methods[name].argTypes as unknown as IDL.Type[];
+const reply = (name: Method) => methods[name].retTypes[0] as unknown as IDL.Type;
 
 /** Instructions `run` used (performanceCounter(0) around it). */
 function measure(run: () => unknown): bigint {
@@ -32,49 +27,39 @@ function measure(run: () => unknown): bigint {
   return performanceCounter(0) - before;
 }
 
+/** Zero-byte uploads by the caller (begin + finish through the services); answers how many finished. */
+async function seedUploads(uploads: Array<{ assetId: string; variant: string }>, fileName: string, contentType: string): Promise<number> {
+  const caller = msgCaller().toUint8Array();
+  let finished = 0;
+  for (const { assetId, variant } of uploads) {
+    const begun = backend.begin(caller, {
+      asset_id: assetId,
+      variant,
+      file_name: fileName,
+      content_type: contentType,
+      size: 0n,
+      chunk_size: 1,
+      sha256: EMPTY_DIGEST
+    });
+    if ('Err' in begun) continue;
+    // Zero bytes: nothing to hash, so finish completes without a call.
+    if ('Ok' in (await backend.finish(caller, begun.Ok.uploadId, undefined))) finished++;
+  }
+  return finished;
+}
+
 export default class extends IcUploadCanister {
   /** `count` zero-byte uploads by the caller into assets `<prefix><n>`; answers how many finished. */
-  @update([IDL.Text, IDL.Nat32, IDL.Nat32], IDL.Nat32)
+  @update(args('seed'), reply('seed'))
   async seed(prefix: string, from: number, count: number): Promise<number> {
-    const caller = msgCaller().toUint8Array();
-    let finished = 0;
-    for (let n = from; n < from + count; n++) {
-      const begun = backend.begin(caller, {
-        asset_id: `${prefix}${String(n).padStart(6, '0')}`,
-        variant: 'original',
-        file_name: 'seed',
-        content_type: 'application/octet-stream',
-        size: 0n,
-        chunk_size: 1,
-        sha256: EMPTY_DIGEST
-      });
-      if ('Err' in begun) continue;
-      // Zero bytes: nothing to hash, so finish completes without a call.
-      if ('Ok' in (await backend.finish(caller, begun.Ok.uploadId, undefined))) finished++;
-    }
-    return finished;
+    const uploads = Array.from({ length: count }, (_, i) => ({ assetId: `${prefix}${String(from + i).padStart(6, '0')}`, variant: 'original' }));
+    return seedUploads(uploads, 'seed', 'application/octet-stream');
   }
 
   /** One asset with the given variants (zero-byte uploads), file name and content type. */
-  @update([IDL.Text, IDL.Vec(IDL.Text), IDL.Text, IDL.Text], IDL.Nat32)
+  @update(args('seed_asset'), reply('seed_asset'))
   async seed_asset(assetId: string, variants: string[], fileName: string, contentType: string): Promise<number> {
-    const caller = msgCaller().toUint8Array();
-    let finished = 0;
-    for (const variant of variants) {
-      const begun = backend.begin(caller, {
-        asset_id: assetId,
-        variant,
-        file_name: fileName,
-        content_type: contentType,
-        size: 0n,
-        chunk_size: 1,
-        sha256: EMPTY_DIGEST
-      });
-      if ('Err' in begun) continue;
-      // Zero bytes: nothing to hash, so finish completes without a call.
-      if ('Ok' in (await backend.finish(caller, begun.Ok.uploadId, undefined))) finished++;
-    }
-    return finished;
+    return seedUploads(variants.map((variant) => ({ assetId, variant })), fileName, contentType);
   }
 
   /**
@@ -82,7 +67,7 @@ export default class extends IcUploadCanister {
    * the caller's (begin, put_chunk, finish), a page of 10 assets, my_uploads, stats, and the
    * upload's deletion — so tests can compare them across stored sizes.
    */
-  @update([IDL.Text], Probe)
+  @update(args('probe'), reply('probe'))
   async probe(assetId: string) {
     const caller = msgCaller().toUint8Array();
     const bytes = Uint8Array.of(1, 2, 3);
@@ -116,20 +101,20 @@ export default class extends IcUploadCanister {
   }
 
   /** The instructions `http_request` spends answering `request` (Candid encoding of the reply aside). */
-  @query([HttpRequestType], IDL.Nat64)
+  @query(args('http_request_instructions'), reply('http_request_instructions'))
   http_request_instructions(request: HttpRequest): bigint {
     return measure(() => backend.httpRequest(request));
   }
 
   /** set_public, measured: with a change of visibility, one update of the certification tree. */
-  @update([IDL.Text, IDL.Bool], IDL.Nat64)
+  @update(args('set_public_instructions'), reply('set_public_instructions'))
   set_public_instructions(assetId: string, isPublic: boolean): bigint {
     const caller = msgCaller().toUint8Array();
     return measure(() => backend.setPublic(caller, assetId, isPublic));
   }
 
   /** Chunk `index`'s own SHA-256 as stored beside it (assets/chunk_digests.ts), if any. */
-  @query([IDL.Nat64, IDL.Nat32], IDL.Opt(IDL.Vec(IDL.Nat8)))
+  @query(args('chunk_digest'), reply('chunk_digest'))
   chunk_digest(blobId: bigint, index: number): [] | [Uint8Array] {
     const blob = backend.blobInfo(msgCaller().toUint8Array(), blobId);
     if ('Err' in blob) return [];
@@ -142,7 +127,7 @@ export default class extends IcUploadCanister {
    * message: byte j of chunk i is (31 i + 7 j) mod 256, so a test knows every byte. Answers the
    * finish result's error text, or "" once finished.
    */
-  @update([IDL.Text, IDL.Nat32, IDL.Nat32, IDL.Bool], IDL.Text)
+  @update(args('seed_pieces'), reply('seed_pieces'))
   async seed_pieces(assetId: string, pieces: number, chunkSize: number, isPublic: boolean): Promise<string> {
     const caller = msgCaller().toUint8Array();
     const chunk = (i: number) => Uint8Array.from({ length: chunkSize }, (_, j) => (31 * i + 7 * j) & 255);

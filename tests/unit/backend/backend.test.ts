@@ -3,8 +3,9 @@
 // against the stores' real contents.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { applyInitArgs, InvalidInitArgs, MAX_CHUNK_BYTES_CEILING, type Backend, type InitArgsInput } from '../../../src/backend/backend.js';
-import { DEFAULT_LIMITS } from '../../../src/backend/model/types.js';
+import type { Backend } from '../../../src/backend/backend.js';
+import { applyInitArgs, InvalidInitArgs, MAX_CHUNK_BYTES_CEILING, type InitArgsInput } from '../../../src/backend/init_args.js';
+import { DEFAULT_LIMITS } from '../../../src/backend/model/limits.js';
 import { u64Key } from '../../../src/backend/encoding.js';
 import { MEMORY_IDS } from '../../../src/backend/memory.js';
 import type { BeginInput } from '../../../src/backend/assert.js';

@@ -1,23 +1,15 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { ChunkBitmap } from '../../../src/backend/bitmap.js';
-import { bytesEqual, DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
+import { DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
+import { bytesEqual, fromHex, toHex } from '../../../src/shared/bytes.js';
 import { chunkKey, sessionKey } from '../../../src/backend/keys.js';
-import {
-  decodeAsset,
-  decodeBlob,
-  decodeGarbage,
-  decodeHashState,
-  decodeLimits,
-  decodeSession,
-  encodeAsset,
-  encodeBlob,
-  encodeGarbage,
-  encodeHashState,
-  encodeLimits,
-  encodeSession
-} from '../../../src/backend/model/codec.js';
-import type { SessionRecord } from '../../../src/backend/model/types.js';
+import { decodeAsset, encodeAsset } from '../../../src/backend/model/asset_record.js';
+import { decodeBlob, encodeBlob } from '../../../src/backend/model/blob_record.js';
+import { decodeGarbage, encodeGarbage } from '../../../src/backend/model/garbage_record.js';
+import { decodeHashState, encodeHashState } from '../../../src/backend/model/hash_state_record.js';
+import { decodeLimits, encodeLimits } from '../../../src/backend/model/limits.js';
+import { decodeSession, encodeSession, type SessionRecord } from '../../../src/backend/model/session_record.js';
 
 describe('keys', () => {
   it('session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes)', () => {
@@ -91,6 +83,20 @@ describe('encoding', () => {
     b[4] ^= 1;
     expect(bytesEqual(a, b)).toBe(false);
     expect(bytesEqual(a, a.subarray(1))).toBe(false);
+    // number[] (some agents' `vec nat8`) against bytes.
+    expect(bytesEqual(Array.from(a), b)).toBe(false);
+    expect(bytesEqual(Array.from(a), a)).toBe(true);
+  });
+
+  it('toHex and fromHex: two lowercase digits a byte, from views and number[]; odd or non-hex text refused', () => {
+    const bytes = Uint8Array.of(0x00, 0x0f, 0xa5, 0xff, 0x10);
+    expect(toHex(bytes)).toBe('000fa5ff10');
+    expect(toHex(bytes.subarray(2, 4))).toBe('a5ff');
+    expect(toHex([1, 254])).toBe('01fe');
+    expect(fromHex('000fa5ff10')).toEqual(bytes);
+    expect(fromHex(toHex(pseudo(300)))).toEqual(pseudo(300));
+    expect(() => fromHex('abc')).toThrow();
+    expect(() => fromHex('zz')).toThrow();
   });
 });
 

@@ -2,7 +2,8 @@
 // (byte-wise keys), a clock, an instruction counter that hashing advances at a chosen cost per
 // byte, and a timer queue the test runs by hand.
 import { sha256, Sha256 } from '../../../src/backend/hash/sha256.js';
-import { Backend, type InitArgsInput, type Stores } from '../../../src/backend/backend.js';
+import { Backend, type Stores } from '../../../src/backend/backend.js';
+import type { InitArgsInput } from '../../../src/backend/init_args.js';
 import type { KeyValueStore } from '../../../src/backend/kv.js';
 import type { Platform } from '../../../src/backend/platform.js';
 import type { Absorb } from '../../../src/backend/session/hashing.js';

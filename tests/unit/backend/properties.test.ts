@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { assertBeginArgs } from '../../../src/backend/assert.js';
-import { DEFAULT_LIMITS } from '../../../src/backend/model/types.js';
+import { DEFAULT_LIMITS } from '../../../src/backend/model/limits.js';
 import { ALICE, meter, newBackend, pseudoRandom, UPDATE_LIMIT } from './fakes.js';
 
 afterEach(() => meter(undefined));

@@ -12,9 +12,11 @@ import { u64Key } from '../../../src/backend/encoding.js';
 import { toAsset, toUploadStatus } from '../../../src/backend/interface.js';
 import { sessionKey } from '../../../src/backend/keys.js';
 import { MY_UPLOADS_MAX_RECEIVED_INDEXES } from '../../../src/backend/uploads/service.js';
-import { decodeCounters, encodeCounters, encodeSession } from '../../../src/backend/model/codec.js';
+import { decodeCounters, encodeCounters } from '../../../src/backend/model/counters_record.js';
+import { encodeSession, type SessionRecord } from '../../../src/backend/model/session_record.js';
 import { CONFIG_KEYS } from '../../../src/backend/memory.js';
-import { MAX_CHUNK_COUNT, type SessionRecord, type SessionState } from '../../../src/backend/model/types.js';
+import { MAX_CHUNK_COUNT } from '../../../src/backend/model/limits.js';
+import type { SessionState } from '../../../src/backend/session/record.js';
 import {
   ENCODE_INSTRUCTIONS_PER_REPLY_BYTE,
   LIST_ASSETS_MAX,

@@ -3,7 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeginInput } from '../../../src/backend/assert.js';
-import type { InitArgsInput } from '../../../src/backend/backend.js';
+import type { InitArgsInput } from '../../../src/backend/init_args.js';
 import { ALICE, MemoryStore, meter, newBackend, pseudoRandom, UPDATE_LIMIT } from './fakes.js';
 
 afterEach(() => meter(undefined));
