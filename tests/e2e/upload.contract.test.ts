@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IcUploadService } from '../../candid/ic_upload.js';
 import { ADMIN, ALICE, BOB, FakeUploadService } from '../support/fake_upload_service.js';
-import { admin, alice, bob, picPerFile, sha256, setupUpload } from '../support/upload.js';
+import { admin, alice, beginArgs, bob, picPerFile, sha256, setupUpload } from '../support/upload.js';
 
 interface Subject {
   /** Services for two principals over one shared state. */
@@ -89,17 +89,7 @@ describe.each(Object.keys(subjects))('the contract on the %s', (name) => {
   });
 
   it('ownership: another principal’s asset id and upload answer Forbidden', async () => {
-    const begun = await s.bob.begin({
-      asset_id: 'c-1',
-      variant: 'original',
-      file_name: 'x',
-      content_type: '',
-      size: 1n,
-      chunk_size: 1,
-      sha256: [],
-      idempotency_key: [],
-      public: []
-    });
+    const begun = await s.bob.begin(beginArgs({ asset_id: 'c-1', size: 1n, chunk_size: 1 }));
     expect('Err' in begun && Object.keys(begun.Err)).toEqual(['Forbidden']);
     const asset = await s.bob.get_asset('c-1');
     expect('Err' in asset && Object.keys(asset.Err)).toEqual(['Forbidden']);
@@ -118,30 +108,10 @@ describe.each(Object.keys(subjects))('the contract on the %s', (name) => {
     expect('Ok' in published && published.Ok.public).toBe(true);
     // Listings are the caller's own; the asset id stays its owner's.
     expect((await s.admin.list_assets_page([], 100)).assets.map((a) => a.asset_id)).not.toContain('k-1');
-    const claimed = await s.admin.begin({
-      asset_id: 'k-1',
-      variant: 'thumb',
-      file_name: 'x',
-      content_type: '',
-      size: 1n,
-      chunk_size: 1,
-      sha256: [],
-      idempotency_key: [],
-      public: []
-    });
+    const claimed = await s.admin.begin(beginArgs({ asset_id: 'k-1', variant: 'thumb', size: 1n, chunk_size: 1 }));
     expect('Err' in claimed && Object.keys(claimed.Err)).toEqual(['Forbidden']);
     // An upload is its owner's alone, controllers included.
-    const open = await s.alice.begin({
-      asset_id: 'k-2',
-      variant: 'original',
-      file_name: 'k-2.bin',
-      content_type: 'application/octet-stream',
-      size: 2n,
-      chunk_size: 1,
-      sha256: [],
-      idempotency_key: [],
-      public: []
-    });
+    const open = await s.alice.begin(beginArgs({ asset_id: 'k-2', size: 2n, chunk_size: 1 }));
     if (!('Ok' in open)) throw new Error('begin k-2');
     const status = await s.admin.upload_status(open.Ok.upload_id);
     expect('Err' in status && Object.keys(status.Err)).toEqual(['Forbidden']);
