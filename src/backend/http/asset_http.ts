@@ -160,8 +160,12 @@ export class CertifiedHttp {
   withdraw(assetId: string): boolean {
     const segments = servableSegments(assetId);
     if (!segments) return false;
-    this.tree.detach(exactExpressionPath(segments).map(utf8));
-    this.platform.setCertifiedData(this.tree.rootHash());
+    const path = exactExpressionPath(segments).map(utf8);
+    // Most changes are to assets not served (private uploads finishing): a lookup, no rewrite.
+    if (this.tree.has(path)) {
+      this.tree.detach(path);
+      this.platform.setCertifiedData(this.tree.rootHash());
+    }
     return true;
   }
 
