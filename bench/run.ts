@@ -1,6 +1,6 @@
 // `npm run bench`: measures what the issues set targets for and prints a table per section;
 // writes every figure to bench/results.json. Figures are medians of a few runs on this machine.
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { replicaBench } from './replica.js';
 import { uploadBench } from './upload.js';
@@ -21,7 +21,11 @@ const sections: Section[] = [
 ];
 
 const only = process.argv.slice(2);
+const RESULTS = 'bench/results.json';
+// A run of some sections keeps the other sections' figures from earlier runs, each with its own date.
+const earlier: Record<string, unknown> = only.length && existsSync(RESULTS) ? JSON.parse(readFileSync(RESULTS, 'utf8')) : {};
 const results: Record<string, unknown> = {
+  ...earlier,
   machine: { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version },
   date: new Date().toISOString()
 };
@@ -30,11 +34,11 @@ for (const [key, title, run] of sections) {
   console.log(`\n## ${title}\n`);
   const { rows, json } = await run();
   console.log(table(rows));
-  results[key] = { title, ...(json as object) };
+  results[key] = { title, date: new Date().toISOString(), ...(json as object) };
 }
 // The local network's four targets in one place, from the sections of this run that measured them.
-const http = results.http as Record<string, number> | undefined;
-const start = results.start as Record<string, number> | undefined;
+const http = (only.length === 0 || only.includes('http') ? results.http : undefined) as Record<string, number> | undefined;
+const start = (only.length === 0 || only.includes('start') ? results.start : undefined) as Record<string, number> | undefined;
 if (http || start) {
   const targets = {
     ...(http && {
@@ -49,5 +53,5 @@ if (http || start) {
   console.log(table(Object.entries(targets).map(([what, t]) => ({ what, value: fmt(t.value!, 2), target: t.target, met: t.met ? 'yes' : 'no' }))));
   results.local_network_targets = targets;
 }
-writeFileSync('bench/results.json', JSON.stringify(results, null, 2) + '\n');
+writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote bench/results.json');
