@@ -51,7 +51,7 @@ if (http || start) {
   };
   console.log('\n## Local network targets (this run)\n');
   console.log(table(Object.entries(targets).map(([what, t]) => ({ what, value: fmt(t.value!, 2), target: t.target, met: t.met ? 'yes' : 'no' }))));
-  results.local_network_targets = targets;
+  results.local_network_targets = { ...(earlier.local_network_targets as object | undefined), ...targets };
 }
 writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 console.log('\nwrote bench/results.json');
