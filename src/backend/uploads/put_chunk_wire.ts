@@ -16,13 +16,14 @@
 // decoder, which answers as before (decodes subtypes, traps on garbage), so the method's
 // behaviour is unchanged. Replies other than Ok go through the generic encoder.
 
-export interface PutChunkArgs {
-  upload_id: bigint;
-  index: number;
-  bytes: Uint8Array;
-}
+import type { ChunkAck, PutChunkArgs as ContractPutChunkArgs } from '../../../candid/ic_upload.js';
+import { CandidReader } from '../candid_reader.js';
+import type { Result } from '../errors.js';
 
-export type PutChunkReply = { Ok: { received: number; hashed: number } } | { Err: unknown };
+/** The contract's argument, its chunk as bytes (as both decoders answer it). */
+export type PutChunkArgs = Omit<ContractPutChunkArgs, 'bytes'> & { bytes: Uint8Array };
+
+export type PutChunkReply = Result<ChunkAck>;
 
 /** The generic codec for the two types (Azle's IDL in the canister, any IDL in tests). */
 export interface PutChunkCodec {
@@ -46,58 +47,12 @@ export function idlHash(label: string): number {
 
 const FIELD = { upload_id: idlHash('upload_id'), index: idlHash('index'), bytes: idlHash('bytes') };
 
-/** Thrown inside the parser for anything it does not recognize; never leaves this file. */
-class NotRecognized extends Error {}
-
-class Reader {
-  at = 0;
-  constructor(readonly bytes: Uint8Array) {}
-
-  byte(): number {
-    if (this.at >= this.bytes.length) throw new NotRecognized();
-    return this.bytes[this.at++];
-  }
-
-  /** Unsigned LEB128 up to 2^35 (larger counts or lengths are not ours). */
-  uleb(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) return value;
-      scale *= 128;
-    }
-    throw new NotRecognized();
-  }
-
-  /** Signed LEB128 (type codes and table indices), up to 5 bytes. */
-  sleb(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) return b & 0x40 ? value - scale : value;
-    }
-    throw new NotRecognized();
-  }
-
-  take(n: number): Uint8Array {
-    if (this.at + n > this.bytes.length) throw new NotRecognized();
-    const out = this.bytes.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-}
-
 type Entry = { kind: 'record'; fields: Array<[number, number]> } | { kind: 'vec'; element: number };
 
 /** The fast parse; undefined for anything but the one shape (see the header). */
 export function parsePutChunkArgs(arg: Uint8Array): PutChunkArgs | undefined {
   try {
-    const r = new Reader(arg);
+    const r = new CandidReader(arg);
     for (const m of MAGIC) if (r.byte() !== m) return undefined;
     const table: Entry[] = [];
     const entries = r.uleb();
@@ -144,10 +99,10 @@ export function parsePutChunkArgs(arg: Uint8Array): PutChunkArgs | undefined {
         bytes = r.take(r.uleb());
       }
     }
-    if (r.at !== arg.length || bytes === undefined) return undefined;
+    if (r.offset !== arg.length || bytes === undefined) return undefined;
     return { upload_id, index, bytes };
   } catch (e) {
-    if (e instanceof NotRecognized) return undefined;
+    if (e instanceof RangeError) return undefined;
     throw e;
   }
 }
