@@ -100,7 +100,7 @@ export async function nativeFigures(jsHashPerByte: number) {
         { what: 'native hashing path per byte, stream + chunk digest (self-call, method, callback)', value: `${fmt(hashPathPerByte, 1)} instructions/byte` },
         { what: '  of which the Wasm method (both digests, stream at a block boundary)', value: `${fmt(methodPerByte, 1)} instructions/byte` },
         { what: 'native hashing path per byte, stream only', value: `${fmt(streamPathPerByte, 1)} instructions/byte (method ${fmt(streamMethodPerByte, 1)})` },
-        { what: 'whole path, native: ic_upload put_chunk + its hashing call (measured, private upload)', value: `${fmt(nativePerByte, 1)} instructions/byte (target ≤ 100)` },
+        { what: 'whole path, native: ic_upload put_chunk + its hashing call (measured, private upload, chunks 1–4 median)', value: `${fmt(nativePerByte, 1)} instructions/byte (target ≤ 100)` },
         { what: '  executions: put_chunk + method + callback (instructions/byte)', value: whole.executions.map((n) => fmt(Number(n) / CHUNK, 1)).join(' + ') },
         { what: 'whole path, native, all of a 21 MB upload (12 chunks, private)', value: `${fmt(upload21.uploadPerByte, 1)} instructions/byte` },
         { what: 'whole path, native, upload finishing public (+ chunk digest pass)', value: `${fmt(nativePublicPerByte, 1)} instructions/byte (${wholePublic.executions.map((n) => fmt(Number(n) / CHUNK, 1)).join(' + ')})` },
