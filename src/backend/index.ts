@@ -11,6 +11,7 @@ import {
   msgArgData,
   msgCaller,
   msgMethodName,
+  msgReply,
   performanceCounter,
   postUpgrade,
   preUpgrade,
@@ -32,6 +33,7 @@ import { rawBytes, type KeyValueStore } from './kv.js';
 import { argumentRefusal, isUpdateMethod } from './inspect.js';
 import { MEMORY_IDS } from './memory.js';
 import { absorb } from './native/native_sha256.js';
+import { putChunkWire, type PutChunkArgs, type PutChunkReply } from './uploads/put_chunk_wire.js';
 import type { Platform } from './platform.js';
 
 // Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
@@ -88,6 +90,15 @@ const bytesOf = (value: Uint8Array | number[]): Uint8Array =>
 const optBytes = (value: [] | [Uint8Array | number[]]): Uint8Array | undefined =>
   value.length === 0 ? undefined : bytesOf(value[0]);
 
+/** put_chunk's argument and reply without Azle's codec where the shapes allow (put_chunk_wire.ts). */
+const putChunkCodec = putChunkWire({
+  decodeArgs: (arg) => {
+    const [value] = IDL.decode([t.PutChunkArgs], arg) as [{ upload_id: bigint; index: number; bytes: Uint8Array | number[] }];
+    return { ...value, bytes: bytesOf(value.bytes) } satisfies PutChunkArgs;
+  },
+  encodeReply: (reply: PutChunkReply) => IDL.encode([t.PutChunkResult], [reply])
+});
+
 /** The init argument may be absent (empty argument bytes), `(null)` or `(opt record {...})`. */
 function initArgs(): InitArgsInput | undefined {
   const bytes = msgArgData();
@@ -135,9 +146,10 @@ export class IcUploadCanister {
     return mapOk(result, (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs }));
   }
 
-  @update([t.PutChunkArgs], t.PutChunkResult)
-  async put_chunk(args: { upload_id: bigint; index: number; bytes: Uint8Array | number[] }) {
-    return await backend.putChunk(caller(), args.upload_id, args.index, bytesOf(args.bytes));
+  @update([t.PutChunkArgs], t.PutChunkResult, { manual: true })
+  async put_chunk() {
+    const args = putChunkCodec.decodeArgs(msgArgData());
+    msgReply(putChunkCodec.encodeReply(await backend.putChunk(caller(), args.upload_id, args.index, args.bytes)));
   }
 
   @update([t.FinishArgs], t.FinishResult)

@@ -53,6 +53,13 @@ export interface MeteringIndices {
   firstDefinedFunc: number;
   /** index a `ref.func` of original function `f` refers to (an import, or a defined function's reference wrapper) */
   refFunc(f: number): number;
+  /**
+   * Profiling only (off unless asked for, never in a replica that serves): global index of the
+   * i64 that sums the i-th defined function's charges (its own blocks and size operands), and
+   * of the global the size helper leaves each size in. Unmetered code updates them, so the
+   * counts are the same with and without.
+   */
+  profile?: { firstGlobal: number; lastSizeGlobal: number };
 }
 
 /** What one defined function's body needs to know about its signature. */
@@ -151,6 +158,8 @@ class BodyRewriter {
   private readonly chargeSize: Uint8Array; // i64.extend_i32_u; call charge_size; i32.wrap_i64
   /** LEB of the current body's counter local (its last parameter) */
   private local: Uint8Array = new Uint8Array(0);
+  /** LEB of the current body's profile global, when profiling */
+  private profileGlobal: Uint8Array | undefined;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -165,8 +174,9 @@ class BodyRewriter {
    * Decodes the body `bytes[start, end)` of a defined function and writes the instrumented body
    * of its internal function (without size) to `out`: its locals, then the code.
    */
-  rewrite(start: number, end: number, sig: BodySignature, out: ByteWriter): void {
+  rewrite(start: number, end: number, sig: BodySignature, out: ByteWriter, definedIndex: number): void {
     const b = this.bytes;
+    this.profileGlobal = this.idx.profile && encodeU32(this.idx.profile.firstGlobal + definedIndex);
     const r = new ByteReader(b, start, end);
     const groups = r.u32();
     let locals = sig.params;
@@ -381,6 +391,7 @@ class BodyRewriter {
         this.emitFlush(out);
         out.bytes(this.chargeSize);
         this.emitReload(out);
+        if (this.profileGlobal) this.emitProfile(out, [Op.globalGet, ...encodeU32(this.idx.profile!.lastSizeGlobal)]);
         di++;
       } else if (sp === next) {
         this.emitCharge(out, e.staticCost[si], e.staticScope[si] === SCOPE_REENTRANT);
@@ -402,6 +413,16 @@ class BodyRewriter {
     out.bytes(b.subarray(copyFrom, end));
   }
 
+  /** P += (the i64 that `amount` pushes), on the current body's profile global */
+  private emitProfile(out: ByteWriter, amount: number[]): void {
+    out.u8(Op.globalGet);
+    out.bytes(this.profileGlobal!);
+    out.bytes(amount);
+    out.u8(Op.i64Add);
+    out.u8(Op.globalSet);
+    out.bytes(this.profileGlobal!);
+  }
+
   /** local.get L; global.set C */
   private emitFlush(out: ByteWriter): void {
     out.u8(Op.localGet);
@@ -420,6 +441,7 @@ class BodyRewriter {
 
   /** L -= cost; checked: if (L < 0) { flush; call out_of_instructions; unreachable } */
   private emitCharge(out: ByteWriter, cost: number, checked: boolean): void {
+    if (this.profileGlobal) this.emitProfile(out, [Op.i64Const, ...encodeS64(BigInt(cost))]);
     out.u8(Op.localGet);
     out.bytes(this.local);
     out.u8(Op.i64Const);
@@ -444,10 +466,11 @@ class BodyRewriter {
  * the operand stack is unchanged. The IC's `decr_instruction_counter`, except that an
  * out_of_instructions that returns traps, as the checks in bodies do.
  */
-export function chargeSizeBody(counterGlobal: number, outOfInstructionsFunc: number): Uint8Array {
+export function chargeSizeBody(counterGlobal: number, outOfInstructionsFunc: number, lastSizeGlobal?: number): Uint8Array {
   const c = encodeU32(counterGlobal);
   const body = [
     ...[1, 1, ValType.i64], // one local: $new i64
+    ...(lastSizeGlobal === undefined ? [] : [Op.localGet, 0, Op.globalSet, ...encodeU32(lastSizeGlobal)]),
     ...[Op.globalGet, ...c, Op.localGet, 0, Op.i64Sub, Op.localTee, 1],
     // If the subtraction wrapped (new > old), saturate at i64::MIN.
     ...[Op.globalGet, ...c, Op.i64GtS, Op.if, ValType.i64],
@@ -485,7 +508,7 @@ export function meterCodeSection(
     const bodyStart = r.pos;
     r.skip(size);
     body.reset();
-    rewriter.rewrite(bodyStart, bodyStart + size, signatures[i], body);
+    rewriter.rewrite(bodyStart, bodyStart + size, signatures[i], body, i);
     out.u32(body.length);
     out.bytes(body.view());
   }

@@ -42,7 +42,15 @@ export const COUNTER_INITIAL_VALUE = 300_000_000_000n;
 
 export interface InstrumentOptions {
   metering: boolean;
+  /**
+   * A profiling aid, off by default (prepare.ts turns it on only when asked): with metering, each
+   * defined function gets an exported i64 global, `PROFILE_EXPORT_PREFIX<i>` for the i-th, that
+   * sums what it was charged (System API charges excepted: the host adds those).
+   */
+  profile?: boolean;
 }
+
+export const PROFILE_EXPORT_PREFIX = '__replica_profile_';
 
 export interface InstrumentedWasm {
   bytes: Uint8Array<ArrayBuffer>;
@@ -95,6 +103,10 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   const firstWrapper = chargeSizeFunc + 1;
   const counterGlobal = facts.importedGlobals + facts.definedGlobalMutable.length;
   added.push({ name: COUNTER_EXPORT, kind: ExternalKind.global, index: counterGlobal });
+  const profile = options.profile ? { firstGlobal: counterGlobal + 1, lastSizeGlobal: counterGlobal + 1 + facts.definedFuncs } : undefined;
+  for (let i = 0; profile && i < facts.definedFuncs; i++) {
+    added.push({ name: `${PROFILE_EXPORT_PREFIX}${i}`, kind: ExternalKind.global, index: profile.firstGlobal + i });
+  }
 
   // Reference wrappers, numbered in the order their functions are first referenced.
   const wrapperOf = new Map<number, number>();
@@ -143,7 +155,7 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   });
 
   const globalSection = findOrInsertSection(sections, SectionId.global);
-  globalSection.payload = rewriteGlobals(input, globalSection, refFunc);
+  globalSection.payload = rewriteGlobals(input, globalSection, refFunc, profile ? facts.definedFuncs + 1 : 0);
 
   const exportSection = findOrInsertSection(sections, SectionId.export);
   exportSection.payload = rewriteExports(input, exportSection, added, refFunc);
@@ -164,10 +176,10 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
     codeBytes,
     code.payload ? 0 : code.start,
     code.payload ? code.payload.length : code.end,
-    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined, refFunc },
+    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined, refFunc, profile },
     signatures,
     () => [
-      chargeSizeBody(counterGlobal, outOfInstructionsFunc),
+      chargeSizeBody(counterGlobal, outOfInstructionsFunc, profile?.lastSizeGlobal),
       ...wrapped.map((f) => referenceWrapperBody(types[definedTypes[f - firstDefined]].params.length, f + 1, counterGlobal))
     ]
   );
@@ -382,12 +394,15 @@ function withFuncTypes(input: Uint8Array, section: Section, wanted: FuncTypeSpec
   return { payload: w.finish(), indices };
 }
 
-/** Globals re-emitted with `ref.func` renumbered, then the instruction counter `(mut i64) (i64.const COUNTER_INITIAL_VALUE)`. */
-function rewriteGlobals(input: Uint8Array, section: Section, remap: (f: number) => number): Uint8Array {
+/**
+ * Globals re-emitted with `ref.func` renumbered, then the instruction counter `(mut i64)
+ * (i64.const COUNTER_INITIAL_VALUE)`, then `zeros` more `(mut i64) (i64.const 0)` (profiling).
+ */
+function rewriteGlobals(input: Uint8Array, section: Section, remap: (f: number) => number, zeros: number): Uint8Array {
   const r = sectionReader(input, section);
   const n = r.u32();
-  const w = new ByteWriter(r.end - r.pos + 32);
-  w.u32(n + 1);
+  const w = new ByteWriter(r.end - r.pos + 32 + 4 * zeros);
+  w.u32(n + 1 + zeros);
   for (let i = 0; i < n; i++) {
     const from = r.pos;
     r.skipLeb();
@@ -398,6 +413,7 @@ function rewriteGlobals(input: Uint8Array, section: Section, remap: (f: number) 
   w.bytes([ValType.i64, 1, Op.i64Const]);
   w.s64(Number(COUNTER_INITIAL_VALUE));
   w.u8(Op.end);
+  for (let i = 0; i < zeros; i++) w.bytes([ValType.i64, 1, Op.i64Const, 0, Op.end]);
   return w.finish();
 }
 

@@ -68,10 +68,19 @@ function useTopTierRegisterAllocation(): void {
   topTierRegisterAllocation = true;
 }
 
+/**
+ * A profiling aid for benchmarks, off unless the process sets IC_UPLOAD_REPLICA_PROFILE=1:
+ * metered modules then also count each function's instructions (instrument.ts, `profile`), read
+ * from the instance's `__replica_profile_<i>` exports. Such modules are never cached on disk.
+ */
+const PROFILE = process.env.IC_UPLOAD_REPLICA_PROFILE === '1';
+
 export function prepareWasm(bytes: Uint8Array, options: PrepareOptions): PreparedWasm {
   if (options.metering) useTopTierRegisterAllocation();
   const moduleSha256 = createHash('sha256').update(bytes).digest('hex');
-  const key = `${moduleSha256}:${options.metering ? 'metered' : 'plain'}`;
+  const profile = PROFILE && options.metering;
+  if (profile) options = { metering: true };
+  const key = `${moduleSha256}:${options.metering ? 'metered' : 'plain'}${profile ? ':profiled' : ''}`;
   const hit = cache.get(key);
   if (hit) {
     cache.delete(key);
@@ -79,7 +88,7 @@ export function prepareWasm(bytes: Uint8Array, options: PrepareOptions): Prepare
     return hit;
   }
   const cached = options.cacheDir === undefined ? undefined : readInstrumented(options.cacheDir, moduleSha256, options.metering);
-  const instrumented = cached ?? instrumentWasm(bytes, options);
+  const instrumented = cached ?? instrumentWasm(bytes, { ...options, profile });
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(instrumented.bytes);

@@ -2,7 +2,7 @@
 // scripts/build.mjs exactly as ic_upload's does, and these methods drive it through the wrapper
 // the backend uses, checking every answer against @noble/hashes inside the canister.
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { IDL, Principal, StableBTreeMap, call, canisterSelf, performanceCounter, update } from 'azle';
+import { IDL, Principal, StableBTreeMap, call, canisterSelf, msgArgData, msgReply, performanceCounter, update } from 'azle';
 
 import { Sha256, sha256 as jsSha256 } from '../../../src/backend/hash/sha256.js';
 import {
@@ -14,6 +14,7 @@ import {
   midstateLength,
   toSha256State
 } from '../../../src/backend/native/native_sha256.js';
+import { parsePutChunkArgs, type PutChunkArgs as PutChunkArgsValue } from '../../../src/backend/uploads/put_chunk_wire.js';
 
 const Report = IDL.Record({
   digest: IDL.Vec(IDL.Nat8),
@@ -28,6 +29,9 @@ const Report = IDL.Record({
   caller_instructions: IDL.Nat64
 });
 type Report = { digest: Uint8Array; reference: Uint8Array; piece_digests: Uint8Array[]; bad_pieces: number[]; calls: number; caller_instructions: bigint };
+
+/** put_chunk's argument type (candid/ic_upload.ts), with Azle's IDL. */
+const PutChunkArgs = IDL.Record({ upload_id: IDL.Nat64, index: IDL.Nat32, bytes: IDL.Vec(IDL.Nat8) });
 
 const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
@@ -81,11 +85,18 @@ export default class {
     return { digest: done.digest!, reference, piece_digests, bad_pieces: bad, calls, caller_instructions };
   }
 
-  /** Stores the bytes under `index`, as put_chunk stores a chunk, hashing nothing (benchmark baseline). */
-  @update([IDL.Nat32, IDL.Vec(IDL.Nat8)], IDL.Nat32)
-  store_only(index: number, bytes: Uint8Array): number {
-    stored.insert(new Uint8Array([index >>> 24, index >>> 16, index >>> 8, index].map((b) => b & 255)), bytes);
-    return bytes.length;
+  /**
+   * Stores a chunk as put_chunk does, hashing nothing (the benchmark's store-only baseline): the
+   * same argument, decoded the same way (put_chunk_wire.ts, the generic decoder otherwise), the
+   * chunk under a byte key; answers the chunk's length.
+   */
+  @update([PutChunkArgs], IDL.Nat32, { manual: true })
+  store_only(): void {
+    const arg = msgArgData();
+    const args = parsePutChunkArgs(arg) ?? (IDL.decode([PutChunkArgs], arg)[0] as unknown as PutChunkArgsValue);
+    const index = args.index;
+    stored.insert(new Uint8Array([index >>> 24, index >>> 16, index >>> 8, index].map((b) => b & 255)), args.bytes);
+    msgReply(new Uint8Array(IDL.encode([IDL.Nat32], [args.bytes.length])));
   }
 
   /** Absorbs `bytes` `times` times into one stream natively, asking each call's own digest or not (benchmark). */
