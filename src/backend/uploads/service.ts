@@ -24,7 +24,7 @@ import type { ChunkDigests } from '../assets/chunk_digests.js';
 import type { Absorb, RollingHashes } from '../session/hashing.js';
 import { chunkCountOf, type SessionService } from '../session/service.js';
 
-export interface CompatDeps {
+export interface UploadSessionsDeps {
   sessions: SessionService<UploadMeta>;
   hashes: RollingHashes;
   /** The native method (a self-call in the canister). */
@@ -62,7 +62,7 @@ export const MY_UPLOADS_MAX = 100;
 export const MY_UPLOADS_MAX_RECEIVED_INDEXES = 100_000;
 
 export class UploadSessions {
-  constructor(private readonly d: CompatDeps) {}
+  constructor(private readonly d: UploadSessionsDeps) {}
 
   private timeoutNs(): bigint {
     return this.d.limits().uploadIdleTimeoutS * NS_PER_S;
@@ -139,7 +139,20 @@ export class UploadSessions {
     return errors.assetsPerCallerLimit(max);
   }
 
+  /** Runs a state change and writes the counters after it, whatever it answers. */
+  private committed<T>(run: () => T): T {
+    try {
+      return run();
+    } finally {
+      this.d.flush();
+    }
+  }
+
   begin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
+    return this.committed(() => this.open(caller, args));
+  }
+
+  private open(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
     if (isAnonymous(caller)) return { Err: errors.anonymousCaller() };
     const limits = this.d.limits();
     const invalid = assertBeginArgs(args, limits);
@@ -177,7 +190,22 @@ export class UploadSessions {
     return ok(session);
   }
 
-  putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
+  /**
+   * Stores the chunk (committed at the first await, whatever follows), then, if it is at the
+   * frontier, hashes it before answering; `hashed` in the ack is the frontier after that.
+   */
+  async putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Promise<Result<ChunkAckValue>> {
+    const stored = this.committed(() => this.storeChunk(caller, uploadId, index, bytes));
+    if ('Err' in stored || stored.Ok.hashed !== index) return stored;
+    await this.hashFrontier(uploadId, index + 1, { index, bytes });
+    const session = this.d.sessions.get(uploadId);
+    if (session === undefined) return stored;
+    if (session.hashed < this.d.sessions.contiguousEnd(session)) this.d.scheduleHashing();
+    this.d.flush();
+    return ok({ received: stored.Ok.received, hashed: Math.max(stored.Ok.hashed, session.hashed) });
+  }
+
+  private storeChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
     const found = this.owned(caller, uploadId);
     if ('Err' in found) return found;
     const session = found.Ok;
@@ -263,7 +291,7 @@ export class UploadSessions {
   }
 
   /** Whether a finish answering HashPending could instead wait here for the frontier. */
-  canWaitForHash(uploadId: bigint): boolean {
+  private canWaitForHash(uploadId: bigint): boolean {
     const session = this.d.sessions.get(uploadId);
     return (
       session !== undefined &&
@@ -273,7 +301,18 @@ export class UploadSessions {
     );
   }
 
-  finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
+  /**
+   * Finishes, waiting here for the frontier when every chunk is stored and no other message is
+   * hashing this upload; HashPending only when one is (the client retries) or a call failed.
+   */
+  async finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Promise<Result<BlobRecord>> {
+    const first = this.committed(() => this.finishNow(caller, uploadId, digest));
+    if (!('Err' in first) || !('HashPending' in first.Err) || !this.canWaitForHash(uploadId)) return first;
+    await this.hashFrontier(uploadId);
+    return this.committed(() => this.finishNow(caller, uploadId, digest));
+  }
+
+  private finishNow(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
     const found = this.owned(caller, uploadId);
     if ('Err' in found) return found;
     const session = found.Ok;
@@ -333,6 +372,10 @@ export class UploadSessions {
   }
 
   abort(caller: Uint8Array, uploadId: bigint): Result<null> {
+    return this.committed(() => this.abortNow(caller, uploadId));
+  }
+
+  private abortNow(caller: Uint8Array, uploadId: bigint): Result<null> {
     const found = this.owned(caller, uploadId);
     if ('Err' in found) return found;
     const session = found.Ok;
