@@ -81,28 +81,24 @@ class Cursor {
   }
 
   /** LEB128; more than 5 bytes (past 2^35) is refused: no count or index of ours is that large. */
-  uleb(): number {
+  private leb(signed: boolean): number {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 5; i++) {
       const b = this.byte();
       value += (b & 0x7f) * scale;
-      if ((b & 0x80) === 0) return value;
       scale *= 128;
+      if ((b & 0x80) === 0) return signed && (b & 0x40) !== 0 ? value - scale : value;
     }
     throw new RangeError('leb128 too long');
   }
 
+  uleb(): number {
+    return this.leb(false);
+  }
+
   sleb(): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) return (b & 0x40) !== 0 ? value - scale : value;
-    }
-    throw new RangeError('leb128 too long');
+    return this.leb(true);
   }
 }
 

@@ -8,6 +8,7 @@
 // A trap in a callback rolls back only that callback: the chunk stays stored, the frontier where
 // it was, and the client that sees a reject resends the same bytes, which is accepted.
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { readU64Key, u64Key } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
@@ -87,11 +88,7 @@ export class UploadSessions {
   }
 
   private idempotencyKey(caller: Uint8Array, key: Uint8Array): Uint8Array {
-    const prefix = ownerPrefix(caller);
-    const out = new Uint8Array(prefix.length + key.length);
-    out.set(prefix);
-    out.set(key, prefix.length);
-    return out;
+    return concatBytes(ownerPrefix(caller), key);
   }
 
   /** A begin retried with a key already used: the same session, or the error to answer. */
