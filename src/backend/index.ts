@@ -1,4 +1,4 @@
-// The Candid API layer (STYLE.md 4): caller → service → Result. Nothing here decides anything:
+// The Candid API layer: caller → service → Result. Nothing here decides anything:
 // each method calls one service of the composition root (backend.ts) and maps its answer to the
 // contract's shape (interface.ts). The types come from the shared contract (candid/ic_upload.ts),
 // built with Azle's IDL so there is one source of truth.

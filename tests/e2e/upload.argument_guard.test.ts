@@ -12,8 +12,12 @@ import { PocketIcRestServer } from '../../src/replica/pocketic/server.js';
 import type { StateMachine } from '../../src/replica/state_machine.js';
 import { principalKey } from '../../src/backend/platform.js';
 import { CONFORMANCE_WASM, type ConformanceService, idlFactory as conformanceIdl } from '../support/conformance.js';
+import { contractTypes } from '../../candid/ic_upload.js';
 import { alice, setupUpload, type UploadCanister } from '../support/upload.js';
 
+const t = contractTypes(IDL);
+/** A GET with `headers` empty headers (2 bytes each). */
+const request = (headers: number) => ({ method: 'GET', url: '/', headers: Array.from({ length: headers }, () => ['', '']), body: new Uint8Array(), certificate_version: [2] });
 const bytes = (...parts: number[][]) => Uint8Array.from(parts.flat());
 const DIDL = [0x44, 0x49, 0x44, 0x4c];
 /** A trailing `vec null` of 2^24 elements after the method's own arguments (22 bytes for abort). */
@@ -63,7 +67,10 @@ describe('queries (never inspected)', () => {
     ['get_asset', GET_ASSET_VEC_EMPTY_PAIRS, /zero-sized/],
     ['upload_status', bytes(DIDL, [0x00], [0x01, 0x7c], [0x80, 0x80, 0x80, 0x80, 0x01]), /nat and int/],
     ['list_assets', bytes(DIDL, [0x01, 0x6d, 0x71], [0x01, 0x00], [0x80, 0x80, 0x04], new Array<number>(65_536).fill(0)), /bytes, list_assets takes at most/],
-    ['http_request', new Uint8Array(IDL.encode([IDL.Vec(IDL.Record({}))], [[]])), /zero-sized/]
+    ['http_request', new Uint8Array(IDL.encode([IDL.Vec(IDL.Record({}))], [[]])), /zero-sized/],
+    // Well-formed but long: decoding would cost ≈ 0.4 and ≈ 3.4 billion instructions (measured).
+    ['get_asset', new Uint8Array(IDL.encode([IDL.Text], ['x'.repeat(8_000)])), /get_asset takes at most/],
+    ['http_request', new Uint8Array(IDL.encode([t.HttpRequest], [request(10_000)])), /http_request takes at most/]
   ])('%s refuses a costly argument before decoding it', async (method, arg, reason) => {
     let refusal: unknown;
     const used = await instructionsDuring(() => query(method, arg).catch((error: unknown) => (refusal = error)));
@@ -74,6 +81,8 @@ describe('queries (never inspected)', () => {
 
   it('answers well-formed arguments as before', async () => {
     const reply = await query('stats', bytes(DIDL, [0x00, 0x00]));
+    const served = await query('http_request', new Uint8Array(IDL.encode([t.HttpRequest], [request(20)])));
+    expect(IDL.decode([IDL.Record({ status_code: IDL.Nat16 })], served)).toEqual([{ status_code: expect.any(Number) }]);
     expect(IDL.decode([IDL.Record({ open_uploads: IDL.Nat64 })], reply)).toEqual([{ open_uploads: 0n }]);
     expect(await upload.actor.list_assets_page([], 10)).toEqual({ assets: [], next: [] });
   });

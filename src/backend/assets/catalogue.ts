@@ -1,6 +1,6 @@
 // Blobs and assets: committing a finished upload into its asset's variant (replacing and
 // freeing the previous blob atomically), reading, listing, deleting. Access: a blob's or
-// asset's owner, or a controller (DESIGN.md, "Rules behind the contract").
+// asset's owner, or a controller (README, "The canister's interface").
 import { bytesEqual } from '../../shared/bytes.js';
 import { u64Key, utf8 } from '../encoding.js';
 import { errors, ok, type Result } from '../errors.js';

@@ -1,4 +1,4 @@
-// The upload API bridged onto the generic sessions (DESIGN.md, "Components"): upload metadata,
+// The upload API bridged onto the generic sessions (session/): upload metadata,
 // the rolling hash, finish into a blob. Every method validates first and changes state only
 // once nothing can fail, so an Err leaves everything as it was (except hashing progress).
 //
@@ -115,7 +115,7 @@ export class UploadSessions {
     return same ? ok(session) : { Err: errors.idempotencyMismatch(uploadId) };
   }
 
-  /** The quotas (DESIGN.md, "Quotas"): each answers LimitExceeded naming itself. */
+  /** The quotas (InitArgs, the `limits` query): each answers LimitExceeded naming itself. */
   private quotaRefusal(caller: Uint8Array, args: BeginInput, limits: Limits): UploadError | undefined {
     if (BigInt(this.d.sessions.openCount()) >= limits.maxOpenUploads) return errors.canisterOpenUploadsLimit(limits.maxOpenUploads);
     if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {

@@ -35,7 +35,7 @@ function ok<T>(result: { Ok: T } | { Err: unknown }): T {
   return result.Ok;
 }
 
-/** Texts at their maximum lengths (DESIGN.md: asset id 256, variant 32; file name 1024, content type 256). */
+/** Texts at their maximum lengths (model/limits.ts: asset id 256, variant 32; file name 1024, content type 256). */
 const assetIdOf = (n: number) => `${String(n).padStart(3, '0')}-`.padEnd(256, 'a');
 const variantOf = (n: number) => `v${n}-`.padEnd(32, 'v');
 
