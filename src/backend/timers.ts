@@ -114,7 +114,7 @@ export class BackgroundWork {
    * A timer message: carries each session's frontier over its stored chunks (one native call in
    * flight per session, the sessions in parallel). A failed call re-arms the timer.
    */
-  async onHashTimer(): Promise<void> {
+  private async onHashTimer(): Promise<void> {
     await Promise.all(this.d.uploads.hashBacklog().map((uploadId) => this.d.uploads.hashFrontier(uploadId)));
     this.d.counters.flush();
   }
@@ -123,7 +123,7 @@ export class BackgroundWork {
     this.garbageTimer.arm();
   }
 
-  onGarbageTimer(): void {
+  private onGarbageTimer(): void {
     if (!this.d.blobStore.collect(() => this.freeBudget())) this.scheduleGarbage();
     this.d.counters.flush();
   }
@@ -135,7 +135,7 @@ export class BackgroundWork {
   }
 
   /** Expires idle uploads, prunes old closed session records, continues freeing. */
-  onSweepTimer(): void {
+  private onSweepTimer(): void {
     const { platform, uploads, blobStore } = this.d;
     // Restarts the hashing and freeing chains if a trap left them lost (see TimerChain).
     if (uploads.hashWorkPending()) this.scheduleHashing();
@@ -155,7 +155,7 @@ export class BackgroundWork {
   }
 
   /** A slice of HTTP serving's background work: per-chunk digests, the backfill scan. */
-  async onHttpTimer(): Promise<void> {
+  private async onHttpTimer(): Promise<void> {
     if (!(await this.d.server.work())) this.httpTimer.arm();
     this.d.counters.flush();
   }
