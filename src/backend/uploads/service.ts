@@ -7,8 +7,8 @@
 // chunk is stored, the answer decided), and each hashing call's callback is a message of its own.
 // A trap in a callback rolls back only that callback: the chunk stays stored, the frontier where
 // it was, and the client that sees a reject resends the same bytes, which is accepted.
-import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
 import { concatBytes } from '@noble/hashes/utils.js';
+import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { readU64Key, u64Key } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
