@@ -1,4 +1,4 @@
-// Checks that only check (STYLE.md 4): each answers the error to return, or undefined. Nothing
+// Checks that only check: each answers the error to return, or undefined. Nothing
 // here changes state, so a failed check leaves the canister exactly as it was.
 import type { BeginArgs } from '../../candid/ic_upload.js';
 import { utf8 } from './encoding.js';

@@ -1,6 +1,6 @@
-// A compact binary encoding for the records kept in stable memory (DESIGN.md, "Stable memory":
-// "a compact, versioned binary encoding — never JSON of byte arrays"). Integers are big-endian so
-// that encoded keys sort in numeric order inside a StableBTreeMap.
+// A compact, versioned binary encoding for the records kept in stable memory (never JSON of byte
+// arrays). Integers are big-endian so that encoded keys sort in numeric order inside a
+// StableBTreeMap.
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder('utf-8', { fatal: true });

@@ -1,4 +1,4 @@
-// Every error the canister answers, with its text, from one module (STYLE.md 3). Callers branch
+// Every error the canister answers, with its text, from one module. Callers branch
 // on the variant; the text says what to fix.
 import type { UploadError } from '../../candid/ic_upload.js';
 
@@ -9,7 +9,7 @@ export function ok<T>(value: T): { Ok: T } {
   return { Ok: value };
 }
 
-/** Most answers list at most this many missing chunk indexes (DESIGN.md: Incomplete). */
+/** Most answers list at most this many missing chunk indexes (`Incomplete`). */
 export const MAX_MISSING_LISTED = 100;
 
 export const errors = {

@@ -1,6 +1,12 @@
-// The Candid API layer (STYLE.md 4): caller → service → Result. Nothing here decides anything;
-// src/backend/backend.ts and the services below it do. The types come from the shared contract
-// (candid/ic_upload.ts), built with Azle's IDL so there is one source of truth.
+// The Candid API layer: caller → service → Result. Nothing here decides anything:
+// each method calls one service of the composition root (backend.ts) and maps its answer to the
+// contract's shape (interface.ts). The types come from the shared contract (candid/ic_upload.ts),
+// built with Azle's IDL so there is one source of truth.
+//
+// Every method is `manual` in Azle's sense: Azle neither decodes its argument nor encodes its
+// reply, so `answer` can check the argument's header and length (inspect.ts) before any decoding.
+// canister_inspect_message makes the same check for ingress updates before consensus; queries
+// and calls from other canisters never pass inspection, and this is their protection.
 import {
   certifiedDataSet,
   dataCertificate,
@@ -11,6 +17,7 @@ import {
   msgArgData,
   msgCaller,
   msgMethodName,
+  msgReject,
   msgReply,
   performanceCounter,
   postUpgrade,
@@ -25,10 +32,10 @@ import {
 } from 'azle';
 import type { IDL as ContractIDL } from '@icp-sdk/core/candid';
 
-import { contractTypes, type BeginArgs, type HttpRequest, type HttpResponse } from '../../candid/ic_upload.js';
+import { contractTypes, idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import { Backend, type Stores } from './backend.js';
 import type { InitArgsInput } from './init_args.js';
-import { mapOk, toAsset, toBlobInfo, toLimits, toUploadStatus } from './interface.js';
+import { mapOk, toAsset, toBlobInfo, toLimits, toStats, toUploadStatus } from './interface.js';
 import { rawBytes, type KeyValueStore } from './kv.js';
 import { argumentRefusal, isUpdateMethod } from './inspect.js';
 import { MEMORY_IDS } from './memory.js';
@@ -37,10 +44,13 @@ import { putChunkWire, type PutChunkArgs, type PutChunkReply } from './uploads/p
 import type { Platform } from './platform.js';
 
 // Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
-const t = contractTypes(IDL as unknown as typeof ContractIDL) as unknown as Record<
-  keyof ReturnType<typeof contractTypes>,
-  IDL.Type
->;
+const azleIdl = IDL as unknown as typeof ContractIDL;
+const t = contractTypes(azleIdl) as unknown as Record<keyof ReturnType<typeof contractTypes>, IDL.Type>;
+const service = idlFactory({ IDL: azleIdl }) as unknown as IDL.ServiceClass;
+type Method = keyof IcUploadService;
+const signatures = Object.fromEntries(service._fields) as Record<Method, IDL.FuncClass>;
+const argTypes = (method: Method) => signatures[method].argTypes;
+const retType = (method: Method) => signatures[method].retTypes[0]!;
 
 function stableStore(memoryId: number): KeyValueStore {
   return new StableBTreeMap<Uint8Array, Uint8Array>(memoryId, rawBytes, rawBytes);
@@ -82,6 +92,7 @@ export const backend = new Backend(stores, platform, absorb, {
   setCertifiedData: (hash) => certifiedDataSet(hash),
   dataCertificate: () => dataCertificate()
 });
+const { uploads, assets, http } = backend;
 
 const principal = (bytes: Uint8Array): Principal => Principal.fromUint8Array(bytes);
 const caller = (): Uint8Array => msgCaller().toUint8Array();
@@ -107,16 +118,41 @@ function initArgs(): InitArgsInput | undefined {
   return value[0];
 }
 
+/** Rejects the call if its argument's header or length is one no decoding should be spent on. */
+function refused(method: Method, bytes: Uint8Array): boolean {
+  const refusal = argumentRefusal(method, bytes);
+  if (refusal === undefined) return false;
+  msgReject(`ic_upload refused the argument of ${method}: ${refusal}`);
+  return true;
+}
+
+type Handler<M extends Method> = (...args: Parameters<IcUploadService[M]>) => unknown;
+
+/**
+ * Checks the argument's header and length before decoding it (a refusal is a reject, at a cost
+ * of thousands of instructions, not billions), decodes it, runs `handler` and replies with its
+ * answer encoded. The caller and argument are read before the handler's first await.
+ */
+function answer<M extends Method>(method: M, handler: Handler<M>): void | Promise<void> {
+  const bytes = msgArgData();
+  if (refused(method, bytes)) return;
+  const args = IDL.decode(argTypes(method), bytes) as Parameters<IcUploadService[M]>;
+  const reply = (value: unknown) => msgReply(IDL.encode([retType(method)], [value]));
+  const value = handler(...args);
+  if (value instanceof Promise) return value.then(reply);
+  reply(value);
+}
+
 export class IcUploadCanister {
   @init([IDL.Opt(t.InitArgs)], { manual: true })
   init(): void {
-    backend.init(initArgs());
+    backend.lifecycle.init(initArgs());
   }
 
   /**
    * Ingress updates only (queries and inter-canister calls never pass here): refuses, before
    * consensus and at no cost to the canister, anonymous callers and arguments whose Candid
-   * header no method of ours takes (inspect.ts).
+   * header or length no method of ours takes (inspect.ts).
    */
   @inspectMessage({ manual: true })
   inspectMessage(): boolean {
@@ -127,46 +163,53 @@ export class IcUploadCanister {
 
   @preUpgrade
   preUpgrade(): void {
-    backend.preUpgrade();
+    backend.lifecycle.preUpgrade();
   }
 
   @postUpgrade([IDL.Opt(t.InitArgs)], { manual: true })
   postUpgrade(): void {
-    backend.postUpgrade(initArgs());
+    backend.lifecycle.postUpgrade(initArgs());
   }
 
-  @update([t.BeginArgs], t.BeginResult)
-  begin(args: BeginArgs) {
-    const result = backend.begin(caller(), {
-      ...args,
-      sha256: optBytes(args.sha256),
-      idempotency_key: optBytes(args.idempotency_key),
-      public: args.public[0]
-    });
-    return mapOk(result, (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs }));
+  @update(argTypes('begin'), retType('begin'), { manual: true })
+  begin() {
+    return answer('begin', (args) =>
+      mapOk(
+        uploads.begin(caller(), {
+          ...args,
+          sha256: optBytes(args.sha256),
+          idempotency_key: optBytes(args.idempotency_key),
+          public: args.public[0]
+        }),
+        (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs })
+      )
+    );
   }
 
-  @update([t.PutChunkArgs], t.PutChunkResult, { manual: true })
+  /** As `answer`, with put_chunk's own codec: the chunk stays a view of the argument. */
+  @update(argTypes('put_chunk'), retType('put_chunk'), { manual: true })
   async put_chunk() {
-    const args = putChunkCodec.decodeArgs(msgArgData());
-    msgReply(putChunkCodec.encodeReply(await backend.putChunk(caller(), args.upload_id, args.index, args.bytes)));
+    const bytes = msgArgData();
+    if (refused('put_chunk', bytes)) return;
+    const args = putChunkCodec.decodeArgs(bytes);
+    msgReply(putChunkCodec.encodeReply(await uploads.putChunk(caller(), args.upload_id, args.index, args.bytes)));
   }
 
-  @update([t.FinishArgs], t.FinishResult)
-  async finish(args: { upload_id: bigint; sha256: [] | [Uint8Array | number[]] }) {
-    // The caller is read before the first await (msg_caller is the callback's afterwards).
-    const from = caller();
-    return mapOk(await backend.finish(from, args.upload_id, optBytes(args.sha256)), (b) => toBlobInfo(b, principal));
+  @update(argTypes('finish'), retType('finish'), { manual: true })
+  finish() {
+    return answer('finish', async (args) =>
+      mapOk(await uploads.finish(caller(), args.upload_id, optBytes(args.sha256)), (b) => toBlobInfo(b, principal))
+    );
   }
 
-  @update([t.UploadId], t.UnitResult)
-  abort(uploadId: bigint) {
-    return backend.abort(caller(), uploadId);
+  @update(argTypes('abort'), retType('abort'), { manual: true })
+  abort() {
+    return answer('abort', (uploadId) => uploads.abort(caller(), uploadId));
   }
 
-  @query([t.UploadId], t.UploadStatusResult)
-  upload_status(uploadId: bigint) {
-    return mapOk(backend.uploadStatus(caller(), uploadId), (s) => toUploadStatus(s, principal));
+  @query(argTypes('upload_status'), retType('upload_status'), { manual: true })
+  upload_status() {
+    return answer('upload_status', (uploadId) => mapOk(uploads.status(caller(), uploadId), (s) => toUploadStatus(s, principal)));
   }
 
   /**
@@ -174,74 +217,65 @@ export class IcUploadCanister {
    * whole records as keep the reply's `received` indexes under 100,000 in all (uploads/service.ts
    * MY_UPLOADS_MAX_RECEIVED_INDEXES: each index costs ≈ 24,000 instructions to encode).
    */
-  @query([], IDL.Vec(t.UploadStatus))
+  @query(argTypes('my_uploads'), retType('my_uploads'), { manual: true })
   my_uploads() {
-    return backend.myUploads(caller()).map((s) => toUploadStatus(s, principal));
+    return answer('my_uploads', () => uploads.myUploads(caller()).map((s) => toUploadStatus(s, principal)));
   }
 
-  @query([t.BlobId], t.BlobInfoResult)
-  blob_info(blobId: bigint) {
-    return mapOk(backend.blobInfo(caller(), blobId), (b) => toBlobInfo(b, principal));
+  @query(argTypes('blob_info'), retType('blob_info'), { manual: true })
+  blob_info() {
+    return answer('blob_info', (blobId) => mapOk(assets.blobInfo(caller(), blobId), (b) => toBlobInfo(b, principal)));
   }
 
-  @query([t.BlobId, IDL.Nat32], t.ReadChunkResult)
-  read_chunk(blobId: bigint, index: number) {
-    return backend.readChunk(caller(), blobId, index);
+  @query(argTypes('read_chunk'), retType('read_chunk'), { manual: true })
+  read_chunk() {
+    return answer('read_chunk', (blobId, index) => assets.readChunk(caller(), blobId, index));
   }
 
-  @query([IDL.Text], t.AssetResult)
-  get_asset(assetId: string) {
-    return mapOk(backend.getAsset(caller(), assetId), (view) => toAsset(view, principal));
+  @query(argTypes('get_asset'), retType('get_asset'), { manual: true })
+  get_asset() {
+    return answer('get_asset', (assetId) => mapOk(assets.getAsset(caller(), assetId), (view) => toAsset(view, principal)));
   }
 
-  @query([IDL.Opt(IDL.Text), IDL.Nat32], IDL.Vec(t.Asset))
-  list_assets(after: [] | [string], limit: number) {
-    return backend.listAssets(caller(), after[0], limit).map((view) => toAsset(view, principal));
+  @query(argTypes('list_assets'), retType('list_assets'), { manual: true })
+  list_assets() {
+    return answer('list_assets', (after, limit) => assets.listAssets(caller(), after[0], limit).map((view) => toAsset(view, principal)));
   }
 
   /** Pages with an explicit end: `next` is present exactly when more of the caller's assets remain. */
-  @query([IDL.Opt(IDL.Text), IDL.Nat32], t.AssetPage)
-  list_assets_page(after: [] | [string], limit: number) {
-    const page = backend.listAssetsPage(caller(), after[0], limit);
-    return {
-      assets: page.assets.map((view) => toAsset(view, principal)),
-      next: page.next === undefined ? [] : [page.next]
-    };
+  @query(argTypes('list_assets_page'), retType('list_assets_page'), { manual: true })
+  list_assets_page() {
+    return answer('list_assets_page', (after, limit) => {
+      const page = assets.listAssetsPage(caller(), after[0], limit);
+      return { assets: page.assets.map((view) => toAsset(view, principal)), next: page.next === undefined ? [] : [page.next] };
+    });
   }
 
-  @update([IDL.Text, IDL.Bool], t.AssetResult)
-  set_public(assetId: string, isPublic: boolean) {
-    return mapOk(backend.setPublic(caller(), assetId, isPublic), (view) => toAsset(view, principal));
+  @update(argTypes('set_public'), retType('set_public'), { manual: true })
+  set_public() {
+    return answer('set_public', (assetId, isPublic) => mapOk(assets.setPublic(caller(), assetId, isPublic), (view) => toAsset(view, principal)));
   }
 
   /** Public assets over certified HTTP (src/backend/http): a query, as gateways call it. */
-  @query([t.HttpRequest], t.HttpResponse)
-  http_request(request: HttpRequest): HttpResponse {
-    return backend.httpRequest({ ...request, body: bytesOf(request.body) });
+  @query(argTypes('http_request'), retType('http_request'), { manual: true })
+  http_request() {
+    return answer('http_request', (request) => http.handle({ ...request, body: bytesOf(request.body) }));
   }
 
-  @query([], t.Limits)
+  @query(argTypes('limits'), retType('limits'), { manual: true })
   limits() {
-    return toLimits(backend.currentLimits);
+    return answer('limits', () => toLimits(backend.limits.current));
   }
 
-  @update([IDL.Text], t.UnitResult)
-  delete_asset(assetId: string) {
-    return backend.deleteAsset(caller(), assetId);
+  @update(argTypes('delete_asset'), retType('delete_asset'), { manual: true })
+  delete_asset() {
+    return answer('delete_asset', (assetId) => assets.deleteAsset(caller(), assetId));
   }
 
-  /** stable_memory_bytes: bytes of keys and values in the stable maps, not stable memory's size (backend.ts). */
-  @query([], t.Stats)
+  /** stable_memory_bytes: bytes of keys and values in the stable maps, not stable memory's size (stats.ts). */
+  @query(argTypes('stats'), retType('stats'), { manual: true })
   stats() {
-    const s = backend.stats();
-    return {
-      open_uploads: BigInt(s.openUploads),
-      blobs: BigInt(s.blobs),
-      assets: BigInt(s.assets),
-      stored_bytes: s.storedBytes,
-      stable_memory_bytes: s.stableMemoryBytes,
-      upgrade_instructions: s.upgradeInstructions === undefined ? [] : [s.upgradeInstructions]
-    };
+    return answer('stats', () => toStats(backend.stats.read()));
   }
 }
 

@@ -1,7 +1,9 @@
 // The install and upgrade argument: InitArgs applied over the limits in force, refusing values
 // that would make the canister unusable (a refusal traps install or upgrade, changing nothing).
 import type { InitArgs } from '../../candid/ic_upload.js';
-import type { Limits } from './model/limits.js';
+import type { KeyValueStore } from './kv.js';
+import { CONFIG_KEYS } from './memory.js';
+import { DEFAULT_LIMITS, decodeLimits, encodeLimits, type Limits } from './model/limits.js';
 
 /**
  * InitArgs as Candid decodes them (each field an optional). A field absent from the object is
@@ -48,4 +50,31 @@ export function applyInitArgs(base: Limits, args: InitArgsInput | undefined): Li
   if (limits.maxOpenUploadsPerCaller < 1) throw new InvalidInitArgs('max_open_uploads_per_caller must be at least 1');
   if (limits.maxOpenUploads < 1n) throw new InvalidInitArgs('max_open_uploads must be at least 1');
   return limits;
+}
+
+/** The limits in force: set by install and upgrade arguments, kept in the config map. */
+export class LimitsInForce {
+  private value: Limits = { ...DEFAULT_LIMITS };
+
+  constructor(private readonly config: KeyValueStore) {}
+
+  get current(): Readonly<Limits> {
+    return this.value;
+  }
+
+  /** At install: the arguments over the defaults. */
+  install(args: InitArgsInput | undefined): void {
+    this.set(applyInitArgs(DEFAULT_LIMITS, args));
+  }
+
+  /** At upgrade: the arguments over the limits stored before it. */
+  upgrade(args: InitArgsInput | undefined): void {
+    const stored = this.config.get(CONFIG_KEYS.limits);
+    this.set(applyInitArgs(stored === undefined ? DEFAULT_LIMITS : decodeLimits(stored), args));
+  }
+
+  private set(limits: Limits): void {
+    this.value = limits;
+    this.config.insert(CONFIG_KEYS.limits, encodeLimits(limits));
+  }
 }

@@ -2,7 +2,8 @@
 // passed in, so this module serves the canister (Azle's Principal) and Node tests alike.
 import type { Result } from './errors.js';
 import type { AssetView } from './assets/catalogue.js';
-import type { Limits as ContractLimits } from '../../candid/ic_upload.js';
+import type { Limits as ContractLimits, Stats as ContractStats } from '../../candid/ic_upload.js';
+import type { StatsView } from './stats.js';
 import {
   ASSET_ID_MAX_BYTES,
   MAX_CHUNK_COUNT,
@@ -78,4 +79,15 @@ export function toLimits(l: Limits): ContractLimits {
 
 export function mapOk<T, U>(result: Result<T>, f: (value: T) => U): Result<U> {
   return 'Ok' in result ? { Ok: f(result.Ok) } : result;
+}
+
+export function toStats(s: StatsView): ContractStats {
+  return {
+    open_uploads: BigInt(s.openUploads),
+    blobs: BigInt(s.blobs),
+    assets: BigInt(s.assets),
+    stored_bytes: s.storedBytes,
+    stable_memory_bytes: s.stableMemoryBytes,
+    upgrade_instructions: s.upgradeInstructions === undefined ? [] : [s.upgradeInstructions]
+  };
 }

@@ -1,4 +1,4 @@
-// Stable-memory keys (DESIGN.md, "Stable memory").
+// Stable-memory keys.
 // Session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes): deterministic, and
 // unique per session, so parallel uploads of one asset never share a chunk key.
 // Chunk key = session key ‖ chunk index as u32 big-endian, so a session's chunks sort by index.

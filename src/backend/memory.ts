@@ -1,4 +1,4 @@
-// Every stable memory id of the canister, in one place (DESIGN.md, "Stable memory"). An id is
+// Every stable memory id of the canister, in one place. An id is
 // never reused for another key or value type: changing a map's types means a new id and a
 // migration. Azle keeps 254 for itself and ic-stable-structures 255.
 

@@ -1,4 +1,4 @@
-// What the services need from the IC, behind an interface (STYLE.md 5): the canister fills it
+// What the services need from the IC, behind an interface: the canister fills it
 // with Azle's System API (index.ts), unit tests with a fake clock, counter and timer queue.
 
 export interface Platform {

@@ -1,6 +1,6 @@
 // Blobs and assets: committing a finished upload into its asset's variant (replacing and
 // freeing the previous blob atomically), reading, listing, deleting. Access: a blob's or
-// asset's owner, or a controller (DESIGN.md, "Rules behind the contract").
+// asset's owner, or a controller (README, "The canister's interface").
 import { bytesEqual } from '../../shared/bytes.js';
 import { u64Key, utf8 } from '../encoding.js';
 import { errors, ok, type Result } from '../errors.js';
@@ -42,6 +42,14 @@ export interface AccessCheck {
   isController(principal: Uint8Array): boolean;
   /** performanceCounter(0): instructions used so far by the current message. */
   instructionCounter(): bigint;
+}
+
+/** What a change to the catalogue needs from the message it runs in. */
+export interface MessageEffects {
+  /** Whether freeing chunks may go on in this message (the rest is left to a timer). */
+  freeBudget: FreeBudget;
+  /** Writes the counters: each change ends with it. */
+  flush: () => void;
 }
 
 export interface AssetView {
@@ -90,7 +98,8 @@ export class AssetCatalogue {
     stores: CatalogueStores,
     private readonly blobStore: BlobStore,
     private readonly access: AccessCheck,
-    seed: number
+    seed: number,
+    private readonly effects: MessageEffects
   ) {
     this.blobs = stores.blobs;
     this.assets = stores.assets;
@@ -262,6 +271,14 @@ export class AssetCatalogue {
 
   /** Makes an asset public or private: its owner or a controller. */
   setPublic(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
+    try {
+      return this.changeVisibility(caller, assetId, isPublic);
+    } finally {
+      this.effects.flush();
+    }
+  }
+
+  private changeVisibility(caller: Uint8Array, assetId: string, isPublic: boolean): Result<AssetView> {
     const bytes = this.assets.get(utf8(assetId));
     if (bytes === undefined) return { Err: errors.assetNotFound(assetId) };
     const asset = decodeAsset(bytes);
@@ -276,14 +293,23 @@ export class AssetCatalogue {
     return ok(this.view(asset, bytes.length));
   }
 
-  deleteAsset(caller: Uint8Array, assetId: string, budget: FreeBudget): Result<null> {
+  /** Removes an asset and frees its blobs: its owner or a controller. */
+  deleteAsset(caller: Uint8Array, assetId: string): Result<null> {
+    try {
+      return this.remove(caller, assetId);
+    } finally {
+      this.effects.flush();
+    }
+  }
+
+  private remove(caller: Uint8Array, assetId: string): Result<null> {
     const asset = this.asset(assetId);
     if (asset === undefined) return { Err: errors.assetNotFound(assetId) };
     if (!this.mayRead(asset.owner, caller)) return { Err: errors.notAssetOwner(assetId) };
     this.assets.remove(utf8(assetId));
     this.byOwner.remove(ownerPrefix(asset.owner), assetId);
     let freed = 0n;
-    for (const [, blobId] of asset.variants) freed += this.freeBlob(blobId, budget);
+    for (const [, blobId] of asset.variants) freed += this.freeBlob(blobId, this.effects.freeBudget);
     this.totals.add(asset.owner, -1n, -freed);
     this.changed(assetId);
     return ok(null);

@@ -1,6 +1,6 @@
 // Each chunk's own SHA-256, one home for them: certified HTTP serves a blob of several chunks as
-// 206 pieces at chunk boundaries, each certified by its piece's digest (DESIGN.md, "HTTP
-// serving"). Key = session key (32 bytes) ‖ chunk index (u32 BE) → 32 bytes, the chunks' own key:
+// 206 pieces at chunk boundaries, each certified by its piece's digest (README, "Serving
+// public assets"). Key = session key (32 bytes) ‖ chunk index (u32 BE) → 32 bytes, the chunks' own key:
 // the rolling hash writes each digest at upload time, before the blob (and its id) exists, and a
 // finished blob keeps its chunks — and so its digests — under its session key. A blob of one chunk
 // needs none: its chunk's digest is the blob's. The digests go wherever the chunks go: BlobStore

@@ -3,6 +3,7 @@
 // lookup per asset listed — because Azle's StableBTreeMap has no range from a key (its
 // `items(start, n)` skips `start` entries one by one). Node key: owner prefix ‖ asset id (UTF-8);
 // the owner prefix alone is the head. A node's value: its forward pointers, one per level.
+import { concatBytes } from '@noble/hashes/utils.js';
 import { Reader, utf8, Writer } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
 
@@ -45,11 +46,7 @@ export class OwnerAssetIndex {
   }
 
   private key(owner: Uint8Array, assetId: string): Uint8Array {
-    const id = utf8(assetId);
-    const key = new Uint8Array(owner.length + id.length);
-    key.set(owner);
-    key.set(id, owner.length);
-    return key;
+    return concatBytes(owner, utf8(assetId));
   }
 
   private forward(owner: Uint8Array, assetId: string): Forward | undefined {

@@ -80,7 +80,7 @@ const BACKFILL_SLICE = 200;
 const BACKFILL_OVERLAP = 25;
 
 /**
- * `/` serves the app's `index.html` when a controller uploaded it (DESIGN.md, "The browser app"):
+ * `/` serves the app's `index.html` when a controller uploaded it (README, "The browser app"):
  * certified as an asset of its own under the id "" (ids are never empty), staged with index.html.
  */
 const ROOT_PATH = '';

@@ -7,7 +7,7 @@ export interface AssetRecord {
   assetId: string;
   owner: Uint8Array;
   variants: Array<[variant: string, blobId: bigint]>;
-  /** Served over HTTP only when public (DESIGN.md, "Visibility"). */
+  /** Served over HTTP only when public. */
   public: boolean;
 }
 

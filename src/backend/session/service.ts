@@ -1,4 +1,4 @@
-// Generic session lifecycle and chunk bookkeeping (DESIGN.md, "Components"): create, receive
+// Generic session lifecycle and chunk bookkeeping (the lowest layer of src/backend): create, receive
 // chunks into a bitmap, move a frontier, touch, close, expire, prune. Nothing upload-specific:
 // what a session is about rides along in `meta` (type M) unread, and records are stored with the
 // codec the layer above passes in. Open sessions are kept on the heap as well

@@ -1,4 +1,4 @@
-// The upload API bridged onto the generic sessions (DESIGN.md, "Components"): upload metadata,
+// The upload API bridged onto the generic sessions (session/): upload metadata,
 // the rolling hash, finish into a blob. Every method validates first and changes state only
 // once nothing can fail, so an Err leaves everything as it was (except hashing progress).
 //
@@ -7,6 +7,7 @@
 // chunk is stored, the answer decided), and each hashing call's callback is a message of its own.
 // A trap in a callback rolls back only that callback: the chunk stays stored, the frontier where
 // it was, and the client that sees a reject resends the same bytes, which is accepted.
+import { concatBytes } from '@noble/hashes/utils.js';
 import { assertBeginArgs, assertChunk, assertDigest, type BeginInput } from '../assert.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { readU64Key, u64Key } from '../encoding.js';
@@ -24,7 +25,7 @@ import type { ChunkDigests } from '../assets/chunk_digests.js';
 import type { Absorb, RollingHashes } from '../session/hashing.js';
 import { chunkCountOf, type SessionService } from '../session/service.js';
 
-export interface CompatDeps {
+export interface UploadSessionsDeps {
   sessions: SessionService<UploadMeta>;
   hashes: RollingHashes;
   /** The native method (a self-call in the canister). */
@@ -62,7 +63,7 @@ export const MY_UPLOADS_MAX = 100;
 export const MY_UPLOADS_MAX_RECEIVED_INDEXES = 100_000;
 
 export class UploadSessions {
-  constructor(private readonly d: CompatDeps) {}
+  constructor(private readonly d: UploadSessionsDeps) {}
 
   private timeoutNs(): bigint {
     return this.d.limits().uploadIdleTimeoutS * NS_PER_S;
@@ -87,11 +88,7 @@ export class UploadSessions {
   }
 
   private idempotencyKey(caller: Uint8Array, key: Uint8Array): Uint8Array {
-    const prefix = ownerPrefix(caller);
-    const out = new Uint8Array(prefix.length + key.length);
-    out.set(prefix);
-    out.set(key, prefix.length);
-    return out;
+    return concatBytes(ownerPrefix(caller), key);
   }
 
   /** A begin retried with a key already used: the same session, or the error to answer. */
@@ -118,7 +115,7 @@ export class UploadSessions {
     return same ? ok(session) : { Err: errors.idempotencyMismatch(uploadId) };
   }
 
-  /** The quotas (DESIGN.md, "Quotas"): each answers LimitExceeded naming itself. */
+  /** The quotas (InitArgs, the `limits` query): each answers LimitExceeded naming itself. */
   private quotaRefusal(caller: Uint8Array, args: BeginInput, limits: Limits): UploadError | undefined {
     if (BigInt(this.d.sessions.openCount()) >= limits.maxOpenUploads) return errors.canisterOpenUploadsLimit(limits.maxOpenUploads);
     if (this.d.sessions.openCountOf(caller) >= limits.maxOpenUploadsPerCaller) {
@@ -139,7 +136,20 @@ export class UploadSessions {
     return errors.assetsPerCallerLimit(max);
   }
 
+  /** Runs a state change and writes the counters after it, whatever it answers. */
+  private committed<T>(run: () => T): T {
+    try {
+      return run();
+    } finally {
+      this.d.flush();
+    }
+  }
+
   begin(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
+    return this.committed(() => this.open(caller, args));
+  }
+
+  private open(caller: Uint8Array, args: BeginInput): Result<SessionRecord> {
     if (isAnonymous(caller)) return { Err: errors.anonymousCaller() };
     const limits = this.d.limits();
     const invalid = assertBeginArgs(args, limits);
@@ -177,7 +187,22 @@ export class UploadSessions {
     return ok(session);
   }
 
-  putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
+  /**
+   * Stores the chunk (committed at the first await, whatever follows), then, if it is at the
+   * frontier, hashes it before answering; `hashed` in the ack is the frontier after that.
+   */
+  async putChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Promise<Result<ChunkAckValue>> {
+    const stored = this.committed(() => this.storeChunk(caller, uploadId, index, bytes));
+    if ('Err' in stored || stored.Ok.hashed !== index) return stored;
+    await this.hashFrontier(uploadId, index + 1, { index, bytes });
+    const session = this.d.sessions.get(uploadId);
+    if (session === undefined) return stored;
+    if (session.hashed < this.d.sessions.contiguousEnd(session)) this.d.scheduleHashing();
+    this.d.flush();
+    return ok({ received: stored.Ok.received, hashed: Math.max(stored.Ok.hashed, session.hashed) });
+  }
+
+  private storeChunk(caller: Uint8Array, uploadId: bigint, index: number, bytes: Uint8Array): Result<ChunkAckValue> {
     const found = this.owned(caller, uploadId);
     if ('Err' in found) return found;
     const session = found.Ok;
@@ -263,7 +288,7 @@ export class UploadSessions {
   }
 
   /** Whether a finish answering HashPending could instead wait here for the frontier. */
-  canWaitForHash(uploadId: bigint): boolean {
+  private canWaitForHash(uploadId: bigint): boolean {
     const session = this.d.sessions.get(uploadId);
     return (
       session !== undefined &&
@@ -273,7 +298,18 @@ export class UploadSessions {
     );
   }
 
-  finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
+  /**
+   * Finishes, waiting here for the frontier when every chunk is stored and no other message is
+   * hashing this upload; HashPending only when one is (the client retries) or a call failed.
+   */
+  async finish(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Promise<Result<BlobRecord>> {
+    const first = this.committed(() => this.finishNow(caller, uploadId, digest));
+    if (!('Err' in first) || !('HashPending' in first.Err) || !this.canWaitForHash(uploadId)) return first;
+    await this.hashFrontier(uploadId);
+    return this.committed(() => this.finishNow(caller, uploadId, digest));
+  }
+
+  private finishNow(caller: Uint8Array, uploadId: bigint, digest: Uint8Array | undefined): Result<BlobRecord> {
     const found = this.owned(caller, uploadId);
     if ('Err' in found) return found;
     const session = found.Ok;
@@ -333,6 +369,10 @@ export class UploadSessions {
   }
 
   abort(caller: Uint8Array, uploadId: bigint): Result<null> {
+    return this.committed(() => this.abortNow(caller, uploadId));
+  }
+
+  private abortNow(caller: Uint8Array, uploadId: bigint): Result<null> {
     const found = this.owned(caller, uploadId);
     if ('Err' in found) return found;
     const session = found.Ok;

@@ -32,7 +32,7 @@ async function seedUploads(uploads: Array<{ assetId: string; variant: string }>,
   const caller = msgCaller().toUint8Array();
   let finished = 0;
   for (const { assetId, variant } of uploads) {
-    const begun = backend.begin(caller, {
+    const begun = backend.uploads.begin(caller, {
       asset_id: assetId,
       variant,
       file_name: fileName,
@@ -43,7 +43,7 @@ async function seedUploads(uploads: Array<{ assetId: string; variant: string }>,
     });
     if ('Err' in begun) continue;
     // Zero bytes: nothing to hash, so finish completes without a call.
-    if ('Ok' in (await backend.finish(caller, begun.Ok.uploadId, undefined))) finished++;
+    if ('Ok' in (await backend.uploads.finish(caller, begun.Ok.uploadId, undefined))) finished++;
   }
   return finished;
 }
@@ -73,7 +73,7 @@ export default class extends IcUploadCanister {
     const bytes = Uint8Array.of(1, 2, 3);
     let uploadId = 0n;
     const begin = measure(() => {
-      const begun = backend.begin(caller, {
+      const begun = backend.uploads.begin(caller, {
         asset_id: assetId,
         variant: 'original',
         file_name: 'probe',
@@ -87,36 +87,36 @@ export default class extends IcUploadCanister {
     });
     // put_chunk's own message: up to the native hashing call it makes (a message of its own).
     let put: Promise<unknown> = Promise.resolve();
-    const putChunk = measure(() => (put = backend.putChunk(caller, uploadId, 0, bytes)));
+    const putChunk = measure(() => (put = backend.uploads.putChunk(caller, uploadId, 0, bytes)));
     await put;
     return {
       begin,
       put_chunk: putChunk,
-      finish: measure(() => backend.finish(caller, uploadId, undefined)),
-      list_assets_page: measure(() => backend.listAssetsPage(caller, undefined, 10)),
-      my_uploads: measure(() => backend.myUploads(caller)),
-      stats: measure(() => backend.stats()),
-      delete_asset: measure(() => backend.deleteAsset(caller, assetId))
+      finish: measure(() => backend.uploads.finish(caller, uploadId, undefined)),
+      list_assets_page: measure(() => backend.assets.listAssetsPage(caller, undefined, 10)),
+      my_uploads: measure(() => backend.uploads.myUploads(caller)),
+      stats: measure(() => backend.stats.read()),
+      delete_asset: measure(() => backend.assets.deleteAsset(caller, assetId))
     };
   }
 
   /** The instructions `http_request` spends answering `request` (Candid encoding of the reply aside). */
   @query(args('http_request_instructions'), reply('http_request_instructions'))
   http_request_instructions(request: HttpRequest): bigint {
-    return measure(() => backend.httpRequest(request));
+    return measure(() => backend.http.handle(request));
   }
 
   /** set_public, measured: with a change of visibility, one update of the certification tree. */
   @update(args('set_public_instructions'), reply('set_public_instructions'))
   set_public_instructions(assetId: string, isPublic: boolean): bigint {
     const caller = msgCaller().toUint8Array();
-    return measure(() => backend.setPublic(caller, assetId, isPublic));
+    return measure(() => backend.assets.setPublic(caller, assetId, isPublic));
   }
 
   /** Chunk `index`'s own SHA-256 as stored beside it (assets/chunk_digests.ts), if any. */
   @query(args('chunk_digest'), reply('chunk_digest'))
   chunk_digest(blobId: bigint, index: number): [] | [Uint8Array] {
-    const blob = backend.blobInfo(msgCaller().toUint8Array(), blobId);
+    const blob = backend.assets.blobInfo(msgCaller().toUint8Array(), blobId);
     if ('Err' in blob) return [];
     const digest = backend.chunkDigests.get(blob.Ok, index);
     return digest === undefined ? [] : [digest];
@@ -133,7 +133,7 @@ export default class extends IcUploadCanister {
     const chunk = (i: number) => Uint8Array.from({ length: chunkSize }, (_, j) => (31 * i + 7 * j) & 255);
     const whole = new Uint8Array(pieces * chunkSize);
     for (let i = 0; i < pieces; i++) whole.set(chunk(i), i * chunkSize);
-    const begun = backend.begin(caller, {
+    const begun = backend.uploads.begin(caller, {
       asset_id: assetId,
       variant: 'original',
       file_name: 'pieces.bin',
@@ -145,10 +145,10 @@ export default class extends IcUploadCanister {
     });
     if ('Err' in begun) return JSON.stringify(Object.keys(begun.Err));
     // All at once: the backend hashes them in order whatever order their calls finish in.
-    const puts = await Promise.all(Array.from({ length: pieces }, (_, i) => backend.putChunk(caller, begun.Ok.uploadId, i, chunk(i))));
+    const puts = await Promise.all(Array.from({ length: pieces }, (_, i) => backend.uploads.putChunk(caller, begun.Ok.uploadId, i, chunk(i))));
     const failed = puts.findIndex((put) => 'Err' in put);
     if (failed >= 0) return `put_chunk ${failed}: ${JSON.stringify(puts[failed])}`;
-    const finished = await backend.finish(caller, begun.Ok.uploadId, undefined);
+    const finished = await backend.uploads.finish(caller, begun.Ok.uploadId, undefined);
     return 'Err' in finished ? `finish: ${JSON.stringify(Object.keys(finished.Err))}` : '';
   }
 }

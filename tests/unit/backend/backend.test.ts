@@ -60,17 +60,17 @@ describe('session state machine', () => {
   it('open → finished, idempotent finish, then InvalidState for put and abort', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(2500, 1);
-    const session = ok(platform.message(() => backend.begin(ALICE, beginInput('a', data, 1000))));
+    const session = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('a', data, 1000))));
     expect(session.chunkCount).toBe(3);
-    for (const i of [2, 0, 1]) ok(await platform.messageAsync(() => backend.putChunk(ALICE, session.uploadId, i, chunk(data, 1000, i))));
-    const blob = ok(await platform.messageAsync(() => backend.finish(ALICE, session.uploadId, undefined)));
+    for (const i of [2, 0, 1]) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, session.uploadId, i, chunk(data, 1000, i))));
+    const blob = ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, session.uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
-    expect(ok(await platform.messageAsync(() => backend.finish(ALICE, session.uploadId, undefined)))).toEqual(blob);
-    expect(await platform.messageAsync(() => backend.putChunk(ALICE, session.uploadId, 0, chunk(data, 1000, 0)))).toMatchObject({
+    expect(ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, session.uploadId, undefined)))).toEqual(blob);
+    expect(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, session.uploadId, 0, chunk(data, 1000, 0)))).toMatchObject({
       Err: { InvalidState: expect.any(String) }
     });
-    expect(platform.message(() => backend.abort(ALICE, session.uploadId))).toMatchObject({ Err: { InvalidState: expect.any(String) } });
-    const stats = backend.stats();
+    expect(platform.message(() => backend.uploads.abort(ALICE, session.uploadId))).toMatchObject({ Err: { InvalidState: expect.any(String) } });
+    const stats = backend.stats.read();
     expect(stats).toMatchObject({ openUploads: 0, blobs: 1, assets: 1, storedBytes: 2500n });
     expect(stats.stableMemoryBytes).toBe(storedTotals(stores));
   });
@@ -78,27 +78,27 @@ describe('session state machine', () => {
   it('abort frees chunks; an Err leaves every store byte-identical', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(3000, 2);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('b', data, 1000))));
-    ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1))));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('b', data, 1000))));
+    ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1))));
     const snapshot = JSON.stringify(Object.values(stores).map((s: MemoryStore) => s.items().map(([k, v]) => [hex(k), hex(v)])));
     const bad = chunk(data, 1000, 1).slice();
     bad[0] ^= 1;
     for (const attempt of [
-      () => backend.putChunk(ALICE, uploadId, 1, bad),
-      () => backend.putChunk(ALICE, uploadId, 3, bad),
-      () => backend.putChunk(ALICE, uploadId, 0, bad.subarray(1)),
-      () => backend.putChunk(BOB, uploadId, 0, chunk(data, 1000, 0)),
-      () => backend.finish(ALICE, uploadId, undefined),
-      () => backend.begin(BOB, beginInput('', data, 1000)),
-      () => backend.abort(BOB, uploadId)
+      () => backend.uploads.putChunk(ALICE, uploadId, 1, bad),
+      () => backend.uploads.putChunk(ALICE, uploadId, 3, bad),
+      () => backend.uploads.putChunk(ALICE, uploadId, 0, bad.subarray(1)),
+      () => backend.uploads.putChunk(BOB, uploadId, 0, chunk(data, 1000, 0)),
+      () => backend.uploads.finish(ALICE, uploadId, undefined),
+      () => backend.uploads.begin(BOB, beginInput('', data, 1000)),
+      () => backend.uploads.abort(BOB, uploadId)
     ] as Array<() => { Ok: unknown } | { Err: unknown } | Promise<{ Ok: unknown } | { Err: unknown }>>) {
       expect('Err' in (await platform.messageAsync(async () => attempt()))).toBe(true);
       expect(JSON.stringify(Object.values(stores).map((s: MemoryStore) => s.items().map(([k, v]) => [hex(k), hex(v)])))).toBe(snapshot);
     }
-    ok(platform.message(() => backend.abort(ALICE, uploadId)));
-    expect(backend.stats()).toMatchObject({ openUploads: 0, storedBytes: 0n });
+    ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
+    expect(backend.stats.read()).toMatchObject({ openUploads: 0, storedBytes: 0n });
     expect(stores.chunks.len()).toBe(0);
-    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+    expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
 
   it('caps open uploads per caller and refuses the anonymous principal', async () => {
@@ -109,10 +109,10 @@ describe('session state machine', () => {
       max_open_uploads_per_caller: [1]
     });
     const data = pseudoRandom(10, 3);
-    ok(platform.message(() => backend.begin(ALICE, beginInput('c', data, 10))));
-    expect(platform.message(() => backend.begin(ALICE, beginInput('d', data, 10)))).toMatchObject({ Err: { LimitExceeded: expect.any(String) } });
-    ok(platform.message(() => backend.begin(BOB, beginInput('d', data, 10))));
-    expect(platform.message(() => backend.begin(Uint8Array.of(4), beginInput('e', data, 10)))).toMatchObject({
+    ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('c', data, 10))));
+    expect(platform.message(() => backend.uploads.begin(ALICE, beginInput('d', data, 10)))).toMatchObject({ Err: { LimitExceeded: expect.any(String) } });
+    ok(platform.message(() => backend.uploads.begin(BOB, beginInput('d', data, 10))));
+    expect(platform.message(() => backend.uploads.begin(Uint8Array.of(4), beginInput('e', data, 10)))).toMatchObject({
       Err: { Forbidden: expect.any(String) }
     });
   });
@@ -120,11 +120,11 @@ describe('session state machine', () => {
   it('a zero-byte upload has no chunks and finishes with the empty digest', async () => {
     const { backend, platform } = newBackend();
     const empty = new Uint8Array(0);
-    const { uploadId, chunkCount } = ok(platform.message(() => backend.begin(ALICE, beginInput('empty', empty, 1000))));
+    const { uploadId, chunkCount } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('empty', empty, 1000))));
     expect(chunkCount).toBe(0);
-    const blob = ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+    const blob = ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(empty)));
-    expect(backend.readChunk(ALICE, blob.blobId, 0)).toEqual({ Err: { ChunkOutOfRange: { index: 0, chunk_count: 0 } } });
+    expect(backend.assets.readChunk(ALICE, blob.blobId, 0)).toEqual({ Err: { ChunkOutOfRange: { index: 0, chunk_count: 0 } } });
   });
 
   it('controllers read and delete; variant replacement frees the old blob', async () => {
@@ -132,19 +132,19 @@ describe('session state machine', () => {
     const one = pseudoRandom(1500, 4);
     const two = pseudoRandom(700, 5);
     const upload = async (data: Uint8Array) => {
-      const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('asset', data, 1000))));
-      for (let i = 0; i * 1000 < data.length; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
-      return ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+      const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('asset', data, 1000))));
+      for (let i = 0; i * 1000 < data.length; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+      return ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, uploadId, undefined)));
     };
     const first = await upload(one);
     const second = await upload(two);
-    expect(backend.blobInfo(ALICE, first.blobId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
-    expect(backend.stats()).toMatchObject({ blobs: 1, assets: 1, storedBytes: 700n });
-    expect(backend.getAsset(BOB, 'asset')).toMatchObject({ Err: { Forbidden: expect.any(String) } });
-    expect(hex(ok(backend.readChunk(ADMIN, second.blobId, 0)))).toBe(hex(two));
-    ok(platform.message(() => backend.deleteAsset(ADMIN, 'asset')));
-    expect(backend.stats()).toMatchObject({ blobs: 0, assets: 0, storedBytes: 0n });
-    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+    expect(backend.assets.blobInfo(ALICE, first.blobId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
+    expect(backend.stats.read()).toMatchObject({ blobs: 1, assets: 1, storedBytes: 700n });
+    expect(backend.assets.getAsset(BOB, 'asset')).toMatchObject({ Err: { Forbidden: expect.any(String) } });
+    expect(hex(ok(backend.assets.readChunk(ADMIN, second.blobId, 0)))).toBe(hex(two));
+    ok(platform.message(() => backend.assets.deleteAsset(ADMIN, 'asset')));
+    expect(backend.stats.read()).toMatchObject({ blobs: 0, assets: 0, storedBytes: 0n });
+    expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
 });
 
@@ -153,14 +153,14 @@ describe('hashing through the native method', () => {
     const { backend, platform } = newBackend();
     const size = 1_900_000;
     const data = pseudoRandom(20 * size, 6);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('rev', data, size, { public: true }))));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('rev', data, size, { public: true }))));
     const callsBefore = fakeAbsorb.calls;
     for (let i = 19; i >= 0; i--) {
-      const ack = ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+      const ack = ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
       // put_chunk hashes its own chunk when it is the frontier, and hands the rest to a timer.
       expect(ack.hashed).toBe(i === 0 ? 1 : 0);
     }
-    const blob = ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+    const blob = ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
     expect(fakeAbsorb.calls - callsBefore).toBe(20);
     for (let i = 0; i < 20; i++) expect(hex(backend.chunkDigests.get(blob, i)!)).toBe(hex(sha256(chunk(data, size, i))));
@@ -172,33 +172,33 @@ describe('hashing through the native method', () => {
     const size = 1000;
     const data = pseudoRandom(5 * size, 9);
     const put = async (uploadId: bigint) => {
-      for (let i = 0; i < 5; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
-      return ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+      for (let i = 0; i < 5; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+      return ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, uploadId, undefined)));
     };
     const asked = () => fakeAbsorb.chunkDigestsAsked;
     // Private (public unset, no such asset yet): none asked, none written.
     let before = asked();
-    const privateBlob = await put(ok(platform.message(() => backend.begin(ALICE, beginInput('priv', data, size)))).uploadId);
+    const privateBlob = await put(ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('priv', data, size)))).uploadId);
     expect(asked() - before).toBe(0);
     for (let i = 0; i < 5; i++) expect(backend.chunkDigests.get(privateBlob, i)).toBeUndefined();
     expect(backend.chunkDigests.complete(privateBlob)).toBe(false);
     // public = opt true: one per chunk, each the chunk's own SHA-256.
     before = asked();
-    const publicBlob = await put(ok(platform.message(() => backend.begin(ALICE, beginInput('pub', data, size, { public: true })))).uploadId);
+    const publicBlob = await put(ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('pub', data, size, { public: true })))).uploadId);
     expect(asked() - before).toBe(5);
     for (let i = 0; i < 5; i++) expect(hex(backend.chunkDigests.get(publicBlob, i)!)).toBe(hex(sha256(chunk(data, size, i))));
     // Unset, into an asset that is public now: it will be served, so digests too.
     before = asked();
-    const intoPublic = await put(ok(platform.message(() => backend.begin(ALICE, beginInput('pub', data, size, { variant: 'display' })))).uploadId);
+    const intoPublic = await put(ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('pub', data, size, { variant: 'display' })))).uploadId);
     expect(asked() - before).toBe(5);
     expect(backend.chunkDigests.complete(intoPublic)).toBe(true);
     // Made public after chunk 0 was hashed without one: the rest follow chunk 0 (a prefix, empty).
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('priv', data, size, { variant: 'display' }))));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('priv', data, size, { variant: 'display' }))));
     before = asked();
-    ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 0, chunk(data, size, 0)), size));
-    ok(platform.message(() => backend.setPublic(ALICE, 'priv', true)));
-    for (let i = 1; i < 5; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
-    const late = ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, undefined)));
+    ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, 0, chunk(data, size, 0)), size));
+    ok(platform.message(() => backend.assets.setPublic(ALICE, 'priv', true)));
+    for (let i = 1; i < 5; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+    const late = ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, uploadId, undefined)));
     expect(asked() - before).toBe(0);
     expect(backend.chunkDigests.complete(late)).toBe(false);
   });
@@ -206,14 +206,14 @@ describe('hashing through the native method', () => {
   it('a chunk arriving while a call is in flight waits its turn; finish answers HashPending while another message hashes', async () => {
     const { backend, platform } = newBackend();
     const data = pseudoRandom(3000, 9);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('busy', data, 1000))));
-    const first = backend.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('busy', data, 1000))));
+    const first = backend.uploads.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0));
     // Arrives while chunk 0's call is out: stored, answered at once, hashed later.
-    expect(ok(await backend.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1)))).toEqual({ received: 2, hashed: 0 });
+    expect(ok(await backend.uploads.putChunk(ALICE, uploadId, 1, chunk(data, 1000, 1)))).toEqual({ received: 2, hashed: 0 });
     expect(ok(await first)).toEqual({ received: 1, hashed: 1 });
-    ok(await backend.putChunk(ALICE, uploadId, 2, chunk(data, 1000, 2)));
+    ok(await backend.uploads.putChunk(ALICE, uploadId, 2, chunk(data, 1000, 2)));
     while ((await platform.runDueTimersAsync()) > 0);
-    const blob = ok(await backend.finish(ALICE, uploadId, undefined));
+    const blob = ok(await backend.uploads.finish(ALICE, uploadId, undefined));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
   });
 });
@@ -223,42 +223,42 @@ describe('upgrades', () => {
     const first = newBackend({ max_chunk_bytes: [1_900_000], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] });
     const size = 1_900_000;
     const data = pseudoRandom(4 * size, 8);
-    const { uploadId } = ok(first.platform.message(() => first.backend.begin(ALICE, beginInput('up', data, size))));
-    for (const i of [3, 2, 1, 0]) ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
-    const before = ok(first.backend.uploadStatus(ALICE, uploadId));
+    const { uploadId } = ok(first.platform.message(() => first.backend.uploads.begin(ALICE, beginInput('up', data, size))));
+    for (const i of [3, 2, 1, 0]) ok(await first.platform.messageAsync(() => first.backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, size, i)), size));
+    const before = ok(first.backend.uploads.status(ALICE, uploadId));
     expect(before.hashed).toBeLessThan(4);
     const second = upgradeBackend(first);
-    const after = ok(second.backend.uploadStatus(ALICE, uploadId));
+    const after = ok(second.backend.uploads.status(ALICE, uploadId));
     expect(after.hashed).toBe(before.hashed);
     expect(after.hashedOffset).toBe(before.hashedOffset);
     expect(second.stores.hashStates.len()).toBe(0);
-    expect(second.backend.currentLimits.maxChunkBytes).toBe(1_900_000);
+    expect(second.backend.limits.current.maxChunkBytes).toBe(1_900_000);
     while ((await second.platform.runDueTimersAsync()) > 0);
-    const blob = ok(await second.platform.messageAsync(() => second.backend.finish(ALICE, uploadId, undefined)));
+    const blob = ok(await second.platform.messageAsync(() => second.backend.uploads.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
-    expect(second.backend.stats().stableMemoryBytes).toBe(storedTotals(second.stores));
+    expect(second.backend.stats.read().stableMemoryBytes).toBe(storedTotals(second.stores));
   });
 
   it('a corrupted saved midstate is not trusted: hashing restarts from chunk 0', async () => {
     const first = newBackend();
     const data = pseudoRandom(300_000, 9);
-    const { uploadId } = ok(first.platform.message(() => first.backend.begin(ALICE, beginInput('bad', data, 100_000))));
-    ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, uploadId, 0, chunk(data, 100_000, 0))));
-    first.platform.message(() => first.backend.preUpgrade());
+    const { uploadId } = ok(first.platform.message(() => first.backend.uploads.begin(ALICE, beginInput('bad', data, 100_000))));
+    ok(await first.platform.messageAsync(() => first.backend.uploads.putChunk(ALICE, uploadId, 0, chunk(data, 100_000, 0))));
+    first.platform.message(() => first.backend.lifecycle.preUpgrade());
     const saved = first.stores.hashStates.get(u64Key(uploadId))!;
     first.stores.hashStates.insert(u64Key(uploadId), saved.subarray(0, saved.length - 1)); // truncated
     const second = upgradeBackend(first, undefined, false);
-    expect(ok(second.backend.uploadStatus(ALICE, uploadId)).hashed).toBe(0);
-    for (const i of [1, 2]) ok(await second.platform.messageAsync(() => second.backend.putChunk(ALICE, uploadId, i, chunk(data, 100_000, i))));
+    expect(ok(second.backend.uploads.status(ALICE, uploadId)).hashed).toBe(0);
+    for (const i of [1, 2]) ok(await second.platform.messageAsync(() => second.backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 100_000, i))));
     while ((await second.platform.runDueTimersAsync()) > 0);
-    const blob = ok(await second.platform.messageAsync(() => second.backend.finish(ALICE, uploadId, undefined)));
+    const blob = ok(await second.platform.messageAsync(() => second.backend.uploads.finish(ALICE, uploadId, undefined)));
     expect(hex(blob.sha256)).toBe(hex(sha256(data)));
   });
 
   it('InitArgs given to an upgrade override only the fields they set; invalid ones refuse the upgrade', async () => {
     const first = newBackend({ max_chunk_bytes: [500], max_upload_bytes: [], upload_idle_timeout_s: [60n], max_open_uploads_per_caller: [] });
     const second = upgradeBackend(first, { max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [3] });
-    expect(second.backend.currentLimits).toMatchObject({ maxChunkBytes: 500, uploadIdleTimeoutS: 60n, maxOpenUploadsPerCaller: 3 });
+    expect(second.backend.limits.current).toMatchObject({ maxChunkBytes: 500, uploadIdleTimeoutS: 60n, maxOpenUploadsPerCaller: 3 });
     expect(() =>
       upgradeBackend(second, { max_chunk_bytes: [0], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [] })
     ).toThrow(/max_chunk_bytes/);
@@ -269,30 +269,30 @@ describe('expiry', () => {
   it('a timer aborts uploads idle past the timeout and frees their chunks; touched ones live on', async () => {
     const { backend, stores, platform } = newBackend({ max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [100n], max_open_uploads_per_caller: [] });
     const data = pseudoRandom(3000, 10);
-    const idle = ok(platform.message(() => backend.begin(ALICE, beginInput('idle', data, 1000))));
-    const busy = ok(platform.message(() => backend.begin(ALICE, beginInput('busy', data, 1000))));
-    ok(await platform.messageAsync(() => backend.putChunk(ALICE, idle.uploadId, 0, chunk(data, 1000, 0))));
+    const idle = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('idle', data, 1000))));
+    const busy = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('busy', data, 1000))));
+    ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, idle.uploadId, 0, chunk(data, 1000, 0))));
     platform.advance(60);
-    ok(await platform.messageAsync(() => backend.putChunk(ALICE, busy.uploadId, 0, chunk(data, 1000, 0))));
+    ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, busy.uploadId, 0, chunk(data, 1000, 0))));
     platform.advance(45);
     for (let i = 0; i < 5; i++) (await platform.runDueTimersAsync());
-    expect(ok(backend.uploadStatus(ALICE, idle.uploadId)).state).toEqual({ kind: 'aborted' });
-    expect(ok(backend.uploadStatus(ALICE, busy.uploadId)).state).toEqual({ kind: 'open' });
-    expect(backend.stats()).toMatchObject({ openUploads: 1, storedBytes: 1000n });
-    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+    expect(ok(backend.uploads.status(ALICE, idle.uploadId)).state).toEqual({ kind: 'aborted' });
+    expect(ok(backend.uploads.status(ALICE, busy.uploadId)).state).toEqual({ kind: 'open' });
+    expect(backend.stats.read()).toMatchObject({ openUploads: 1, storedBytes: 1000n });
+    expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
 
   it('closed session records are pruned after a day', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(10, 11);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('gone', data, 10))));
-    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('gone', data, 10))));
+    ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
     expect(stores.sessions.len()).toBe(1);
     platform.advance(24 * 3600 + 120);
     for (let i = 0; i < 3; i++) (await platform.runDueTimersAsync());
     expect(stores.sessions.len()).toBe(0);
-    expect(backend.uploadStatus(ALICE, uploadId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
-    expect(backend.myUploads(ALICE)).toEqual([]);
+    expect(backend.uploads.status(ALICE, uploadId)).toMatchObject({ Err: { NotFound: expect.any(String) } });
+    expect(backend.uploads.myUploads(ALICE)).toEqual([]);
   });
 });
 
@@ -313,15 +313,15 @@ describe('my_uploads', () => {
     const data = pseudoRandom(10, 12);
     const closed: bigint[] = [];
     for (let i = 0; i < 105; i++) {
-      const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput(`m${i}`, data, 10))));
-      ok(platform.message(() => backend.abort(ALICE, uploadId)));
+      const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput(`m${i}`, data, 10))));
+      ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
       closed.push(uploadId);
     }
-    const open = ok(platform.message(() => backend.begin(ALICE, beginInput('open', data, 10))));
-    const listed = backend.myUploads(ALICE).map((s) => s.uploadId);
+    const open = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('open', data, 10))));
+    const listed = backend.uploads.myUploads(ALICE).map((s) => s.uploadId);
     expect(listed).toHaveLength(100);
     expect(listed).toEqual([...closed.slice(-99), open.uploadId]);
-    expect(backend.myUploads(BOB)).toEqual([]);
+    expect(backend.uploads.myUploads(BOB)).toEqual([]);
   });
 });
 
@@ -330,16 +330,16 @@ describe('variants', () => {
     const { backend, platform } = newBackend();
     const data = pseudoRandom(10, 13);
     const upload = async (variant: string) => {
-      const begun = platform.message(() => backend.begin(ALICE, beginInput('many', data, 10, { variant })));
+      const begun = platform.message(() => backend.uploads.begin(ALICE, beginInput('many', data, 10, { variant })));
       if ('Err' in begun) return begun;
-      ok(await platform.messageAsync(() => backend.putChunk(ALICE, begun.Ok.uploadId, 0, data)));
-      return await platform.messageAsync(() => backend.finish(ALICE, begun.Ok.uploadId, undefined));
+      ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, begun.Ok.uploadId, 0, data)));
+      return await platform.messageAsync(() => backend.uploads.finish(ALICE, begun.Ok.uploadId, undefined));
     };
     for (let i = 0; i < 32; i++) ok(await upload(`v${i}`));
     expect(await upload('v32')).toMatchObject({ Err: { LimitExceeded: expect.stringContaining('32 variants') } });
     ok(await upload('v7'));
-    expect(ok(backend.getAsset(ALICE, 'many')).blobs).toHaveLength(32);
-    expect(backend.stats()).toMatchObject({ blobs: 32, assets: 1, storedBytes: 320n });
+    expect(ok(backend.assets.getAsset(ALICE, 'many')).blobs).toHaveLength(32);
+    expect(backend.stats.read()).toMatchObject({ blobs: 32, assets: 1, storedBytes: 320n });
   });
 });
 
@@ -347,8 +347,8 @@ describe('freeing', () => {
   it('frees a large upload in budgeted slices, finishing by timer; stats stay exact meanwhile', async () => {
     const { backend, stores, platform } = newBackend();
     const data = pseudoRandom(40 * 1000, 14);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('free', data, 1000))));
-    for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('free', data, 1000))));
+    for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
     // Make each removal cost 3 billion instructions, as a 2 MB chunk would on a slow day.
     const chunks = stores.chunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
@@ -356,8 +356,8 @@ describe('freeing', () => {
       platform.instructions += 3_000_000_000n;
       return remove(key);
     };
-    ok(platform.message(() => backend.abort(ALICE, uploadId)));
-    const partly = backend.stats();
+    ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
+    const partly = backend.stats.read();
     expect(partly.storedBytes).toBeGreaterThan(0n);
     expect(partly.storedBytes).toBeLessThan(40_000n);
     expect(stores.garbage.len()).toBe(1);
@@ -365,11 +365,11 @@ describe('freeing', () => {
     let runs = 0;
     while ((await platform.runDueTimersAsync()) > 0 && runs < 20) runs++;
     expect(runs).toBeGreaterThanOrEqual(3);
-    expect(backend.stats().storedBytes).toBe(0n);
+    expect(backend.stats.read().storedBytes).toBe(0n);
     expect(stores.garbage.len()).toBe(0);
     expect(stores.chunks.len()).toBe(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
-    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+    expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
 });
 
@@ -378,10 +378,10 @@ describe('freeing an aborted upload', () => {
     const { backend, stores, platform } = newBackend();
     const size = 65_536;
     const data = pseudoRandom(size, 15);
-    const { uploadId, chunkCount } = ok(platform.message(() => backend.begin(ALICE, beginInput('sparse', data, 1))));
+    const { uploadId, chunkCount } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('sparse', data, 1))));
     expect(chunkCount).toBe(65_536);
     const received = [0, 7, 8, 1000, 30_000, 40_000, 65_535];
-    for (const i of received) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1, i))));
+    for (const i of received) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1, i))));
     const chunks = stores.chunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     let removals = 0;
@@ -390,14 +390,14 @@ describe('freeing an aborted upload', () => {
       platform.instructions += 12_000_000_000n; // three removals a message: the rest by timer
       return remove(key);
     };
-    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
     expect(stores.garbage.len()).toBe(1);
     for (let runs = 0; runs < 10 && (await platform.runDueTimersAsync()) > 0; runs++);
     expect(stores.garbage.len()).toBe(0);
     expect(stores.chunks.len()).toBe(0);
     expect(removals).toBe(received.length);
-    expect(backend.stats().storedBytes).toBe(0n);
-    expect(backend.stats().stableMemoryBytes).toBe(storedTotals(stores));
+    expect(backend.stats.read().storedBytes).toBe(0n);
+    expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
 });
 

@@ -323,7 +323,7 @@ export const ADMIN = Uint8Array.of(9, 9, 9);
 export function newBackend(initArgs?: InitArgsInput, stores = memoryStores(), platform = new FakePlatform()) {
   platform.controllers.add(hexOf(ADMIN));
   const backend = new Backend(stores, platform, fakeAbsorb);
-  platform.message(() => backend.init(initArgs));
+  platform.message(() => backend.lifecycle.init(initArgs));
   meter(platform);
   return { backend, stores, platform };
 }
@@ -334,10 +334,10 @@ export function upgradeBackend(
   initArgs?: InitArgsInput,
   runPreUpgrade = true
 ) {
-  if (runPreUpgrade) old.platform.message(() => old.backend.preUpgrade());
+  if (runPreUpgrade) old.platform.message(() => old.backend.lifecycle.preUpgrade());
   old.platform.timers = [];
   const backend = new Backend(old.stores, old.platform, fakeAbsorb);
-  old.platform.message(() => backend.postUpgrade(initArgs));
+  old.platform.message(() => backend.lifecycle.postUpgrade(initArgs));
   return { backend, stores: old.stores, platform: old.platform };
 }
 

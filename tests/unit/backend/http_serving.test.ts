@@ -33,13 +33,13 @@ async function upload(backend: Backend, platform: FakePlatform, assetId: string,
     sha256: sha256(data),
     public: isPublic
   };
-  const begun = platform.message(() => backend.begin(caller, args));
+  const begun = platform.message(() => backend.uploads.begin(caller, args));
   if (!('Ok' in begun)) throw new Error('begin failed');
   for (let i = 0; i * chunkSize < data.length; i++) {
-    await platform.messageAsync(() => backend.putChunk(caller, begun.Ok.uploadId, i, data.subarray(i * chunkSize, (i + 1) * chunkSize)));
+    await platform.messageAsync(() => backend.uploads.putChunk(caller, begun.Ok.uploadId, i, data.subarray(i * chunkSize, (i + 1) * chunkSize)));
   }
   for (let round = 0; round < 50; round++) {
-    const finished = await platform.messageAsync(() => backend.finish(caller, begun.Ok.uploadId, undefined));
+    const finished = await platform.messageAsync(() => backend.uploads.finish(caller, begun.Ok.uploadId, undefined));
     if ('Ok' in finished) return;
     await platform.runDueTimersAsync();
   }
@@ -71,16 +71,16 @@ describe('HTTP serving in the backend', () => {
     await upload(backend, platform, 'big.bin', data, true);
     expect((stores.chunkDigests as MemoryStore).len()).toBe(6);
     await drainTimers(platform);
-    const response = platform.query(() => backend.httpRequest({ ...get('/big.bin'), headers: [['range', `bytes=${3 * CHUNK}-`]] }));
+    const response = platform.query(() => backend.http.handle({ ...get('/big.bin'), headers: [['range', `bytes=${3 * CHUNK}-`]] }));
     expect(response.status_code).toBe(206);
     expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(3 * CHUNK, 4 * CHUNK)))).toBe(true);
     const headers = new Map(response.headers);
     expect(headers.get('content-range')).toBe(`bytes ${3 * CHUNK}-${4 * CHUNK - 1}/${data.length}`);
     expect(headers.get('etag')).toBe(`"${Buffer.from(sha256(data)).toString('hex')}"`);
 
-    expect(platform.message(() => backend.deleteAsset(ALICE, 'big.bin'))).toEqual({ Ok: null });
+    expect(platform.message(() => backend.assets.deleteAsset(ALICE, 'big.bin'))).toEqual({ Ok: null });
     expect((stores.chunkDigests as MemoryStore).len()).toBe(0);
-    expect(platform.query(() => backend.httpRequest(get('/big.bin'))).status_code).toBe(404);
+    expect(platform.query(() => backend.http.handle(get('/big.bin'))).status_code).toBe(404);
   });
 
   it('a private upload writes no chunk digests; made public later, its digests come from timer slices before it is served', async () => {
@@ -88,11 +88,11 @@ describe('HTTP serving in the backend', () => {
     const data = pseudoRandom(4 * CHUNK + 7, 8);
     await upload(backend, platform, 'later.bin', data);
     expect((stores.chunkDigests as MemoryStore).len()).toBe(0);
-    expect(platform.message(() => backend.setPublic(ALICE, 'later.bin', true))).toMatchObject({ Ok: expect.anything() });
-    expect(platform.query(() => backend.httpRequest(get('/later.bin'))).status_code).not.toBe(206);
+    expect(platform.message(() => backend.assets.setPublic(ALICE, 'later.bin', true))).toMatchObject({ Ok: expect.anything() });
+    expect(platform.query(() => backend.http.handle(get('/later.bin'))).status_code).not.toBe(206);
     await drainTimers(platform);
     expect((stores.chunkDigests as MemoryStore).len()).toBe(5);
-    const response = platform.query(() => backend.httpRequest({ ...get('/later.bin'), headers: [['range', `bytes=${2 * CHUNK}-`]] }));
+    const response = platform.query(() => backend.http.handle({ ...get('/later.bin'), headers: [['range', `bytes=${2 * CHUNK}-`]] }));
     expect(response.status_code).toBe(206);
     expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(2 * CHUNK, 3 * CHUNK)))).toBe(true);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
@@ -102,7 +102,7 @@ describe('HTTP serving in the backend', () => {
     const { backend, platform } = newBackend();
     const data = pseudoRandom(500, 6);
     await upload(backend, platform, 'small.txt', data, true);
-    const response = platform.query(() => backend.httpRequest(get('/small.txt')));
+    const response = platform.query(() => backend.http.handle(get('/small.txt')));
     expect(response.status_code).toBe(200);
     expect(Buffer.from(response.body).equals(Buffer.from(data))).toBe(true);
   });
@@ -118,8 +118,8 @@ describe('HTTP serving in the backend', () => {
     for (const store of [stores.httpTree, stores.chunkDigests, stores.httpPending, stores.httpServed] as MemoryStore[]) store.restoreEntries(new Map());
     stores.config.remove(CONFIG_KEYS.httpReady);
     const { backend } = upgradeBackend(first);
-    expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(404);
-    expect(platform.query(() => backend.httpRequest(get('/old/a.bin'))).status_code).toBe(404);
+    expect(platform.query(() => backend.http.handle(get('/old/b.txt'))).status_code).toBe(404);
+    expect(platform.query(() => backend.http.handle(get('/old/a.bin'))).status_code).toBe(404);
     platform.maxInstructions = 0n;
     const calls = fakeAbsorb.calls;
     expect(await drainTimers(platform)).toBeGreaterThan(0);
@@ -128,9 +128,9 @@ describe('HTTP serving in the backend', () => {
     expect(fakeAbsorb.calls - calls).toBe(3);
     // a.bin's three chunks; b.txt is one chunk, whose digest is the blob's, and the private asset needs none.
     expect((stores.chunkDigests as MemoryStore).len()).toBe(3);
-    expect(platform.query(() => backend.httpRequest(get('/old/b.txt'))).status_code).toBe(200);
-    expect(platform.query(() => backend.httpRequest(get('/old/a.bin'))).status_code).toBe(206);
-    expect(platform.query(() => backend.httpRequest(get('/old/private.txt'))).status_code).toBe(404);
+    expect(platform.query(() => backend.http.handle(get('/old/b.txt'))).status_code).toBe(200);
+    expect(platform.query(() => backend.http.handle(get('/old/a.bin'))).status_code).toBe(206);
+    expect(platform.query(() => backend.http.handle(get('/old/private.txt'))).status_code).toBe(404);
     expect(stores.config.get(CONFIG_KEYS.httpBackfill)).toBeUndefined();
   });
 
@@ -139,41 +139,41 @@ describe('HTTP serving in the backend', () => {
     platform.maxInstructions = 0n;
     await upload(backend, platform, 'many.bin', data, true, { chunkSize: PIECE });
     // Staging goes on in timers; until the asset is whole its URL answers the certified 404.
-    expect(backend.httpRequest(get('/many.bin')).status_code).toBe(404);
+    expect(backend.http.handle(get('/many.bin')).status_code).toBe(404);
     // One timer slice is not enough either (each stops well under the limit).
     expect(await platform.runDueTimersAsync()).toBeGreaterThan(0);
     expect((stores.httpPending as MemoryStore).len()).toBe(1);
-    expect(platform.query(() => backend.httpRequest(get('/many.bin'))).status_code).toBe(404);
+    expect(platform.query(() => backend.http.handle(get('/many.bin'))).status_code).toBe(404);
     expect(await drainTimers(platform)).toBeGreaterThan(0);
     expect((stores.httpPending as MemoryStore).len()).toBe(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
     for (const index of [0, 351, 1199]) {
-      const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${index * PIECE}-`]] }));
+      const response = platform.query(() => backend.http.handle({ ...get('/many.bin'), headers: [['range', `bytes=${index * PIECE}-`]] }));
       expect(response.status_code).toBe(206);
       expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(index * PIECE, (index + 1) * PIECE)))).toBe(true);
     }
     // Making it private withdraws it at once; timers then free every node it had.
-    expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', false))).toBe(true);
-    expect(platform.query(() => backend.httpRequest(get('/many.bin'))).status_code).toBe(404);
+    expect('Ok' in platform.message(() => backend.assets.setPublic(ALICE, 'many.bin', false))).toBe(true);
+    expect(platform.query(() => backend.http.handle(get('/many.bin'))).status_code).toBe(404);
     expect((stores.httpTree as MemoryStore).len()).toBeGreaterThan(treeNodes + 1000);
     platform.maxInstructions = 0n;
     expect(await drainTimers(platform)).toBeGreaterThan(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
     expect((stores.httpTree as MemoryStore).len()).toBe(treeNodes);
-    expect(platform.query(() => backend.httpRequest(get('/first.txt'))).status_code).toBe(200);
+    expect(platform.query(() => backend.http.handle(get('/first.txt'))).status_code).toBe(200);
   });
 
   it('a change while an asset is being staged starts it again and leaves nothing behind', async () => {
     const { backend, stores, platform, treeNodes, data } = await withManyPieces(700, 22);
     await upload(backend, platform, 'many.bin', data, true, { chunkSize: PIECE });
     expect((stores.httpPending as MemoryStore).len()).toBe(1);
-    expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', false))).toBe(true);
+    expect('Ok' in platform.message(() => backend.assets.setPublic(ALICE, 'many.bin', false))).toBe(true);
     expect((stores.httpPending as MemoryStore).len()).toBe(0);
     await drainTimers(platform);
     expect((stores.httpTree as MemoryStore).len()).toBe(treeNodes);
-    expect('Ok' in platform.message(() => backend.setPublic(ALICE, 'many.bin', true))).toBe(true);
+    expect('Ok' in platform.message(() => backend.assets.setPublic(ALICE, 'many.bin', true))).toBe(true);
     await drainTimers(platform);
-    const response = platform.query(() => backend.httpRequest({ ...get('/many.bin'), headers: [['range', `bytes=${650 * PIECE}-`]] }));
+    const response = platform.query(() => backend.http.handle({ ...get('/many.bin'), headers: [['range', `bytes=${650 * PIECE}-`]] }));
     expect(response.status_code).toBe(206);
     expect(Buffer.from(response.body).equals(Buffer.from(data.subarray(650 * PIECE, 651 * PIECE)))).toBe(true);
   });
@@ -181,13 +181,13 @@ describe('HTTP serving in the backend', () => {
   it('serves an asset with the headers it was certified with, even after its owner stops being a controller', async () => {
     const { backend, platform } = newBackend();
     await upload(backend, platform, 'page.html', new TextEncoder().encode('<p>hi</p>'), true, { caller: ADMIN, contentType: 'text/html' });
-    const headersOf = () => new Map(platform.query(() => backend.httpRequest(get('/page.html'))).headers.map(([n, v]) => [n.toLowerCase(), v]));
+    const headersOf = () => new Map(platform.query(() => backend.http.handle(get('/page.html'))).headers.map(([n, v]) => [n.toLowerCase(), v]));
     expect(headersOf().get('content-security-policy')).toBeUndefined();
     platform.controllers.clear();
     expect(headersOf().get('content-security-policy')).toBeUndefined();
     // Certified again (any change), it is an upload like any other: sandboxed, as an attachment.
-    expect('Ok' in platform.message(() => backend.setPublic(ADMIN, 'page.html', false))).toBe(true);
-    expect('Ok' in platform.message(() => backend.setPublic(ADMIN, 'page.html', true))).toBe(true);
+    expect('Ok' in platform.message(() => backend.assets.setPublic(ADMIN, 'page.html', false))).toBe(true);
+    expect('Ok' in platform.message(() => backend.assets.setPublic(ADMIN, 'page.html', true))).toBe(true);
     expect(headersOf().get('content-security-policy')).toBe('sandbox');
     expect(headersOf().get('content-disposition')).toMatch(/^attachment/);
   });

@@ -103,10 +103,10 @@ function snapshot(stores: ReturnType<typeof newBackend>['stores']) {
 describe('quotas', () => {
   it('max_open_uploads: the whole canister, answered LimitExceeded naming it, changing nothing', async () => {
     const { backend, stores, platform } = newBackend({ max_open_uploads: [2n] });
-    ok(platform.message(() => backend.begin(ALICE, begin('q1'))));
-    ok(platform.message(() => backend.begin(BOB, begin('q2'))));
+    ok(platform.message(() => backend.uploads.begin(ALICE, begin('q1'))));
+    ok(platform.message(() => backend.uploads.begin(BOB, begin('q2'))));
     const before = snapshot(stores);
-    const refused = platform.message(() => backend.begin(ALICE, begin('q3')));
+    const refused = platform.message(() => backend.uploads.begin(ALICE, begin('q3')));
     expect(refused).toEqual({ Err: { LimitExceeded: expect.stringContaining('max_open_uploads') } });
     expect(snapshot(stores)).toEqual(before);
   });
@@ -114,34 +114,34 @@ describe('quotas', () => {
   it('max_assets_per_caller counts the owner’s assets; a new variant of one is no new asset', async () => {
     const { backend, stores, platform } = newBackend({ max_assets_per_caller: [2n] });
     for (const id of ['a1', 'a2']) {
-      const s = ok(platform.message(() => backend.begin(ALICE, begin(id))));
-      ok(await platform.messageAsync(() => backend.finish(ALICE, s.uploadId, undefined)));
+      const s = ok(platform.message(() => backend.uploads.begin(ALICE, begin(id))));
+      ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, s.uploadId, undefined)));
     }
     const before = snapshot(stores);
-    expect(platform.message(() => backend.begin(ALICE, begin('a3')))).toEqual({ Err: { LimitExceeded: expect.stringContaining('max_assets_per_caller') } });
+    expect(platform.message(() => backend.uploads.begin(ALICE, begin('a3')))).toEqual({ Err: { LimitExceeded: expect.stringContaining('max_assets_per_caller') } });
     expect(snapshot(stores)).toEqual(before);
-    ok(platform.message(() => backend.begin(ALICE, begin('a1', { variant: 'thumb' }))));
-    ok(platform.message(() => backend.begin(BOB, begin('b1'))));
-    ok(platform.message(() => backend.deleteAsset(ALICE, 'a2')));
-    ok(platform.message(() => backend.begin(ALICE, begin('a3'))));
+    ok(platform.message(() => backend.uploads.begin(ALICE, begin('a1', { variant: 'thumb' }))));
+    ok(platform.message(() => backend.uploads.begin(BOB, begin('b1'))));
+    ok(platform.message(() => backend.assets.deleteAsset(ALICE, 'a2')));
+    ok(platform.message(() => backend.uploads.begin(ALICE, begin('a3'))));
   });
 
   it('max_bytes_per_caller counts stored blobs and open uploads’ sizes, across an upgrade', async () => {
     const first = newBackend({ max_bytes_per_caller: [100n], max_chunk_bytes: [100] });
     const data = new Uint8Array(60).fill(3);
-    const s = ok(first.platform.message(() => first.backend.begin(ALICE, begin('big', { size: 60n, chunk_size: 60, sha256: sha256(data) }))));
-    ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, s.uploadId, 0, data)));
-    expect(first.platform.message(() => first.backend.begin(ALICE, begin('more', { size: 41n, chunk_size: 41 })))).toEqual({
+    const s = ok(first.platform.message(() => first.backend.uploads.begin(ALICE, begin('big', { size: 60n, chunk_size: 60, sha256: sha256(data) }))));
+    ok(await first.platform.messageAsync(() => first.backend.uploads.putChunk(ALICE, s.uploadId, 0, data)));
+    expect(first.platform.message(() => first.backend.uploads.begin(ALICE, begin('more', { size: 41n, chunk_size: 41 })))).toEqual({
       Err: { LimitExceeded: expect.stringContaining('max_bytes_per_caller') }
     });
-    ok(await first.platform.messageAsync(() => first.backend.finish(ALICE, s.uploadId, undefined)));
+    ok(await first.platform.messageAsync(() => first.backend.uploads.finish(ALICE, s.uploadId, undefined)));
     const { backend, platform } = upgradeBackend(first);
-    expect(platform.message(() => backend.begin(ALICE, begin('more', { size: 41n, chunk_size: 41 })))).toEqual({
+    expect(platform.message(() => backend.uploads.begin(ALICE, begin('more', { size: 41n, chunk_size: 41 })))).toEqual({
       Err: { LimitExceeded: expect.stringContaining('max_bytes_per_caller') }
     });
-    ok(platform.message(() => backend.begin(ALICE, begin('more', { size: 40n, chunk_size: 40 }))));
-    ok(platform.message(() => backend.deleteAsset(ALICE, 'big')));
-    ok(platform.message(() => backend.begin(ALICE, begin('again', { size: 60n, chunk_size: 60 }))));
+    ok(platform.message(() => backend.uploads.begin(ALICE, begin('more', { size: 40n, chunk_size: 40 }))));
+    ok(platform.message(() => backend.assets.deleteAsset(ALICE, 'big')));
+    ok(platform.message(() => backend.uploads.begin(ALICE, begin('again', { size: 60n, chunk_size: 60 }))));
   });
 });
 
@@ -149,21 +149,21 @@ describe('idempotent begin', () => {
   it('the same key and arguments answer the same upload; others InvalidArgument; after finish InvalidState', async () => {
     const { backend, stores, platform } = newBackend();
     const key = Uint8Array.of(1, 2, 3);
-    const first = ok(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: key }))));
+    const first = ok(platform.message(() => backend.uploads.begin(ALICE, begin('idem', { idempotency_key: key }))));
     const before = snapshot(stores);
-    const again = ok(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: key }))));
+    const again = ok(platform.message(() => backend.uploads.begin(ALICE, begin('idem', { idempotency_key: key }))));
     expect(again.uploadId).toBe(first.uploadId);
     expect(snapshot(stores)).toEqual(before);
-    expect(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: key, file_name: 'other' })))).toEqual({
+    expect(platform.message(() => backend.uploads.begin(ALICE, begin('idem', { idempotency_key: key, file_name: 'other' })))).toEqual({
       Err: { InvalidArgument: expect.stringContaining(`upload ${first.uploadId}`) }
     });
     // Keys are the caller's own: Bob's same key is a new upload.
-    expect(ok(platform.message(() => backend.begin(BOB, begin('idem-bob', { idempotency_key: key })))).uploadId).not.toBe(first.uploadId);
-    ok(await platform.messageAsync(() => backend.finish(ALICE, first.uploadId, undefined)));
-    expect(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: key })))).toEqual({
+    expect(ok(platform.message(() => backend.uploads.begin(BOB, begin('idem-bob', { idempotency_key: key })))).uploadId).not.toBe(first.uploadId);
+    ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, first.uploadId, undefined)));
+    expect(platform.message(() => backend.uploads.begin(ALICE, begin('idem', { idempotency_key: key })))).toEqual({
       Err: { InvalidState: expect.stringContaining(`upload ${first.uploadId}`) }
     });
-    expect(platform.message(() => backend.begin(ALICE, begin('idem', { idempotency_key: new Uint8Array(33) })))).toEqual({
+    expect(platform.message(() => backend.uploads.begin(ALICE, begin('idem', { idempotency_key: new Uint8Array(33) })))).toEqual({
       Err: { InvalidArgument: expect.stringContaining('idempotency_key') }
     });
   });
@@ -174,14 +174,14 @@ describe('list_assets_page', () => {
     const { backend, platform } = newBackend({ max_open_uploads_per_caller: [64] });
     const ids = Array.from({ length: 23 }, (_, n) => `p${String(n).padStart(2, '0')}`);
     for (const id of [...ids].reverse()) {
-      const s = ok(platform.message(() => backend.begin(ALICE, begin(id))));
-      ok(await platform.messageAsync(() => backend.finish(ALICE, s.uploadId, undefined)));
+      const s = ok(platform.message(() => backend.uploads.begin(ALICE, begin(id))));
+      ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, s.uploadId, undefined)));
     }
     for (const size of [1, 5, 22, 23, 24, 100]) {
       const seen: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = platform.query(() => backend.listAssetsPage(ALICE, after, size));
+        const page = platform.query(() => backend.assets.listAssetsPage(ALICE, after, size));
         seen.push(...page.assets.map((v) => v.asset.assetId));
         if (page.next === undefined) break;
         expect(page.next).toBe(page.assets.at(-1)!.asset.assetId);
@@ -189,6 +189,6 @@ describe('list_assets_page', () => {
       }
       expect(seen).toEqual(ids);
     }
-    expect(platform.query(() => backend.listAssetsPage(BOB, undefined, 10))).toEqual({ assets: [], next: undefined });
+    expect(platform.query(() => backend.assets.listAssetsPage(BOB, undefined, 10))).toEqual({ assets: [], next: undefined });
   });
 });

@@ -1,4 +1,4 @@
-// canister_inspect_message's header check: arguments of the shapes our methods take pass;
+// The argument check made before decoding (by canister_inspect_message and by every method): arguments of the shapes our methods take pass;
 // cheap-to-send, costly-to-decode ones are refused before any value is read.
 import { IDL } from '@icp-sdk/core/candid';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +45,33 @@ describe('argumentRefusal', () => {
     expect(argumentRefusal('abort', bytes(DIDL, [0x80, 0x80]))).toBe('malformed header');
   });
 
-  it('leaves unknown methods to the IC (which rejects them) and queries are never inspected', () => {
+  it('refuses for queries too, and what plain values would make costly to decode', () => {
+    const encode = (types: IDL.Type[], values: unknown[]) => new Uint8Array(IDL.encode(types, values));
+    expect(argumentRefusal('stats', encode([], []))).toBeUndefined();
+    expect(argumentRefusal('stats', encode([IDL.Vec(IDL.Null)], [[]]))).toMatch(/zero-sized/);
+    expect(argumentRefusal('list_assets_page', encode([IDL.Opt(IDL.Text), IDL.Nat32], [['a'], 10]))).toBeUndefined();
+    expect(argumentRefusal('list_assets_page', encode([IDL.Opt(IDL.Text), IDL.Nat32, IDL.Nat32], [[], 1, 2]))).toMatch(/3 arguments/);
+    // A record whose fields all take no bytes is zero-sized, however it nests.
+    const pairOfNulls = IDL.Record({ a: IDL.Null, b: IDL.Record({ c: IDL.Null }) });
+    expect(argumentRefusal('get_asset', encode([IDL.Text, IDL.Vec(pairOfNulls)], ['a', []]))).toMatch(/zero-sized/);
+    // nat and int values are built a byte at a time; no method takes them.
+    expect(argumentRefusal('upload_status', encode([IDL.Nat], [1n]))).toMatch(/nat and int/);
+    expect(argumentRefusal('begin', encode([IDL.Record({ extra: IDL.Int })], [{ extra: 1n }]))).toMatch(/nat and int/);
+    // A vec of anything but bytes, where the method takes none: skipped element by element.
+    expect(argumentRefusal('finish', encode([IDL.Record({ upload_id: IDL.Nat64, junk: IDL.Vec(IDL.Nat16) })], [{ upload_id: 1n, junk: [] }]))).toMatch(
+      /takes no vec but of bytes/
+    );
+    // http_request takes vecs of records (its headers), within its length.
+    const request = { method: 'GET', url: '/', headers: [['a', 'b']], body: new Uint8Array(), certificate_version: [] };
+    expect(argumentRefusal('http_request', encode([t.HttpRequest], [request]))).toBeUndefined();
+    expect(argumentRefusal('http_request', encode([t.HttpRequest], [{ ...request, headers: Array(9_000).fill(['', '']) }]))).toMatch(/takes at most/);
+    // Texts somewhat over their limits still decode (and are answered InvalidArgument); far over, refused.
+    expect(argumentRefusal('get_asset', encode([IDL.Text], ['a'.repeat(257)]))).toBeUndefined();
+    expect(argumentRefusal('get_asset', encode([IDL.Text], ['a'.repeat(2_000)]))).toMatch(/takes at most/);
+    expect(argumentRefusal('put_chunk', encode([t.PutChunkArgs], [{ upload_id: 1n, index: 0, bytes: new Uint8Array(2_000_000) }]))).toBeUndefined();
+  });
+
+  it('leaves unknown methods to the IC (which rejects them)', () => {
     expect(argumentRefusal('nonexistent', VEC_NULL_22)).toBeUndefined();
   });
 });

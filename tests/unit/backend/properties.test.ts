@@ -29,7 +29,7 @@ describe('any order, any retries', () => {
           const count = Math.ceil(size / chunkSize);
           const digest = sha256(data);
           const begun = platform.message(() =>
-            backend.begin(ALICE, {
+            backend.uploads.begin(ALICE, {
               asset_id: 'p',
               variant: 'original',
               file_name: '',
@@ -53,34 +53,34 @@ describe('any order, any retries', () => {
           let finished = false;
           for (const [n, index] of order.entries()) {
             const bytes = data.subarray(index * chunkSize, Math.min(size, (index + 1) * chunkSize));
-            const ack = await platform.messageAsync(() => backend.putChunk(ALICE, id, index, bytes), bytes.length);
+            const ack = await platform.messageAsync(() => backend.uploads.putChunk(ALICE, id, index, bytes), bytes.length);
             // Once an early finish succeeded, late resends are refused, not stored.
             expect(Object.keys(ack)).toEqual(finished ? ['Err'] : ['Ok']);
             if (finished && 'Err' in ack) expect(Object.keys(ack.Err)).toEqual(['InvalidState']);
             const step = interjections[n];
             if (step === 'timers') (await platform.runDueTimersAsync());
             if (step === 'finish' && !finished) {
-              const early = await platform.messageAsync(() => backend.finish(ALICE, id, undefined));
+              const early = await platform.messageAsync(() => backend.uploads.finish(ALICE, id, undefined));
               if ('Err' in early) expect(Object.keys(early.Err)[0]).toMatch(/^(Incomplete|HashPending)$/);
               else finished = true;
             }
           }
-          let result = await platform.messageAsync(() => backend.finish(ALICE, id, undefined));
+          let result = await platform.messageAsync(() => backend.uploads.finish(ALICE, id, undefined));
           for (let i = 0; i < 1_000 && 'Err' in result && 'HashPending' in result.Err; i++) {
             if (i % 2 === 0) (await platform.runDueTimersAsync());
-            result = await platform.messageAsync(() => backend.finish(ALICE, id, undefined));
+            result = await platform.messageAsync(() => backend.uploads.finish(ALICE, id, undefined));
           }
           if (!('Ok' in result)) throw new Error(`finish: ${Object.keys(result.Err)}`);
           expect(hex(result.Ok.sha256)).toBe(hex(digest));
           const back = new Uint8Array(size);
           for (let i = 0; i < count; i++) {
-            const chunk = backend.readChunk(ALICE, result.Ok.blobId, i);
+            const chunk = backend.assets.readChunk(ALICE, result.Ok.blobId, i);
             if (!('Ok' in chunk)) throw new Error('read_chunk failed');
             back.set(chunk.Ok, i * chunkSize);
           }
           expect(hex(sha256(back))).toBe(hex(digest));
           expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
-          expect(backend.stats().storedBytes).toBe(BigInt(size));
+          expect(backend.stats.read().storedBytes).toBe(BigInt(size));
         }
       ),
       { numRuns: 40 }

@@ -35,7 +35,7 @@ function ok<T>(result: { Ok: T } | { Err: unknown }): T {
   return result.Ok;
 }
 
-/** Texts at their maximum lengths (DESIGN.md: asset id 256, variant 32; file name 1024, content type 256). */
+/** Texts at their maximum lengths (model/limits.ts: asset id 256, variant 32; file name 1024, content type 256). */
 const assetIdOf = (n: number) => `${String(n).padStart(3, '0')}-`.padEnd(256, 'a');
 const variantOf = (n: number) => `v${n}-`.padEnd(32, 'v');
 
@@ -59,22 +59,22 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
           chunk_size: 10,
           sha256: undefined
         };
-        const { uploadId } = ok(platform.message(() => backend.begin(ALICE, args)));
-        ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 0, data)));
-        ok(await platform.messageAsync(() => backend.finish(ALICE, uploadId, digest)));
+        const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, args)));
+        ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, 0, data)));
+        ok(await platform.messageAsync(() => backend.uploads.finish(ALICE, uploadId, digest)));
       }
     }
   }, 120_000);
 
-  const encode = (views: ReturnType<typeof backend.listAssets>) =>
+  const encode = (views: ReturnType<typeof backend.assets.listAssets>) =>
     IDL.encode([IDL.Vec(t.Asset)], [views.map((view) => toAsset(view, principal))]).byteLength;
 
   /** Pages through with `after` as a client does; answers the pages. */
   function pages(limit: number) {
-    const out: Array<ReturnType<typeof backend.listAssets>> = [];
+    const out: Array<ReturnType<typeof backend.assets.listAssets>> = [];
     let after: string | undefined;
     for (;;) {
-      const page = platform.query(() => backend.listAssets(ALICE, after, limit));
+      const page = platform.query(() => backend.assets.listAssets(ALICE, after, limit));
       out.push(page);
       if (page.length === 0) return out;
       after = page[page.length - 1].asset.assetId;
@@ -97,7 +97,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
     expect(all[0].length).toBeLessThan(100);
     const ids = all.flat().map((view) => view.asset.assetId);
     expect(ids).toEqual(Array.from({ length: ASSETS }, (_, a) => assetIdOf(a)));
-    expect(platform.query(() => backend.listAssets(BOB, undefined, 100))).toEqual([]);
+    expect(platform.query(() => backend.assets.listAssets(BOB, undefined, 100))).toEqual([]);
   });
 
   it('stops at the instruction budget, counting the reply encoding still to come', async () => {
@@ -110,9 +110,9 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
       return get(key);
     };
     try {
-      const estimate = (page: ReturnType<typeof backend.listAssets>) =>
+      const estimate = (page: ReturnType<typeof backend.assets.listAssets>) =>
         Number(platform.instructions) + encode(page) * 15_400;
-      const first = platform.query(() => backend.listAssets(ALICE, undefined, 10));
+      const first = platform.query(() => backend.assets.listAssets(ALICE, undefined, 10));
       // 10 such assets would be ≈ 16 billion instructions read and encoded: a trap.
       expect(first.length).toBeGreaterThan(0);
       expect(first.length).toBeLessThan(10);
@@ -123,7 +123,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
       const ids: string[] = [];
       let after: string | undefined;
       for (;;) {
-        const page = platform.query(() => backend.listAssets(ALICE, after, 10));
+        const page = platform.query(() => backend.assets.listAssets(ALICE, after, 10));
         expect(estimate(page)).toBeLessThan(Number(QUERY_LIMIT) * 0.9);
         expect(platform.instructions).toBeLessThan(LIST_INSTRUCTION_BUDGET + 32n * 24_000_000n);
         if (page.length === 0) break;
@@ -137,7 +137,7 @@ describe('list_assets on 100 assets × 32 variants with every text at its maximu
   });
 
   it('clamps the requested count', async () => {
-    const page = platform.query(() => backend.listAssets(ALICE, assetIdOf(ASSETS - 3), 0xffff_ffff));
+    const page = platform.query(() => backend.assets.listAssets(ALICE, assetIdOf(ASSETS - 3), 0xffff_ffff));
     expect(page.map((view) => view.asset.assetId)).toEqual([assetIdOf(ASSETS - 2), assetIdOf(ASSETS - 1)]);
     expect(LIST_ASSETS_MAX).toBeLessThanOrEqual(1000);
   });
@@ -170,8 +170,8 @@ describe('my_uploads with many received chunks', () => {
   it('lists open uploads first, whole, keeping the indexes (costly for Azle to encode) bounded', async () => {
     const first = newBackend({ max_chunk_bytes: [], max_upload_bytes: [], upload_idle_timeout_s: [], max_open_uploads_per_caller: [64] });
     const data = pseudoRandom(10, 2);
-    const small = ok(first.platform.message(() => first.backend.begin(ALICE, { asset_id: 'small', variant: 'original', file_name: '', content_type: '', size: 10n, chunk_size: 10, sha256: undefined })));
-    ok(await first.platform.messageAsync(() => first.backend.putChunk(ALICE, small.uploadId, 0, data)));
+    const small = ok(first.platform.message(() => first.backend.uploads.begin(ALICE, { asset_id: 'small', variant: 'original', file_name: '', content_type: '', size: 10n, chunk_size: 10, sha256: undefined })));
+    ok(await first.platform.messageAsync(() => first.backend.uploads.putChunk(ALICE, small.uploadId, 0, data)));
     // 30 closed uploads of 3,000 received chunks, 2 open ones of 40,000, one complete of 65,536.
     const closedIds: bigint[] = [];
     for (let n = 0; n < 30; n++) {
@@ -184,13 +184,13 @@ describe('my_uploads with many received chunks', () => {
     first.stores.sessions.insert(u64Key(300n), encodeSession(bigSession(300n, { kind: 'finished', blobId: 1n }, first.platform.now, MAX_CHUNK_COUNT)));
     // Records written straight into the sessions map, as the first layout kept them (no indexes):
     // the upgrade migrates them into the indexes, walking upload ids up to the next one.
-    first.platform.message(() => first.backend.preUpgrade());
+    first.platform.message(() => first.backend.lifecycle.preUpgrade());
     first.stores.config.remove(CONFIG_KEYS.layout);
     const counters = decodeCounters(first.stores.config.get(CONFIG_KEYS.counters)!);
     first.stores.config.insert(CONFIG_KEYS.counters, encodeCounters({ ...counters, nextUploadId: 301n }));
     const { backend, platform } = upgradeBackend(first, undefined, false);
 
-    const listed = platform.query(() => backend.myUploads(ALICE));
+    const listed = platform.query(() => backend.uploads.myUploads(ALICE));
     const ids = listed.map((s) => s.uploadId);
     for (const id of [small.uploadId, ...openIds]) expect(ids).toContain(id);
     expect(ids).not.toContain(300n);

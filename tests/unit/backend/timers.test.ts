@@ -50,32 +50,32 @@ describe('a timer run that traps does not stop later runs', () => {
     const { backend, platform, stores } = newBackend(limits);
     platform.trapsRollBack(backend);
     const data = pseudoRandom(3000, 23);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('idle', data, 1000))));
-    ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0))));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('idle', data, 1000))));
+    ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, 0, chunk(data, 1000, 0))));
     platform.advance(TIMEOUT_S + 1);
     trapOnce(stores.sessions as MemoryStore, 'insert'); // the sweep's save of the aborted session
     platform.runDueTimers();
     expect(platform.traps).toHaveLength(1);
-    expect(ok(backend.uploadStatus(ALICE, uploadId)).state).toEqual({ kind: 'open' });
+    expect(ok(backend.uploads.status(ALICE, uploadId)).state).toEqual({ kind: 'open' });
     platform.advance(TIMEOUT_S / 4);
     platform.runDueTimers();
-    expect(ok(backend.uploadStatus(ALICE, uploadId)).state).toEqual({ kind: 'aborted' });
-    expect(backend.stats()).toMatchObject({ openUploads: 0, storedBytes: 0n });
+    expect(ok(backend.uploads.status(ALICE, uploadId)).state).toEqual({ kind: 'aborted' });
+    expect(backend.stats.read()).toMatchObject({ openUploads: 0, storedBytes: 0n });
   });
 
   it('freeing: after a trapped slice, the chain restarts at the next sweep and finishes', async () => {
     const { backend, platform, stores } = newBackend();
     platform.trapsRollBack(backend);
     const data = pseudoRandom(40 * 1000, 24);
-    const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput('free', data, 1000))));
-    for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
+    const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('free', data, 1000))));
+    for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
     const chunks = stores.chunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     chunks.remove = (key: Uint8Array) => {
       platform.instructions += 3_000_000_000n; // ~11 removals a message
       return remove(key);
     };
-    ok(platform.message(() => backend.abort(ALICE, uploadId)));
+    ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
     expect(stores.garbage.len()).toBe(1);
     trapOnce(chunks, 'remove');
     platform.runDueTimers();
@@ -84,7 +84,7 @@ describe('a timer run that traps does not stop later runs', () => {
     for (let runs = 0; runs < 20 && platform.runDueTimers() > 0; runs++);
     expect(stores.garbage.len()).toBe(0);
     expect(stores.chunks.len()).toBe(0);
-    expect(backend.stats().storedBytes).toBe(0n);
+    expect(backend.stats.read().storedBytes).toBe(0n);
   });
 });
 
@@ -94,7 +94,7 @@ describe('the expiry sweep does bounded work per message', () => {
   it('expires 1,500 idle uploads over several messages, none over the limit', async () => {
     const { backend, platform, stores } = newBackend(many);
     const data = pseudoRandom(10, 25);
-    for (let i = 0; i < 1500; i++) ok(platform.message(() => backend.begin(ALICE, beginInput(`e${i}`, data, 10))));
+    for (let i = 0; i < 1500; i++) ok(platform.message(() => backend.uploads.begin(ALICE, beginInput(`e${i}`, data, 10))));
     const sessions = stores.sessions as MemoryStore;
     const insert = sessions.insert.bind(sessions);
     sessions.insert = (key: Uint8Array, value: Uint8Array) => {
@@ -105,7 +105,7 @@ describe('the expiry sweep does bounded work per message', () => {
     platform.advance(TIMEOUT_S + 1);
     let messages = 0;
     while ((await platform.runDueTimersAsync()) > 0 && messages < 50) messages++;
-    expect(backend.stats().openUploads).toBe(0);
+    expect(backend.stats.read().openUploads).toBe(0);
     expect(messages).toBeGreaterThanOrEqual(4);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
   });
@@ -114,8 +114,8 @@ describe('the expiry sweep does bounded work per message', () => {
     const { backend, platform, stores } = newBackend(many);
     const data = pseudoRandom(10, 26);
     for (let i = 0; i < 1500; i++) {
-      const { uploadId } = ok(platform.message(() => backend.begin(ALICE, beginInput(`p${i}`, data, 10))));
-      ok(platform.message(() => backend.abort(ALICE, uploadId)));
+      const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput(`p${i}`, data, 10))));
+      ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
     }
     const sessions = stores.sessions as MemoryStore;
     const remove = sessions.remove.bind(sessions);
@@ -129,6 +129,6 @@ describe('the expiry sweep does bounded work per message', () => {
     while ((await platform.runDueTimersAsync()) > 0 && messages < 50) messages++;
     expect(stores.sessions.len()).toBe(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
-    expect(backend.myUploads(ALICE)).toEqual([]);
+    expect(backend.uploads.myUploads(ALICE)).toEqual([]);
   });
 });
