@@ -4,14 +4,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Actor, HttpAgent } from '@icp-sdk/core/agent';
+import { HttpAgent } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
+import type { IcUploadService } from '../../candid/ic_upload.js';
 import { startLocalNetwork, LocalNetworkError, controllerKeyFile } from '../replica/local_network.js';
 import { appUrl, DEFAULT_APP_DIR, deployApp } from './commands/deploy_app.js';
 import { stateDir } from '../client/node/state_dir.js';
 import { assetUrl } from '../client/asset_url.js';
 import { CONFIG_FILE } from './config.js';
+import { certifiedActor } from './connect.js';
 import { CliError, UsageError } from './errors.js';
 
 export interface ReplicaOptions {
@@ -111,7 +112,7 @@ async function deployBundledApp(url: string, canisterId: string, dir: string): P
   if (!existsSync(join(DEFAULT_APP_DIR, 'index.html'))) return undefined;
   const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(controllerKeyFile(dir))));
   const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
-  const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId });
+  const actor = certifiedActor<IcUploadService>(agent, canisterId);
   await deployApp(actor, DEFAULT_APP_DIR);
   return appUrl(url, canisterId);
 }
