@@ -3,19 +3,18 @@
 // instructions of http_request for a small file and for one 1.9 MB piece, and of one
 // certification tree update (set_public changing visibility). The canister is upload_seeded:
 // ic_upload itself plus measuring methods.
-import { Actor, HttpAgent } from '@icp-sdk/core/agent';
 import { IDL, type IDL as CandidIDLNs } from '@icp-sdk/core/candid';
-import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { idlFactory, type HttpRequest, type IcUploadService } from '../candid/ic_upload.js';
+import type { HttpRequest, IcUploadService } from '../candid/ic_upload.js';
+import { certifiedActor } from '../src/cli/connect.js';
 import { memorySource, Uploader } from '../src/client/index.js';
 import { startLocalNetwork } from '../src/replica/local_network.js';
 import { seededMethods, type SeededService } from '../tests/canisters/upload_seeded/interface.js';
-import { fmt } from './support.js';
+import { fmt, localActor } from './support.js';
 
 const MB50 = 50 * 1024 * 1024;
 const CHUNK = 1_900_000;
@@ -32,9 +31,8 @@ export async function gatewayBench() {
     port: 0
   });
   try {
-    const agent = await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
-    const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
-    const measuring = Actor.createActor<SeededService>(measuringIdl, { agent, canisterId: network.canisterId });
+    const { agent, actor } = await localActor<IcUploadService>(network.url, network.canisterId);
+    const measuring = certifiedActor<SeededService>(agent, network.canisterId, measuringIdl);
     const uploader = new Uploader({ actor, chunkSize: CHUNK });
     const big = new Uint8Array(randomBytes(MB50));
     await uploader.upload({ source: memorySource(big, 'big.bin'), assetId: 'big.bin', public: true });

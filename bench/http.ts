@@ -4,8 +4,6 @@
 // same uploads through pic-js on the embedded replica in its own process — alternated, in one run,
 // so machine load falls on both alike and the ratios mean something on a loaded machine. Bytes
 // written are counted by a local network in this process (the replica's own counter, by file).
-import { Actor, HttpAgent } from '@icp-sdk/core/agent';
-import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { createIdentity } from '@dfinity/pic';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +12,7 @@ import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { Uploader, downloadAsset, fileSource } from '../src/client/node/index.js';
 import { startLocalNetwork } from '../src/replica/local_network.js';
-import { fmt, median, startExternalReplica, startLocalNetworkProcess } from './support.js';
+import { fmt, localActor, median, startExternalReplica, startLocalNetworkProcess } from './support.js';
 
 const MB21 = 21 * 1024 * 1024;
 const MB100 = 100 * 1024 * 1024;
@@ -87,8 +85,7 @@ async function sideBySide(dir: string) {
   const network = await startLocalNetworkProcess(join(dir, 'state'), dir);
   const pic = await startExternalReplica();
   try {
-    const agent = await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
-    const http = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
+    const { actor: http } = await localActor<IcUploadService>(network.url, network.canisterId);
     const fixture = await pic.pic.setupCanister<IcUploadService>({ idlFactory, wasm: '.azle/ic_upload/ic_upload.wasm' });
     fixture.actor.setIdentity(createIdentity('bench alice'));
     await pic.pic.tick(2); // Azle's start-up timer
@@ -131,8 +128,7 @@ async function bytesWritten(dir: string) {
     port: 0
   });
   try {
-    const agent = await HttpAgent.create({ host: network.url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
-    const http = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: network.canisterId });
+    const { actor: http } = await localActor<IcUploadService>(network.url, network.canisterId);
     const [big] = files(dir, 'counted-big-', 1, MB21);
     const written = network.bytesWritten();
     await upload(http, [big!], 1);

@@ -1,6 +1,11 @@
 // Shared benchmark plumbing: an in-process embedded replica behind its PocketIC REST server, so a
 // benchmark drives it through unmodified pic-js and can still read the replica's own metrics.
 import { PocketIc, PocketIcServer } from '@dfinity/pic';
+import { HttpAgent } from '@icp-sdk/core/agent';
+import type { IDL } from '@icp-sdk/core/candid';
+import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
+import { idlFactory } from '../candid/ic_upload.js';
+import { certifiedActor } from '../src/cli/connect.js';
 import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
 import type { Canister } from '../src/replica/canister.js';
 import type { StateMachine } from '../src/replica/state_machine.js';
@@ -81,6 +86,15 @@ export async function startLocalNetworkProcess(stateDir: string, home: string): 
       await exited;
     }
   };
+}
+
+/**
+ * An actor on the local network at `url` as the CLI makes one (a new Ed25519 identity, the
+ * root key fetched once, every certificate verified), and its agent for more actors.
+ */
+export async function localActor<T>(url: string, canisterId: string, idl: IDL.InterfaceFactory = idlFactory): Promise<{ agent: HttpAgent; actor: T }> {
+  const agent = await HttpAgent.create({ host: url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
+  return { agent, actor: certifiedActor<T>(agent, canisterId, idl) as T };
 }
 
 export function median(xs: number[]): number {

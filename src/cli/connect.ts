@@ -1,5 +1,8 @@
 // An agent-js actor for the CLI's connection: HttpAgent + Actor over the contract's IDL.
-import { Actor, HttpAgent } from '@icp-sdk/core/agent';
+import { Actor, blsVerify, HttpAgent, type ActorSubclass } from '@icp-sdk/core/agent';
+import type { IDL } from '@icp-sdk/core/candid';
+import type { Principal } from '@icp-sdk/core/principal';
+import { rememberingBlsVerify } from '../client/verified_signatures.js';
 import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import type { Connection } from './config.js';
@@ -26,7 +29,15 @@ export async function connect(connection: Connection): Promise<Connected> {
     if (loaded.created) createdIdentity = path;
   }
   const agent = await HttpAgent.create({ host: connection.url, identity, shouldFetchRootKey: connection.local });
-  const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId: connection.canisterId });
+  const actor = certifiedActor<IcUploadService>(agent, connection.canisterId);
   const principal = identity.getPrincipal().toText();
   return { actor: actor as unknown as IcUploadService, principal, journalNamespace: `${connection.canisterId}:${principal}`, createdIdentity };
+}
+
+/**
+ * An actor whose answers are verified as agent-js verifies them, each signature checked once:
+ * the calls a replica answers together share one (`rememberingBlsVerify`).
+ */
+export function certifiedActor<T>(agent: HttpAgent, canisterId: string | Principal, idl: IDL.InterfaceFactory = idlFactory): ActorSubclass<T> {
+  return Actor.createActor<T>(idl, { agent, canisterId, blsVerify: rememberingBlsVerify(blsVerify) });
 }

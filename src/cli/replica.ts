@@ -2,16 +2,14 @@
 // `dfx deploy`. It runs until interrupted, and tells the other commands where it is by writing
 // `.ic-upload.json` in the current folder and in the user's state folder.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Actor, HttpAgent } from '@icp-sdk/core/agent';
-import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
+import { join, resolve } from 'node:path';
+import type { IcUploadService } from '../../candid/ic_upload.js';
 import { startLocalNetwork, LocalNetworkError, controllerKeyFile } from '../replica/local_network.js';
 import { appUrl, DEFAULT_APP_DIR, deployApp } from './commands/deploy_app.js';
 import { stateDir } from '../client/node/state_dir.js';
 import { assetUrl } from '../client/asset_url.js';
 import { CONFIG_FILE } from './config.js';
+import { PACKAGE_ROOT } from './package_root.js';
 import { CliError, UsageError } from './errors.js';
 
 export interface ReplicaOptions {
@@ -23,7 +21,6 @@ export interface ReplicaOptions {
   [option: string]: unknown;
 }
 
-const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEFAULT_WASM = join(PACKAGE_ROOT, '.azle', 'ic_upload', 'ic_upload.wasm');
 
 /** The pid of another live replica that wrote the config file at `path`, if one did. */
@@ -109,9 +106,11 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
  */
 async function deployBundledApp(url: string, canisterId: string, dir: string): Promise<string | undefined> {
   if (!existsSync(join(DEFAULT_APP_DIR, 'index.html'))) return undefined;
+  // Loaded here, once the network answers: agent-js is ≈ 0.7 s of loading that a start need not wait for.
+  const [{ HttpAgent }, { Ed25519KeyIdentity }, { certifiedActor }] = await Promise.all([import('@icp-sdk/core/agent'), import('@icp-sdk/core/identity'), import('./connect.js')]);
   const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(controllerKeyFile(dir))));
   const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
-  const actor = Actor.createActor<IcUploadService>(idlFactory, { agent, canisterId });
+  const actor = certifiedActor<IcUploadService>(agent, canisterId);
   await deployApp(actor, DEFAULT_APP_DIR);
   return appUrl(url, canisterId);
 }

@@ -194,6 +194,7 @@ export class Canister implements CanisterHost {
   loadModule(wasm: Uint8Array): void {
     const prepared = prepareWasm(wasm, { metering: this.options.metering, ...(this.options.wasmCacheDir ? { cacheDir: this.options.wasmCacheDir } : {}) });
     this.runtime = new WasmRuntime(prepared, this.imports());
+    this.snapshotOf = undefined;
     this.wasmBytes = wasm;
     this.moduleHash = new Uint8Array(sha256(wasm));
   }
@@ -234,12 +235,14 @@ export class Canister implements CanisterHost {
 
   /** Writes a heap image and globals back, re-instantiating if the memory has grown since. */
   restoreHeap(heap: Uint8Array, globals: unknown[]): void {
+    this.snapshotOf = heap === this.heapSnapshot ? this.runtime : undefined;
     let rt = this.runtime!;
     if (rt.memory.buffer.byteLength !== heap.length) {
       rt = new WasmRuntime(rt.prepared, this.imports());
       const have = rt.memory.buffer.byteLength;
       if (heap.length > have) rt.memory.grow((heap.length - have) / WASM_PAGE);
       this.runtime = rt;
+      if (this.snapshotOf) this.snapshotOf = rt;
     }
     new Uint8Array(rt.memory.buffer).set(heap);
     rt.globals.forEach((g, i) => (g.value = globals[i]));
@@ -256,9 +259,10 @@ export class Canister implements CanisterHost {
   execute(req: ExecuteRequest): ExecutionOutcome {
     const rt = this.runtime;
     if (!rt) throw new Error(`replica bug: executing on empty canister ${this.text}`);
+    if (this.running) throw new Error(`replica bug: an execution on canister ${this.text} inside another (one heap snapshot each)`);
     const ctx = new ExecutionContext(req.kind, { ...req.ctx, instructionLimit: req.limit });
     const t0 = performance.now();
-    const heapBefore = new Uint8Array(rt.memory.buffer).slice();
+    const heapBefore = this.snapshotHeap(rt);
     const globalsBefore = rt.globals.map((g) => g.value);
     const stableBefore = this.stable.checkpoint();
     this.running = ctx;
@@ -289,6 +293,7 @@ export class Canister implements CanisterHost {
       this.restoreHeap(heapBefore, globalsBefore);
       this.stable.restore(stableBefore);
     } else {
+      this.snapshotOf = undefined;
       if (ctx.certifiedData) this.certifiedData = ctx.certifiedData;
       if (ctx.timer !== undefined) this.globalTimer = ctx.timer;
       // Cycles on a call left unperformed at the end are not spent.
@@ -301,6 +306,28 @@ export class Canister implements CanisterHost {
     this.metrics.instructions += instructions;
     return { ctx, trap: failure, instructions };
   }
+
+  /**
+   * The heap as it is before an execution, in a buffer kept from one execution to the next: a
+   * fresh copy of a heap of tens of MiB costs its allocation, page faults and later collection —
+   * about ten times the copy itself — on every message, queries and inspection included.
+   */
+  private snapshotHeap(rt: WasmRuntime): Uint8Array {
+    const heap = new Uint8Array(rt.memory.buffer);
+    if (this.snapshotOf === rt && this.heapSnapshot?.length === heap.length) return this.heapSnapshot;
+    if (this.heapSnapshot?.length !== heap.length) this.heapSnapshot = new Uint8Array(heap.length);
+    this.heapSnapshot.set(heap);
+    this.snapshotOf = rt;
+    return this.heapSnapshot;
+  }
+  private heapSnapshot: Uint8Array | undefined;
+  /**
+   * The runtime whose heap is byte for byte `heapSnapshot`: set by a snapshot and by rolling
+   * back to it, cleared by anything that may write the heap otherwise (a committed execution,
+   * new code, another image). Inspection rolled back and then the update it let in, or query
+   * after query, then copy the heap once rather than once each.
+   */
+  private snapshotOf: WasmRuntime | undefined;
 
   private toTrap(e: unknown, limit: bigint): CanisterTrap {
     if (e instanceof CanisterTrap) return e;

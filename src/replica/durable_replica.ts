@@ -19,6 +19,8 @@ export const CHECKPOINT_LOG_BYTES = 192 * 1024 * 1024;
 /** …or once the replica has had nothing to log for this long. */
 const CHECKPOINT_IDLE_MS = 10_000;
 const MAX_AWAIT_ROUNDS = 100;
+/** Turns of the event loop a group commit waits at most for calls still arriving. */
+const GROUP_COMMIT_TURNS = 8;
 
 /** Executing the log again did not reproduce what it recorded: the replica is not deterministic. */
 export class ReplayDivergedError extends StateDirError {
@@ -181,11 +183,20 @@ export class DurableReplica implements ReplicaInstance {
 
   /**
    * Group commit: calls that complete in the same turn of the event loop (the HTTP requests
-   * already waiting are handled before `setImmediate` callbacks run) share one fsync.
+   * already waiting are handled before `setImmediate` callbacks run) share one fsync — and the
+   * HTTP interface answers them with one signature. While a turn brought more input (requests
+   * that arrived while the last ones executed), the commit waits one more turn, which polls
+   * without blocking, at most `GROUP_COMMIT_TURNS` times: nothing is delayed by a timer.
    */
   durable(): Promise<void> {
-    this.commit ??= new Promise<void>((resolve, reject) =>
-      setImmediate(() => {
+    this.commit ??= new Promise<void>((resolve, reject) => {
+      let seen = this.log.size;
+      let turns = 0;
+      const commit = () => {
+        if (this.log.size !== seen && ++turns < GROUP_COMMIT_TURNS) {
+          seen = this.log.size;
+          return void setImmediate(commit);
+        }
         this.commit = undefined;
         try {
           this.log.flush();
@@ -194,8 +205,9 @@ export class DurableReplica implements ReplicaInstance {
         } catch (e) {
           reject(e);
         }
-      })
-    );
+      };
+      setImmediate(commit);
+    });
     return this.commit;
   }
 

@@ -32,3 +32,21 @@ export function toHex(bytes: Uint8Array | number[]): string {
 export function fromHex(text: string): Uint8Array {
   return hexToBytes(text);
 }
+
+/** The parts one after another, in one new array. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatList(parts);
+}
+
+/** `concat` for a list of any length: spreading a long list into a call overflows the stack. */
+export function concatList(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

@@ -86,6 +86,19 @@ describe('atomicity', () => {
     expect(after.stored).toEqual([31n]);
   });
 
+  it('rollbacks after rollbacks and commits land on the last committed state (the heap snapshot is reused only while it is that state)', async () => {
+    await actor.set_state(51n);
+    expect((await actor.write_in_query(1n)).counter).toBe(1n);
+    expect((await callFailure(actor.write_then_trap(2n))).errorCode).toBe(503);
+    expect((await actor.write_in_query(3n)).counter).toBe(3n);
+    expect((await actor.get_state()).counter).toBe(51n);
+    // A commit after a rolled-back query: a trap next must not go back to before the commit.
+    await actor.set_state(52n);
+    expect((await callFailure(actor.write_then_trap(4n))).errorCode).toBe(503);
+    const after = await actor.get_state();
+    expect([after.counter, after.stored]).toEqual([52n, [52n]]);
+  });
+
   it('a query method called as an update runs replicated and still persists nothing', async () => {
     await actor.set_state(41n);
     const inside = await misdeclared().write_in_query(888n);

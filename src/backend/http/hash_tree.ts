@@ -2,6 +2,7 @@
 // certificates"), on the canister side: the digests of each node kind and the CBOR a certificate
 // header carries. The hash function is passed in, so this runs in the canister (its SHA-256) and
 // in Node tests alike.
+import { concat } from '../../shared/bytes.js';
 
 /** SHA-256 of the bytes: the only primitive certification needs. */
 export type Sha256 = (bytes: Uint8Array) => Uint8Array;
@@ -23,17 +24,7 @@ export const pruned = (digest: Uint8Array): HashTree => [4, digest];
 const textEncoder = new TextEncoder();
 export const utf8 = (text: string): Uint8Array => textEncoder.encode(text);
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concat };
 
 function domainSeparator(name: string): Uint8Array {
   return concat(Uint8Array.of(name.length), utf8(name));

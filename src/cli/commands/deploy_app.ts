@@ -5,8 +5,7 @@
 import type { Command } from 'commander';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { BlobInfo, IcUploadService } from '../../../candid/ic_upload.js';
 import { fileSource } from '../../client/node/file_source.js';
 import { Uploader } from '../../client/uploader.js';
@@ -18,8 +17,9 @@ import type { GlobalOptions } from '../config.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT_OK } from '../errors.js';
 import { json } from '../output.js';
+import { PACKAGE_ROOT } from '../package_root.js';
 
-export const DEFAULT_APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'dist', 'app');
+export const DEFAULT_APP_DIR = join(PACKAGE_ROOT, 'dist', 'app');
 
 export interface DeployedFile {
   assetId: string;

@@ -2,9 +2,14 @@
 // Written here rather than reusing agent-js `requestIdOf`, because the server hashes untrusted,
 // decoded CBOR: agent-js hashes negative integers as unsigned LEB128 and throws a TypeError on
 // `null`, while the spec asks for SLEB128 and the server must answer 400.
-import { sha256 } from '@noble/hashes/sha2.js';
+import { createHash } from 'node:crypto';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { concatList } from '../../shared/bytes.js';
 import { MalformedRequestError } from './errors.js';
+
+// node:crypto rather than @noble/hashes: a call's argument is hashed here, up to 2 MiB per
+// request, ≈10x faster natively.
+const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
 
 /** A decoded CBOR value that the spec knows how to hash. */
 export type HashableValue =
@@ -65,7 +70,7 @@ export function hashValue(value: unknown): Uint8Array {
     const leaf = leafHash(v);
     if (leaf) return emit(leaf);
     if (Array.isArray(v)) {
-      stack.push({ parts: [], pending: v.map((item) => () => visit(item)).reverse(), finish: (parts) => sha256(concat(parts)) });
+      stack.push({ parts: [], pending: v.map((item) => () => visit(item)).reverse(), finish: (parts) => sha256(concatList(parts)) });
       return;
     }
     if (isPlainMap(v)) {
@@ -110,9 +115,9 @@ function leafHash(value: unknown): Uint8Array | undefined {
 /** Parts alternate H(key), H(value): sort the pairs, concatenate, hash. */
 function mapHash(parts: Uint8Array[]): Uint8Array {
   const pairs: Uint8Array[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push(concat([parts[i]!, parts[i + 1]!]));
+  for (let i = 0; i + 1 < parts.length; i += 2) pairs.push(concatList([parts[i]!, parts[i + 1]!]));
   pairs.sort(compareBytes);
-  return sha256(concat(pairs));
+  return sha256(concatList(pairs));
 }
 
 /** `hash_of_map`: sort H(key)·H(value) over present fields, concatenate, hash. */
@@ -121,18 +126,6 @@ export function hashOfMap(map: Record<string, unknown>): Uint8Array {
   return hashValue(map);
 }
 
-/** Concatenation into one allocation (no spread: the list may be long). */
-function concat(list: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const b of list) size += b.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const b of list) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
-}
 
 /** The request id of a request's `content` map. */
 export function requestIdOf(content: Record<string, unknown>): Uint8Array {
