@@ -3,21 +3,13 @@
 // what is missing and creates the state; the timed ones follow it on the same state folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmt, median } from './support.js';
+import { freePort } from '../tests/support/ports.js';
 
 const RUNS = 3;
 const CONFIG = '.ic-upload.json';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 async function answered(url: string): Promise<boolean> {
   try {

@@ -12,6 +12,7 @@
 // decoded element by element to skip it). This is not a decoder: values are not read.
 import { MAX_CHUNK_BYTES_CEILING } from './init_args.js';
 import { ASSET_ID_MAX_BYTES, CONTENT_TYPE_MAX_BYTES, FILE_NAME_MAX_BYTES, VARIANT_MAX_BYTES } from './model/limits.js';
+import { CandidReader } from './candid_reader.js';
 
 const T = {
   null: -1,
@@ -80,37 +81,6 @@ export function isUpdateMethod(method: string): boolean {
   return METHODS[method]?.update === true;
 }
 
-class Cursor {
-  offset = 0;
-  constructor(private readonly bytes: Uint8Array) {}
-
-  byte(): number {
-    if (this.offset >= this.bytes.length) throw new RangeError('truncated');
-    return this.bytes[this.offset++]!;
-  }
-
-  /** LEB128; more than 5 bytes (past 2^35) is refused: no count or index of ours is that large. */
-  private leb(signed: boolean): number {
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 5; i++) {
-      const b = this.byte();
-      value += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) return signed && (b & 0x40) !== 0 ? value - scale : value;
-    }
-    throw new RangeError('leb128 too long');
-  }
-
-  uleb(): number {
-    return this.leb(false);
-  }
-
-  sleb(): number {
-    return this.leb(true);
-  }
-}
-
 class Refusal extends Error {}
 
 /** A type table entry as far as the check needs it. */
@@ -150,7 +120,7 @@ export function argumentRefusal(method: string, arg: Uint8Array): string | undef
   if (expected === undefined) return undefined;
   if (arg.length > expected.maxBytes) return `${arg.length} bytes, ${method} takes at most ${expected.maxBytes}`;
   try {
-    const c = new Cursor(arg);
+    const c = new CandidReader(arg);
     if (c.byte() !== 0x44 || c.byte() !== 0x49 || c.byte() !== 0x44 || c.byte() !== 0x4c) return 'not Candid';
     const count = c.uleb();
     if (count > 64) return 'type table too large';

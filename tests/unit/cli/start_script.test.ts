@@ -2,21 +2,13 @@
 // and reused otherwise; the compiled CLI runs, and a start answers the status request.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI_OUT, ensureCli } from '../../../scripts/start.mjs';
+import { freePort } from '../../support/ports.js';
 
 const STAMP = join(CLI_OUT, 'inputs-sha256');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 describe('npm start', () => {
   it('compiles the CLI when its inputs differ from the last compile, and only then', async () => {
