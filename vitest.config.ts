@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { LongestFirstSequencer } from './tests/support/sequencer.js';
 
 // Three projects: `unit` runs in plain Node; `e2e` talks to a PocketIC server (the embedded replica
 // unless POCKET_IC_BIN says otherwise), started once by the global setup; `browser` drives the app.
@@ -9,6 +10,7 @@ export default defineConfig({
     // Canister executions are CPU-bound and the machine has 2 cores.
     maxWorkers: 2,
     pool: 'forks',
+    sequence: { sequencer: LongestFirstSequencer },
     // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
     projects: [

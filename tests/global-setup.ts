@@ -1,12 +1,15 @@
 // Starts one PocketIC server for the whole run: the embedded replica (scripts/pocket-ic) unless
 // POCKET_IC_BIN points at a real PocketIC server binary. Tests reach it with inject('PIC_URL').
+// Also compiles the `ic-upload` command once (support/compiled_cli.ts): inject('CLI_JS').
 import { PocketIcServer } from '@dfinity/pic';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { compileCli } from './support/compiled_cli.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     PIC_URL: string;
+    CLI_JS: string;
   }
 }
 
@@ -20,6 +23,7 @@ export async function setup(project: TestProject): Promise<void> {
   // it, so give it the whole run.
   server = await PocketIcServer.start({ showCanisterLogs: process.env.SHOW_CANISTER_LOGS === '1', ttl: 3600 });
   project.provide('PIC_URL', server.getUrl());
+  project.provide('CLI_JS', await compileCli(fileURLToPath(new URL('..', import.meta.url))));
 }
 
 export async function teardown(): Promise<void> {

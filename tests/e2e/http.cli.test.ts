@@ -7,12 +7,14 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalNetwork, type LocalNetwork } from '../../src/replica/local_network.js';
 import { landscapeJpeg, portraitPng, dimensions } from '../fixtures/images.js';
 
 const run = promisify(execFile);
-const BIN = join(process.cwd(), 'bin/ic-upload.js');
+// The command compiled once for the run (support/compiled_cli.ts): what bin/ic-upload.js runs
+// in the package, without the tsx loader's cost at each of these starts.
+const BIN = inject('CLI_JS');
 
 let network: LocalNetwork;
 let work: string;

@@ -1,10 +1,11 @@
-// `ic-upload replica` as its own process, the way a user runs it: bin/ic-upload.js with its state
-// in a folder, announcing its URL and canister id as one JSON line on stdout. The tests of kills,
-// restarts and replays start it, kill it and start it again on the same folder.
+// `ic-upload replica` as its own process, the way a user runs it: the command (compiled once per
+// run, support/compiled_cli.ts) with its state in a folder, announcing its URL and canister id as
+// one JSON line on stdout. The tests of kills, restarts and replays start it, kill it and start
+// it again on the same folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 
 export interface ReplicaProcess {
   child: ChildProcess;
@@ -31,7 +32,7 @@ export function replicaProcesses(): ReplicaProcesses {
   const children: ChildProcess[] = [];
   afterAll(() => children.forEach((child) => child.kill('SIGKILL')));
   const spawnReplica = (stateDir: string, cwd: string, options: ReplicaOptions = {}): ChildProcess => {
-    const child = spawn(process.execPath, [join(process.cwd(), 'bin/ic-upload.js'), 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
+    const child = spawn(process.execPath, [inject('CLI_JS'), 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
       cwd,
       env: { ...process.env, IC_UPLOAD_STATE_DIR: join(cwd, 'cli-state'), ...options.env },
       stdio: ['ignore', 'pipe', options.stderr ?? 'inherit']
