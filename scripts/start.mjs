@@ -36,29 +36,43 @@ function inputsDigest(files) {
   return hash.digest('hex');
 }
 
-/** Compiles the CLI's sources into CLI_OUT unless it holds the output of these very files; answers its entry. */
-export async function ensureCli() {
-  const sources = CLI_SOURCES.flatMap(listSources)
+/** The CLI's source files, relative to the package root, sorted. */
+function cliSources() {
+  return CLI_SOURCES.flatMap(listSources)
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .sort();
+}
+
+/**
+ * esbuild's transform of each of the CLI's sources into `out` (emptied first), the folder tree
+ * kept; answers the entry, `out`/src/cli/main.js.
+ */
+export async function compileCli(out) {
+  const { build } = await import('esbuild');
+  rmSync(out, { recursive: true, force: true });
+  await build({
+    entryPoints: cliSources().map((f) => join(root, f)),
+    outbase: root,
+    outdir: out,
+    bundle: false,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'warning'
+  });
+  mkdirSync(out, { recursive: true });
+  return join(out, 'src', 'cli', 'main.js');
+}
+
+/** Compiles the CLI's sources into CLI_OUT unless it holds the output of these very files; answers its entry. */
+export async function ensureCli() {
+  const sources = cliSources();
   const digest = inputsDigest([...sources, ...CLI_INPUTS]);
   const entry = join(CLI_OUT, 'src', 'cli', 'main.js');
   if (!existsSync(STAMP) || readFileSync(STAMP, 'utf8').trim() !== digest || !existsSync(entry)) {
     const started = Date.now();
-    const { build } = await import('esbuild');
-    rmSync(CLI_OUT, { recursive: true, force: true });
-    await build({
-      entryPoints: sources.map((f) => join(root, f)),
-      outbase: root,
-      outdir: CLI_OUT,
-      bundle: false,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      sourcemap: 'inline',
-      logLevel: 'warning'
-    });
-    mkdirSync(CLI_OUT, { recursive: true });
+    await compileCli(CLI_OUT);
     writeFileSync(STAMP, digest + '\n');
     console.log(`compiled the CLI (${sources.length} files) in ${((Date.now() - started) / 1000).toFixed(1)} s -> ${relative(root, CLI_OUT)}`);
   }
