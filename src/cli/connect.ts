@@ -1,8 +1,8 @@
 // An agent-js actor for the CLI's connection: HttpAgent + Actor over the contract's IDL.
-import { Actor, blsVerify, HttpAgent, type ActorSubclass } from '@icp-sdk/core/agent';
+import { Actor, HttpAgent, type ActorSubclass } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
-import { rememberingBlsVerify } from '../client/verified_signatures.js';
+import { decodedKeyBlsVerify, rememberingBlsVerify } from '../client/verified_signatures.js';
 import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import type { Connection } from './config.js';
@@ -39,5 +39,5 @@ export async function connect(connection: Connection): Promise<Connected> {
  * the calls a replica answers together share one (`rememberingBlsVerify`).
  */
 export function certifiedActor<T>(agent: HttpAgent, canisterId: string | Principal, idl: IDL.InterfaceFactory = idlFactory): ActorSubclass<T> {
-  return Actor.createActor<T>(idl, { agent, canisterId, blsVerify: rememberingBlsVerify(blsVerify) });
+  return Actor.createActor<T>(idl, { agent, canisterId, blsVerify: rememberingBlsVerify(decodedKeyBlsVerify()) });
 }

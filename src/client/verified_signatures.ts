@@ -6,6 +6,7 @@
 // verification is a pure function of those three byte strings, so a remembered `true` is the
 // answer the check would give again; anything not remembered — another tree, a changed witness,
 // another key — is verified in full, and a `false` is never remembered.
+import { bls12_381 } from '@noble/curves/bls12-381.js';
 import { toHex } from '../shared/bytes.js';
 
 /** agent-js's `blsVerify` signature: root key (raw G2), signature (G1), message. */
@@ -38,5 +39,31 @@ export function rememberingBlsVerify(verify: BlsVerify, capacity = REMEMBERED_SI
     known.set(key, checked);
     if (known.size > capacity) known.delete(known.keys().next().value!);
     return checked;
+  };
+}
+
+/** How many decoded root keys `decodedKeyBlsVerify` keeps (a client talks to one network or a few). */
+export const DECODED_KEYS = 4;
+
+/**
+ * The IC's BLS check — what agent-js's `blsVerify` does: noble's short signatures (signature in
+ * G1, key in G2), e(S, G) = e(H(m), P) — keeping each root key decoded. Decoding a compressed G2
+ * key (a square root in Fp2) is about a third of a check's time, and every certificate of a
+ * network is signed by the same key; the decoded point is validated once (`fromBytes` checks
+ * that it is on the curve and in the subgroup) and noble's pairing checks it again on every
+ * call. The signature and the message are decoded and checked in full every time.
+ */
+export function decodedKeyBlsVerify(capacity = DECODED_KEYS): BlsVerify {
+  const bls = bls12_381.shortSignatures;
+  const keys = new Map<string, InstanceType<typeof bls12_381.G2.Point>>();
+  return (publicKey, signature, message) => {
+    const hex = toHex(publicKey);
+    let key = keys.get(hex);
+    if (!key) {
+      key = bls12_381.G2.Point.fromBytes(publicKey);
+      keys.set(hex, key);
+      if (keys.size > capacity) keys.delete(keys.keys().next().value!);
+    }
+    return bls.verify(signature, bls.hash(message), key);
   };
 }

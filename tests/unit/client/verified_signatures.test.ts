@@ -3,8 +3,8 @@
 import { blsVerify, Certificate, Cbor } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
 import { describe, expect, it } from 'vitest';
-import { rememberingBlsVerify, type BlsVerify } from '../../../src/client/verified_signatures.js';
-import { certify } from '../../../src/replica/http/certificate.js';
+import { decodedKeyBlsVerify, rememberingBlsVerify, type BlsVerify } from '../../../src/client/verified_signatures.js';
+import { blsPublicKey, blsSign, certify } from '../../../src/replica/http/certificate.js';
 import { leafNode, subtree, toHashTree, witness } from '../../../src/replica/http/hash_tree.js';
 import { loadOrCreateKeys, MemoryKeyStore } from '../../../src/replica/http/keys.js';
 import { uleb128 } from '../../../src/replica/http/request_id.js';
@@ -79,5 +79,53 @@ describe('rememberingBlsVerify', () => {
     const yes = counting(() => new Promise<boolean>((done) => setTimeout(() => done(true), 5)));
     expect(await Promise.all([yes.verify(pk, sig, msg), yes.verify(pk, sig, msg)])).toEqual([true, true]);
     expect(yes.calls.n).toBe(1);
+  });
+});
+
+describe('decodedKeyBlsVerify', () => {
+  it('answers as agent-js blsVerify does: valid, another message, another key, a flipped bit', () => {
+    const a = loadOrCreateKeys(new MemoryKeyStore());
+    const b = loadOrCreateKeys(new MemoryKeyStore());
+    const [pkA, pkB] = [blsPublicKey(a.rootSecretKey), blsPublicKey(b.rootSecretKey)];
+    const verify = decodedKeyBlsVerify(1);
+    for (let i = 0; i < 3; i++) {
+      const msg = enc(`root hash ${i}`);
+      const sig = blsSign(a.rootSecretKey, msg);
+      const flipped = sig.slice();
+      flipped[20]! ^= 1;
+      const cases: Array<[Uint8Array, Uint8Array, Uint8Array]> = [
+        [pkA, sig, msg],
+        [pkA, sig, enc(`root hash ${i + 1}`)],
+        [pkB, sig, msg],
+        [pkA, blsSign(b.rootSecretKey, msg), msg]
+      ];
+      // Alternating keys through a one-key cache: each is decoded again and still told apart.
+      expect(cases.map(([pk, s, m]) => verify(pk, s, m))).toEqual([true, false, false, false]);
+      expect(cases.map(([pk, s, m]) => blsVerify(pk, s, m))).toEqual([true, false, false, false]);
+      let flippedAnswer: boolean | string;
+      try {
+        flippedAnswer = verify(pkA, flipped, msg) as boolean;
+      } catch {
+        flippedAnswer = 'refused';
+      }
+      expect(flippedAnswer).not.toBe(true);
+    }
+  });
+
+  it('refuses a key that is not a point of the curve', () => {
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    const msg = enc('m');
+    const pk = blsPublicKey(keys.rootSecretKey).slice();
+    pk[50]! ^= 0xff;
+    expect(() => decodedKeyBlsVerify()(pk, blsSign(keys.rootSecretKey, msg), msg)).toThrow();
+  });
+
+  it('verifies a certificate end to end through agent-js, and refuses it under another root key', async () => {
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    const other = loadOrCreateKeys(new MemoryKeyStore());
+    const certificate = certify(toHashTree(state('abc')), keys.rootSecretKey);
+    const verify = rememberingBlsVerify(decodedKeyBlsVerify());
+    await Certificate.create({ certificate, rootKey: keys.rootKeyDer, principal: { canisterId }, blsVerify: verify });
+    await expect(Certificate.create({ certificate, rootKey: other.rootKeyDer, principal: { canisterId }, blsVerify: verify })).rejects.toThrow(/signature/i);
   });
 });
