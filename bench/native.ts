@@ -7,12 +7,9 @@
 // method (the stream, and the chunk's own digest for an upload finishing public) and the callback
 // (midstate, chunk digest, session); a private upload (the default) is the headline figure.
 import { IDL } from '@icp-sdk/core/candid';
-import { createIdentity } from '@dfinity/pic';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { randomBytes } from 'node:crypto';
 import { cyclesPerGib, projectedMbPerSecond, type ChunkWork } from './mainnet.js';
-import { fmt, startReplica } from './support.js';
+import { beginRandomUpload, fmt, startReplica } from './support.js';
 
 const CHUNK = 1_900_000;
 const MB21 = 21 * 1024 * 1024;
@@ -149,34 +146,29 @@ async function wholePath(
   isPublic: boolean,
   chunkCount = 5
 ): Promise<{ instructions: bigint; executions: bigint[]; uploadPerByte: number }> {
-  const user = createIdentity(`bench native whole path ${isPublic ? 'public' : 'private'} ${chunkCount}`);
-  const { actor } = await replica.pic.setupCanister<IcUploadService>({ idlFactory, wasm: '.azle/ic_upload/ic_upload.wasm', arg: new Uint8Array(0) });
-  actor.setIdentity(user);
-  await replica.pic.tick(2);
-  const chunks = Array.from({ length: chunkCount }, () => new Uint8Array(randomBytes(CHUNK)));
-  const all = new Uint8Array(CHUNK * chunks.length);
-  chunks.forEach((c, i) => all.set(c, i * CHUNK));
-  const begun = await actor.begin({
-    asset_id: 'bench-native', variant: 'original', file_name: 'b', content_type: 'application/octet-stream',
-    size: BigInt(all.length), chunk_size: CHUNK, sha256: [sha256(all)], idempotency_key: [], public: isPublic ? [true] : []
+  const { actor, uploadId, chunks } = await beginRandomUpload(replica, {
+    user: `bench native whole path ${isPublic ? 'public' : 'private'} ${chunkCount}`,
+    assetId: 'bench-native',
+    chunkCount,
+    chunkSize: CHUNK,
+    isPublic
   });
-  if (!('Ok' in begun)) throw new Error('bench begin failed');
   const log = replica.machine.executions();
   const perChunk: bigint[][] = [];
   let total = 0n;
   for (let index = 0; index < chunks.length; index++) {
     const from = log.length;
-    const ack = await actor.put_chunk({ upload_id: begun.Ok.upload_id, index, bytes: chunks[index] });
+    const ack = await actor.put_chunk({ upload_id: uploadId, index, bytes: chunks[index] });
     if (!('Ok' in ack) || ack.Ok.hashed !== index + 1) throw new Error(`bench put_chunk ${index}: not hashed in its reply`);
     const during = log.slice(from);
     total += during.reduce((a, r) => a + r.instructions, 0n);
     perChunk.push(during.filter((r) => r.entry !== 'canister_global_timer').map((r) => r.instructions));
   }
-  const done = await actor.finish({ upload_id: begun.Ok.upload_id, sha256: [] });
+  const done = await actor.finish({ upload_id: uploadId, sha256: [] });
   if (!('Ok' in done)) throw new Error(`bench finish: ${JSON.stringify(done.Err, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
   const measured = perChunk.slice(1, 5).sort((a, b) => Number(a.reduce((x, y) => x + y, 0n) - b.reduce((x, y) => x + y, 0n)));
   const executions = measured[Math.floor(measured.length / 2)];
-  return { instructions: executions.reduce((a, b) => a + b, 0n), executions, uploadPerByte: Number(total) / all.length };
+  return { instructions: executions.reduce((a, b) => a + b, 0n), executions, uploadPerByte: Number(total) / (CHUNK * chunks.length) };
 }
 
 // `tsx bench/native.ts [JS SHA-256 instructions per byte]` prints these figures alone.

@@ -11,11 +11,8 @@ import binaryen from 'binaryen';
 import type { IDL } from '@icp-sdk/core/candid';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { createIdentity } from '@dfinity/pic';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 
-const { startReplica } = await import('./support.js');
+const { beginRandomUpload, startReplica } = await import('./support.js');
 const { Canister } = await import('../src/replica/canister.js');
 const { PROFILE_EXPORT_PREFIX } = await import('../src/replica/wasm/instrument.js');
 
@@ -104,21 +101,17 @@ if (MODE === 'store') {
   process.exit(0);
 }
 try {
-  const { actor } = await replica.pic.setupCanister<IcUploadService>({ idlFactory, wasm: WASM, arg: new Uint8Array(0) });
-  actor.setIdentity(createIdentity('bench profile'));
-  await replica.pic.tick(2);
-  const chunks = Array.from({ length: 4 }, () => new Uint8Array(randomBytes(CHUNK)));
-  const all = new Uint8Array(CHUNK * chunks.length);
-  chunks.forEach((c, i) => all.set(c, i * CHUNK));
-  const begun = await actor.begin({
-    asset_id: 'profile', variant: 'original', file_name: 'p', content_type: 'application/octet-stream',
-    size: BigInt(all.length), chunk_size: CHUNK, sha256: [sha256(all)], idempotency_key: [], public: PUBLIC ? [true] : []
+  const { actor, uploadId, chunks } = await beginRandomUpload(replica, {
+    user: 'bench profile',
+    assetId: 'profile',
+    chunkCount: 4,
+    chunkSize: CHUNK,
+    isPublic: PUBLIC
   });
-  if (!('Ok' in begun)) throw new Error('begin failed');
   let from = 0;
   for (let index = 0; index < chunks.length; index++) {
     from = profiles.length;
-    const ack = await actor.put_chunk({ upload_id: begun.Ok.upload_id, index, bytes: chunks[index] });
+    const ack = await actor.put_chunk({ upload_id: uploadId, index, bytes: chunks[index] });
     if (!('Ok' in ack) || ack.Ok.hashed !== index + 1) throw new Error(`put_chunk ${index} not hashed in its reply`);
   }
   // The last chunk's executions (earlier ones warm up and fill the first B-tree nodes).

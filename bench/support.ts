@@ -1,10 +1,12 @@
 // Shared benchmark plumbing: an in-process embedded replica behind its PocketIC REST server, so a
 // benchmark drives it through unmodified pic-js and can still read the replica's own metrics.
-import { PocketIc, PocketIcServer } from '@dfinity/pic';
+import { createIdentity, PocketIc, PocketIcServer, type ActorInterface } from '@dfinity/pic';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes } from 'node:crypto';
 import { HttpAgent } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
-import { idlFactory } from '../candid/ic_upload.js';
+import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { certifiedActor } from '../src/cli/connect.js';
 import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
 import type { Canister } from '../src/replica/canister.js';
@@ -42,6 +44,28 @@ export async function startReplica(metering = true): Promise<BenchReplica> {
  * run it: client work (reading, hashing, JSON) overlaps canister execution as it would with any
  * replica. Wall-time comparisons use this one.
  */
+/**
+ * ic_upload installed fresh on `replica` and one upload begun in it by `user`: `chunkCount`
+ * random chunks of `chunkSize` bytes, the whole file's digest given, public if asked.
+ */
+export async function beginRandomUpload(
+  replica: BenchReplica,
+  opts: { user: string; assetId: string; chunkCount: number; chunkSize: number; isPublic: boolean }
+): Promise<{ actor: ActorInterface<IcUploadService>; uploadId: bigint; chunks: Uint8Array[] }> {
+  const { actor } = await replica.pic.setupCanister<IcUploadService>({ idlFactory, wasm: '.azle/ic_upload/ic_upload.wasm', arg: new Uint8Array(0) });
+  actor.setIdentity(createIdentity(opts.user));
+  await replica.pic.tick(2); // Azle's start-up timer
+  const chunks = Array.from({ length: opts.chunkCount }, () => new Uint8Array(randomBytes(opts.chunkSize)));
+  const all = new Uint8Array(opts.chunkSize * chunks.length);
+  chunks.forEach((c, i) => all.set(c, i * opts.chunkSize));
+  const begun = await actor.begin({
+    asset_id: opts.assetId, variant: 'original', file_name: opts.assetId, content_type: 'application/octet-stream',
+    size: BigInt(all.length), chunk_size: opts.chunkSize, sha256: [sha256(all)], idempotency_key: [], public: opts.isPublic ? [true] : []
+  });
+  if (!('Ok' in begun)) throw new Error(`bench begin failed: ${Object.keys(begun.Err)[0]}`);
+  return { actor, uploadId: begun.Ok.upload_id, chunks };
+}
+
 export async function startExternalReplica(): Promise<{ pic: PocketIc; close(): Promise<void> }> {
   // An hour's ttl: the default 60 idle seconds end it while the other side of a comparison runs.
   const server = await PocketIcServer.start({ binPath: 'scripts/pocket-ic', ttl: 3600 });

@@ -12,22 +12,9 @@
 // decoded element by element to skip it). This is not a decoder: values are not read.
 import { MAX_CHUNK_BYTES_CEILING } from './init_args.js';
 import { ASSET_ID_MAX_BYTES, CONTENT_TYPE_MAX_BYTES, FILE_NAME_MAX_BYTES, VARIANT_MAX_BYTES } from './model/limits.js';
-import { CandidReader } from './candid_reader.js';
+import { CANDID_TYPE, CandidReader } from './candid_reader.js';
 
-const T = {
-  null: -1,
-  nat: -3,
-  int: -4,
-  nat8: -5,
-  reserved: -16,
-  empty: -17,
-  opt: -18,
-  vec: -19,
-  record: -20,
-  variant: -21,
-  func: -22,
-  service: -23
-} as const;
+const T = CANDID_TYPE;
 
 interface ArgumentShape {
   /** Arguments the method takes. */
@@ -121,7 +108,7 @@ export function argumentRefusal(method: string, arg: Uint8Array): string | undef
   if (arg.length > expected.maxBytes) return `${arg.length} bytes, ${method} takes at most ${expected.maxBytes}`;
   try {
     const c = new CandidReader(arg);
-    if (c.byte() !== 0x44 || c.byte() !== 0x49 || c.byte() !== 0x44 || c.byte() !== 0x4c) return 'not Candid';
+    if (!c.magic()) return 'not Candid';
     const count = c.uleb();
     if (count > 64) return 'type table too large';
     const table: Entry[] = [];

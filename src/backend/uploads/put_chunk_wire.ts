@@ -17,7 +17,7 @@
 // behaviour is unchanged. Replies other than Ok go through the generic encoder.
 
 import type { ChunkAck, PutChunkArgs as ContractPutChunkArgs } from '../../../candid/ic_upload.js';
-import { CandidReader } from '../candid_reader.js';
+import { CANDID_TYPE, CandidReader } from '../candid_reader.js';
 import type { Result } from '../errors.js';
 
 /** The contract's argument, its chunk as bytes (as both decoders answer it). */
@@ -31,12 +31,7 @@ export interface PutChunkCodec {
   encodeReply(reply: PutChunkReply): Uint8Array;
 }
 
-const MAGIC = [0x44, 0x49, 0x44, 0x4c]; // "DIDL"
-const RECORD = -20;
-const VEC = -19;
-const NAT8 = -5;
-const NAT32 = -7;
-const NAT64 = -8;
+const { record: RECORD, vec: VEC, nat8: NAT8, nat32: NAT32, nat64: NAT64 } = CANDID_TYPE;
 
 /** Candid's field id: the label's UTF-8 bytes folded as h * 223 + b mod 2^32 (the Candid spec, "Records"). */
 export function idlHash(label: string): number {
@@ -53,7 +48,7 @@ type Entry = { kind: 'record'; fields: Array<[number, number]> } | { kind: 'vec'
 export function parsePutChunkArgs(arg: Uint8Array): PutChunkArgs | undefined {
   try {
     const r = new CandidReader(arg);
-    for (const m of MAGIC) if (r.byte() !== m) return undefined;
+    if (!r.magic()) return undefined;
     const table: Entry[] = [];
     const entries = r.uleb();
     for (let i = 0; i < entries; i++) {
