@@ -39,8 +39,8 @@
 // Local indices from the function's parameter count up move up by one (the counter parameter).
 
 import { ByteReader, ByteWriter, InvalidWasmError, encodeS64, encodeU32 } from './binary.js';
-import { FC_CHARGES_SIZE, FC_COST, FUNCTION_ENTRY_COST, OPCODE_COST } from './costs.js';
-import { BlockType, FC_LEB_COUNT, IMMEDIATES, Imm, Op, ValType, describeOpcode } from './opcodes.js';
+import { FC_CHARGES_SIZE, FC_COST, FD_COST, FUNCTION_ENTRY_COST, OPCODE_COST } from './costs.js';
+import { BlockType, FC_LEB_COUNT, FD_IMMEDIATES, IMMEDIATES, Imm, Op, SimdImm, ValType, describeOpcode } from './opcodes.js';
 
 export interface MeteringIndices {
   /** global index of the instruction counter */
@@ -315,6 +315,21 @@ class BodyRewriter {
           cost = FC_COST[sub];
           // The IC charges the size before the operator runs, from the operand on the stack.
           if (FC_CHARGES_SIZE[sub]) e.sizePos.push(at);
+          break;
+        }
+        case Imm.prefixFD: {
+          const r = new ByteReader(b, p, end);
+          const sub = r.u32();
+          const imm = sub < FD_IMMEDIATES.length ? FD_IMMEDIATES[sub] : SimdImm.invalid;
+          if (imm === SimdImm.invalid) throw new InvalidWasmError(`unsupported 0xFD (SIMD) sub-opcode ${sub} at byte offset ${at}`);
+          if (imm === SimdImm.memarg || imm === SimdImm.memargLane) {
+            if (r.u32() & 0x40) r.skipLeb(); // multi-memory: memory index
+            r.skipLeb();
+          }
+          if (imm === SimdImm.bytes16) r.skip(16);
+          if (imm === SimdImm.lane || imm === SimdImm.memargLane) r.skip(1);
+          p = r.pos;
+          cost = FD_COST[sub];
           break;
         }
         default:

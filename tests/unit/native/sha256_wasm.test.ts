@@ -19,7 +19,7 @@ const SELF = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function buildModule(): WebAssembly.Module {
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
   m.setMemory(1, 65536, 'memory');
   addNativeSha256(binaryen, m);
   expect(m.validate()).toBeTruthy();
@@ -171,7 +171,7 @@ describe('generated Wasm SHA-256', () => {
 function stashModule(): WebAssembly.Module {
   const m = new binaryen.Module();
   const { i32, none } = binaryen;
-  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
   m.setMemory(40, 65536, 'memory');
   m.addFunctionImport('azle.call_new', 'ic0', 'call_new', binaryen.createType(Array(8).fill(i32)), none);
   m.addFunctionImport('azle.call_data_append', 'ic0', 'call_data_append', binaryen.createType([i32, i32]), none);
