@@ -18,6 +18,7 @@ import {
   type PreparedWasm
 } from './wasm/prepare.js';
 import { canisterMetadata, type CanisterMetadataSection } from './wasm/metadata.js';
+import { HeapSnapshot, markWritten } from './heap_snapshot.js';
 
 /** The IC's per-execution instruction limits. */
 export const InstructionLimit = {
@@ -68,6 +69,16 @@ class WasmRuntime {
   func(name: string): Function | undefined {
     const f = this.instance.exports[name];
     return typeof f === 'function' ? f : undefined;
+  }
+
+  /** Where the canister's heap starts in the memory (wasm/write_tracking.ts). */
+  get heapBase(): number {
+    return this.prepared.heapBase;
+  }
+
+  /** The canister's heap: its view of the memory. */
+  heap(): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.prepared.heapBase);
   }
 }
 
@@ -137,6 +148,13 @@ export class Canister implements CanisterHost {
   memory(): WebAssembly.Memory {
     return this.runtime!.memory;
   }
+  heapBase(): number {
+    return this.runtime!.heapBase;
+  }
+  heapWritten(start: number, length: number): void {
+    const rt = this.runtime!;
+    markWritten(rt.memory, rt.heapBase, start, length);
+  }
   instructionsUsed(): bigint {
     const rt = this.runtime;
     if (!rt?.counter || !this.running) return 0n;
@@ -194,7 +212,7 @@ export class Canister implements CanisterHost {
   loadModule(wasm: Uint8Array): void {
     const prepared = prepareWasm(wasm, { metering: this.options.metering, ...(this.options.wasmCacheDir ? { cacheDir: this.options.wasmCacheDir } : {}) });
     this.runtime = new WasmRuntime(prepared, this.imports());
-    this.snapshotOf = undefined;
+    this.snapshot.invalidate();
     this.wasmBytes = wasm;
     this.moduleHash = new Uint8Array(sha256(wasm));
   }
@@ -219,7 +237,7 @@ export class Canister implements CanisterHost {
     const rt = this.runtime;
     return {
       runtime: rt,
-      heap: rt ? new Uint8Array(rt.memory.buffer).slice() : undefined,
+      heap: rt ? rt.heap().slice() : undefined,
       globals: rt?.globals.map((g) => g.value),
       wasm: this.wasmBytes,
       hash: this.moduleHash
@@ -234,25 +252,25 @@ export class Canister implements CanisterHost {
   }
 
   /** Writes a heap image and globals back, re-instantiating if the memory has grown since. */
-  restoreHeap(heap: Uint8Array, globals: unknown[]): void {
-    this.snapshotOf = heap === this.heapSnapshot ? this.runtime : undefined;
+  restoreHeap(heap: Uint8Array, globals: unknown[], fromSnapshot = false): void {
     let rt = this.runtime!;
-    if (rt.memory.buffer.byteLength !== heap.length) {
+    if (rt.heap().length !== heap.length) {
       rt = new WasmRuntime(rt.prepared, this.imports());
-      const have = rt.memory.buffer.byteLength;
+      const have = rt.heap().length;
       if (heap.length > have) rt.memory.grow((heap.length - have) / WASM_PAGE);
       this.runtime = rt;
-      if (this.snapshotOf) this.snapshotOf = rt;
     }
-    new Uint8Array(rt.memory.buffer).set(heap);
+    rt.heap().set(heap);
     rt.globals.forEach((g, i) => (g.value = globals[i]));
+    if (fromSnapshot) this.snapshot.adopt(rt.memory, rt.heapBase, heap);
+    else this.snapshot.invalidate();
   }
 
   /** The heap image and globals, for persistence. */
   heapImage(): { heap: Uint8Array; globals: unknown[] } | undefined {
     const rt = this.runtime;
     if (!rt) return undefined;
-    return { heap: new Uint8Array(rt.memory.buffer), globals: rt.globals.map((g) => g.value) };
+    return { heap: rt.heap(), globals: rt.globals.map((g) => g.value) };
   }
 
   /** Runs one execution as a transaction. */
@@ -262,7 +280,7 @@ export class Canister implements CanisterHost {
     if (this.running) throw new Error(`replica bug: an execution on canister ${this.text} inside another (one heap snapshot each)`);
     const ctx = new ExecutionContext(req.kind, { ...req.ctx, instructionLimit: req.limit });
     const t0 = performance.now();
-    const heapBefore = this.snapshotHeap(rt);
+    const heapBefore = this.snapshot.before(rt.memory, rt.heapBase);
     const globalsBefore = rt.globals.map((g) => g.value);
     const stableBefore = this.stable.checkpoint();
     this.running = ctx;
@@ -289,11 +307,13 @@ export class Canister implements CanisterHost {
     const t2 = performance.now();
     const instructions = rt.counter ? req.limit - (rt.counter.value as bigint) : 0n;
     this.running = undefined;
+    const t3 = performance.now();
     if (failure || !req.persist) {
-      this.restoreHeap(heapBefore, globalsBefore);
+      if (this.runtime === rt && this.snapshot.after(rt.memory, rt.heapBase, false)) rt.globals.forEach((g, i) => (g.value = globalsBefore[i]));
+      else this.restoreHeap(heapBefore, globalsBefore, true);
       this.stable.restore(stableBefore);
     } else {
-      this.snapshotOf = undefined;
+      if (!this.snapshot.after(rt.memory, rt.heapBase, true)) this.snapshot.invalidate();
       if (ctx.certifiedData) this.certifiedData = ctx.certifiedData;
       if (ctx.timer !== undefined) this.globalTimer = ctx.timer;
       // Cycles on a call left unperformed at the end are not spent.
@@ -302,32 +322,13 @@ export class Canister implements CanisterHost {
     }
     this.metrics.executions++;
     this.metrics.wasmMs += t2 - t1;
-    this.metrics.snapshotMs += t1 - t0 + (performance.now() - t2);
+    this.metrics.snapshotMs += t1 - t0 + (performance.now() - t3);
     this.metrics.instructions += instructions;
     return { ctx, trap: failure, instructions };
   }
 
-  /**
-   * The heap as it is before an execution, in a buffer kept from one execution to the next: a
-   * fresh copy of a heap of tens of MiB costs its allocation, page faults and later collection —
-   * about ten times the copy itself — on every message, queries and inspection included.
-   */
-  private snapshotHeap(rt: WasmRuntime): Uint8Array {
-    const heap = new Uint8Array(rt.memory.buffer);
-    if (this.snapshotOf === rt && this.heapSnapshot?.length === heap.length) return this.heapSnapshot;
-    if (this.heapSnapshot?.length !== heap.length) this.heapSnapshot = new Uint8Array(heap.length);
-    this.heapSnapshot.set(heap);
-    this.snapshotOf = rt;
-    return this.heapSnapshot;
-  }
-  private heapSnapshot: Uint8Array | undefined;
-  /**
-   * The runtime whose heap is byte for byte `heapSnapshot`: set by a snapshot and by rolling
-   * back to it, cleared by anything that may write the heap otherwise (a committed execution,
-   * new code, another image). Inspection rolled back and then the update it let in, or query
-   * after query, then copy the heap once rather than once each.
-   */
-  private snapshotOf: WasmRuntime | undefined;
+  /** The heap as of the last committed execution (heap_snapshot.ts). */
+  private readonly snapshot = new HeapSnapshot();
 
   private toTrap(e: unknown, limit: bigint): CanisterTrap {
     if (e instanceof CanisterTrap) return e;

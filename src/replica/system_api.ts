@@ -144,6 +144,10 @@ export interface CanisterHost {
   readonly id: PrincipalBytes;
   readonly stable: StableMemory;
   memory(): WebAssembly.Memory;
+  /** Where the canister's heap starts in `memory()` (wasm/write_tracking.ts). */
+  heapBase(): number;
+  /** Records that the System API wrote the heap bytes [start, start + length). */
+  heapWritten(start: number, length: number): void;
   /** Instructions used so far in this execution (from the metering counter). */
   instructionsUsed(): bigint;
   /** Charges a System API call's instructions; throws (out of instructions) past the limit. */
@@ -168,7 +172,7 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
   let view = new Uint8Array(0);
   const heap = (): Uint8Array => {
     const buffer = host.memory().buffer;
-    if (view.buffer !== buffer) view = new Uint8Array(buffer);
+    if (view.buffer !== buffer) view = new Uint8Array(buffer, host.heapBase());
     return view;
   };
 
@@ -191,6 +195,7 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
     const h = heap();
     if (d + bytes.length > h.length) throw trap.contract(`heap out of bounds: ${d} + ${bytes.length} > ${h.length}`);
     h.set(bytes, d);
+    host.heapWritten(d, bytes.length);
   };
   /** Copy (src[offset, offset+size)) to heap[dst…], trapping if the source range is exceeded. */
   const copyOut = (name: string, src: Uint8Array, dst: number, offset: number, size: number): void => {
@@ -399,6 +404,7 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       const n = Number(BigInt.asUintN(64, size));
       if (d + n > h.length) throw trap.contract(`heap out of bounds: ${d} + ${n} > ${h.length}`);
       host.stable.read(h.subarray(d, d + n), BigInt.asUintN(64, offset), n);
+      host.heapWritten(d, n);
     },
     certified_data_set(src: number, size: number): void {
       const c = ctx('certified_data_set');

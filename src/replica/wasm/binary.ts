@@ -68,6 +68,19 @@ export class ByteReader {
     }
   }
 
+  /** A signed 32-bit LEB128 (an i32.const's immediate). */
+  s32(): number {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = this.u8();
+      if (shift === 28 && byte > 0x0f && byte < 0x70) this.fail('s32 LEB128 overflows');
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+      if ((byte & 0x80) === 0) return shift < 32 && byte & 0x40 ? result | (-1 << shift) : result | 0;
+    }
+  }
+
   /** Skips any LEB128 (signed or unsigned, 32 or 64 bit); bounds are checked once at the end. */
   skipLeb(): void {
     const b = this.bytes;

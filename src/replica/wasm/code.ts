@@ -40,7 +40,8 @@
 
 import { ByteReader, ByteWriter, InvalidWasmError, encodeS64, encodeU32 } from './binary.js';
 import { FC_CHARGES_SIZE, FC_COST, FD_COST, FUNCTION_ENTRY_COST, OPCODE_COST } from './costs.js';
-import { BlockType, FC_LEB_COUNT, FD_IMMEDIATES, IMMEDIATES, Imm, Op, SimdImm, ValType, describeOpcode } from './opcodes.js';
+import { BlockType, FC_LEB_COUNT, FD_IMMEDIATES, IMMEDIATES, Imm, Op, OpFC, SIMD_MEMORY_WRITES, SimdImm, ValType, describeOpcode } from './opcodes.js';
+import { MEMORY_SIZE_SUFFIX, markStoreCode, shiftedOffset } from './write_tracking.js';
 
 export interface MeteringIndices {
   /** global index of the instruction counter */
@@ -60,6 +61,8 @@ export interface MeteringIndices {
    * counts are the same with and without.
    */
   profile?: { firstGlobal: number; lastSizeGlobal: number };
+  /** function indices of write tracking's helpers (write_tracking.ts) */
+  writes: { growFunc: number; fillOperandsFunc: number; copyOperandsFunc: number };
 }
 
 /** What one defined function's body needs to know about its signature. */
@@ -89,13 +92,35 @@ const ENDS_BLOCK: Uint8Array = (() => {
 // Code inserted before an instruction.
 const BEFORE_FLUSH = 0; // local.get L; global.set C
 const BEFORE_PASS = 1; // local.get L (the counter argument or result)
+const BEFORE_STORE = 2; // local.set V; local.tee A; local.get V (V: the temp of the stored type)
+const BEFORE_CALL = 3; // call F (a write-tracking helper that leaves the stack's shape)
 // Code inserted after a call.
 const AFTER_RELOAD = 0; // global.get C; local.set L
 const AFTER_TAKE = 1; // local.set L (the callee's counter result)
 const AFTER_RETURN = 2; // global.get C; return (a tail call to an import, made a call)
+const AFTER_MARK = 3; // map[(A + offset) >> 12] = 1 (write_tracking.ts)
+const AFTER_MEMORY_SIZE = 4; // i32.const RESERVED_PAGES; i32.sub
 // Bytes replaced at a position.
 const REPLACE_U32 = 0; // an index immediate: written as LEB128
 const REPLACE_OPCODE = 1; // one opcode byte
+const REPLACE_CALL = 2; // call F, in place of an instruction (memory.grow)
+
+// Per one-byte store opcode, the temp local its value goes through (0: not a store).
+const TEMP_I32 = 1;
+const TEMP_I64 = 2;
+const TEMP_F32 = 3;
+const TEMP_F64 = 4;
+const TEMP_V128 = 5; // declared only in bodies with a SIMD store
+const STORED_TEMP: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const op of [0x36, 0x3a, 0x3b]) t[op] = TEMP_I32; // i32.store, i32.store8, i32.store16
+  for (const op of [0x37, 0x3c, 0x3d, 0x3e]) t[op] = TEMP_I64; // i64.store, i64.store8/16/32
+  t[0x38] = TEMP_F32;
+  t[0x39] = TEMP_F64;
+  return t;
+})();
+const MEMORY_SIZE = 0x3f;
+const MEMORY_GROW = 0x40;
 
 /** Per-body scratch lists, reused across bodies to avoid allocation. Each is sorted by position. */
 class Edits {
@@ -105,8 +130,10 @@ class Edits {
   sizePos: number[] = [];
   beforePos: number[] = [];
   beforeKind: number[] = [];
+  beforeValue: number[] = [];
   afterPos: number[] = [];
   afterKind: number[] = [];
+  afterValue: number[] = [];
   replacePos: number[] = [];
   replaceEnd: number[] = [];
   replaceKind: number[] = [];
@@ -114,8 +141,8 @@ class Edits {
   clear(): void {
     this.staticPos.length = this.staticCost.length = this.staticScope.length = 0;
     this.sizePos.length = 0;
-    this.beforePos.length = this.beforeKind.length = 0;
-    this.afterPos.length = this.afterKind.length = 0;
+    this.beforePos.length = this.beforeKind.length = this.beforeValue.length = 0;
+    this.afterPos.length = this.afterKind.length = this.afterValue.length = 0;
     this.replacePos.length = this.replaceEnd.length = this.replaceKind.length = this.replaceValue.length = 0;
   }
 
@@ -127,20 +154,22 @@ class Edits {
   flush(at: number): void {
     const n = this.afterPos.length;
     if (n > 0 && this.afterPos[n - 1] === at && this.afterKind[n - 1] === AFTER_RELOAD) {
-      this.afterPos.length = this.afterKind.length = n - 1;
+      this.afterPos.length = this.afterKind.length = this.afterValue.length = n - 1;
     } else {
       this.before(at, BEFORE_FLUSH);
     }
   }
 
-  before(at: number, kind: number): void {
+  before(at: number, kind: number, value = 0): void {
     this.beforePos.push(at);
     this.beforeKind.push(kind);
+    this.beforeValue.push(value);
   }
 
-  after(at: number, kind: number): void {
+  after(at: number, kind: number, value = 0): void {
     this.afterPos.push(at);
     this.afterKind.push(kind);
+    this.afterValue.push(value);
   }
 
   replace(at: number, end: number, kind: number, value: number): void {
@@ -160,6 +189,10 @@ class BodyRewriter {
   private local: Uint8Array = new Uint8Array(0);
   /** LEB of the current body's profile global, when profiling */
   private profileGlobal: Uint8Array | undefined;
+  /** LEBs of the current body's write-tracking temps: the address, then by STORED_TEMP */
+  private temps: Uint8Array[] = [];
+  /** Whether the current body has a SIMD store, so declares the v128 temp */
+  private simdStores = false;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -179,16 +212,23 @@ class BodyRewriter {
     this.profileGlobal = this.idx.profile && encodeU32(this.idx.profile.firstGlobal + definedIndex);
     const r = new ByteReader(b, start, end);
     const groups = r.u32();
+    const groupsStart = r.pos;
     let locals = sig.params;
     for (let i = 0; i < groups; i++) {
       locals += r.u32();
       r.skipLeb();
     }
-    if (locals >= 2 ** 32 - 1) r.fail('too many locals');
+    if (locals >= 2 ** 32 - 7) r.fail('too many locals');
     const codeStart = r.pos;
     this.local = encodeU32(sig.params);
+    // The temps follow the declared locals, which the counter parameter moved up by one.
+    this.temps = [0, 1, 2, 3, 4, 5].map((i) => encodeU32(locals + 1 + i));
+    this.simdStores = false;
     this.scan(codeStart, end, sig.params);
-    out.bytes(b.subarray(start, codeStart));
+    out.u32(groups + (this.simdStores ? 5 : 4));
+    out.bytes(b.subarray(groupsStart, codeStart));
+    out.bytes([2, ValType.i32, 1, ValType.i64, 1, ValType.f32, 1, ValType.f64]);
+    if (this.simdStores) out.bytes([1, ValType.v128]);
     out.u8(Op.block);
     out.bytes(sig.resultBlockType);
     this.emit(codeStart, end, out);
@@ -234,6 +274,9 @@ class BodyRewriter {
             if (index >= params) e.replace(immStart, p, REPLACE_U32, index + 1);
           } else {
             while (b[p++] & 0x80);
+            // The canister's page count, not the memory's (write_tracking.ts).
+            if (op === MEMORY_SIZE) e.after(p, AFTER_MEMORY_SIZE);
+            else if (op === MEMORY_GROW) e.replace(at, p, REPLACE_CALL, this.idx.writes.growFunc);
           }
           break;
         case Imm.funcIndex: {
@@ -288,8 +331,22 @@ class BodyRewriter {
         case Imm.memarg: {
           const align = b[p]; // alignment exponents are < 64, so one byte
           while (b[p++] & 0x80);
-          if (align & 0x40) while (b[p++] & 0x80); // multi-memory: memory index
-          while (b[p++] & 0x80);
+          if (align & 0x40) throw new InvalidWasmError(`a memory index (multi-memory) at byte offset ${at} is not supported`);
+          const offsetStart = p;
+          let offset = 0;
+          let shift = 0;
+          let byte: number;
+          do {
+            byte = b[p++];
+            offset += (byte & 0x7f) * 2 ** shift;
+            shift += 7;
+          } while (byte & 0x80);
+          e.replace(offsetStart, p, REPLACE_U32, shiftedOffset(offset));
+          const temp = STORED_TEMP[op];
+          if (temp !== 0) {
+            e.before(at, BEFORE_STORE, temp);
+            e.after(p, AFTER_MARK, offset);
+          }
           break;
         }
         case Imm.fixed4:
@@ -315,6 +372,8 @@ class BodyRewriter {
           cost = FC_COST[sub];
           // The IC charges the size before the operator runs, from the operand on the stack.
           if (FC_CHARGES_SIZE[sub]) e.sizePos.push(at);
+          if (sub === OpFC.memoryFill || sub === OpFC.memoryInit) e.before(at, BEFORE_CALL, this.idx.writes.fillOperandsFunc);
+          else if (sub === OpFC.memoryCopy) e.before(at, BEFORE_CALL, this.idx.writes.copyOperandsFunc);
           break;
         }
         case Imm.prefixFD: {
@@ -322,14 +381,24 @@ class BodyRewriter {
           const sub = r.u32();
           const imm = sub < FD_IMMEDIATES.length ? FD_IMMEDIATES[sub] : SimdImm.invalid;
           if (imm === SimdImm.invalid) throw new InvalidWasmError(`unsupported 0xFD (SIMD) sub-opcode ${sub} at byte offset ${at}`);
+          let offset = -1;
           if (imm === SimdImm.memarg || imm === SimdImm.memargLane) {
-            if (r.u32() & 0x40) r.skipLeb(); // multi-memory: memory index
-            r.skipLeb();
+            if (r.u32() & 0x40) throw new InvalidWasmError(`a memory index (multi-memory) at byte offset ${at} is not supported`);
+            // The offset shifts as every load's and store's does (write_tracking.ts).
+            const offsetStart = r.pos;
+            offset = r.u32();
+            e.replace(offsetStart, r.pos, REPLACE_U32, shiftedOffset(offset));
           }
           if (imm === SimdImm.bytes16) r.skip(16);
           if (imm === SimdImm.lane || imm === SimdImm.memargLane) r.skip(1);
           p = r.pos;
           cost = FD_COST[sub];
+          // v128.store and the lane stores: (address, vector) on the stack, like a scalar store.
+          if (SIMD_MEMORY_WRITES.has(sub)) {
+            this.simdStores = true;
+            e.before(at, BEFORE_STORE, TEMP_V128);
+            e.after(p, AFTER_MARK, offset);
+          }
           break;
         }
         default:
@@ -397,6 +466,10 @@ class BodyRewriter {
           out.bytes(this.local);
         } else if (kind === AFTER_RELOAD) {
           this.emitReload(out);
+        } else if (kind === AFTER_MARK) {
+          out.bytes(markStoreCode(this.temps[0], e.afterValue[ai - 1]));
+        } else if (kind === AFTER_MEMORY_SIZE) {
+          out.bytes(MEMORY_SIZE_SUFFIX);
         } else {
           out.u8(Op.globalGet);
           out.bytes(this.counter);
@@ -412,15 +485,32 @@ class BodyRewriter {
         this.emitCharge(out, e.staticCost[si], e.staticScope[si] === SCOPE_REENTRANT);
         si++;
       } else if (bp === next) {
-        if (e.beforeKind[bi++] === BEFORE_FLUSH) {
+        const kind = e.beforeKind[bi];
+        const value = e.beforeValue[bi++];
+        if (kind === BEFORE_FLUSH) {
           this.emitFlush(out);
-        } else {
+        } else if (kind === BEFORE_PASS) {
           out.u8(Op.localGet);
           out.bytes(this.local);
+        } else if (kind === BEFORE_STORE) {
+          const v = this.temps[value];
+          out.u8(Op.localSet);
+          out.bytes(v);
+          out.u8(Op.localTee);
+          out.bytes(this.temps[0]);
+          out.u8(Op.localGet);
+          out.bytes(v);
+        } else {
+          out.u8(Op.call);
+          out.u32(value);
         }
       } else {
-        if (e.replaceKind[ri] === REPLACE_U32) out.u32(e.replaceValue[ri]);
-        else out.u8(e.replaceValue[ri]);
+        const kind = e.replaceKind[ri];
+        if (kind === REPLACE_U32) out.u32(e.replaceValue[ri]);
+        else if (kind === REPLACE_CALL) {
+          out.u8(Op.call);
+          out.u32(e.replaceValue[ri]);
+        } else out.u8(e.replaceValue[ri]);
         copyFrom = e.replaceEnd[ri];
         ri++;
       }

@@ -27,6 +27,7 @@ import {
 } from './binary.js';
 import { type BodySignature, chargeSizeBody, meterCodeSection, referenceWrapperBody } from './code.js';
 import { BlockType, Op, ValType } from './opcodes.js';
+import { RESERVED_BYTES, bulkOperandsBody, growBody, rewriteDataSection, rewriteMemorySection } from './write_tracking.js';
 
 export const TABLE_EXPORT = '__replica_table';
 export const GLOBAL_EXPORT_PREFIX = '__replica_global_';
@@ -59,10 +60,16 @@ export interface InstrumentedWasm {
   /** whether table 0 exists and is exported as TABLE_EXPORT */
   tableExported: boolean;
   metered: boolean;
+  /**
+   * Where the canister's heap starts in the module's memory: RESERVED_BYTES when metered (the
+   * write-tracking map is below it, write_tracking.ts), 0 otherwise.
+   */
+  heapBase: number;
 }
 
 interface ModuleFacts {
   importedFuncs: number;
+  importedMemories: number;
   importedTables: number;
   importedGlobals: number;
   definedFuncs: number;
@@ -90,7 +97,7 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   if (!options.metering) {
     const exportSection = findOrInsertSection(sections, SectionId.export);
     exportSection.payload = rewriteExports(input, exportSection, added, (f) => f);
-    return { bytes: writeModule(input, sections), globalExports, tableExported, metered: false };
+    return { bytes: writeModule(input, sections), globalExports, tableExported, metered: false, heapBase: 0 };
   }
 
   // Read before the type and function sections get entries appended.
@@ -100,7 +107,9 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   const remap = (f: number) => (f >= firstDefined ? f + 1 : f);
   const outOfInstructionsFunc = facts.importedFuncs;
   const chargeSizeFunc = facts.importedFuncs + 1 + facts.definedFuncs;
-  const firstWrapper = chargeSizeFunc + 1;
+  const writes = { growFunc: chargeSizeFunc + 1, fillOperandsFunc: chargeSizeFunc + 2, copyOperandsFunc: chargeSizeFunc + 3 };
+  const firstWrapper = chargeSizeFunc + 4;
+  if (facts.importedMemories > 0) throw new InvalidWasmError('an imported memory is not supported (write tracking needs to own the memory)');
   const counterGlobal = facts.importedGlobals + facts.definedGlobalMutable.length;
   added.push({ name: COUNTER_EXPORT, kind: ExternalKind.global, index: counterGlobal });
   const profile = options.profile ? { firstGlobal: counterGlobal + 1, lastSizeGlobal: counterGlobal + 1 + facts.definedFuncs } : undefined;
@@ -125,9 +134,12 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   // Types: () -> () for the import, (i64) -> (i64) for the helper, (params, i64) -> (results, i64)
   // for each type of a defined function, and [] -> results for multi-value results (block types).
   const usedTypes = [...new Set(definedTypes)];
+  const i32x3 = [ValType.i32, ValType.i32, ValType.i32];
   const wanted: FuncTypeSpec[] = [
     { params: [], results: [] },
     { params: [ValType.i64], results: [ValType.i64] },
+    { params: [ValType.i32], results: [ValType.i32] },
+    { params: i32x3, results: i32x3 },
     ...usedTypes.map((t) => ({ params: [...types[t].params, ValType.i64], results: [...types[t].results, ValType.i64] }))
   ];
   const multiResult = usedTypes.filter((t) => types[t].results.length > 1);
@@ -135,15 +147,15 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   const typeSection = findOrInsertSection(sections, SectionId.type);
   const found = withFuncTypes(input, typeSection, wanted);
   typeSection.payload = found.payload;
-  const [voidType, chargeSizeType] = found.indices;
-  const internalType = new Map(usedTypes.map((t, i) => [t, found.indices[2 + i]]));
+  const [voidType, chargeSizeType, growType, bulkOperandsType] = found.indices;
+  const internalType = new Map(usedTypes.map((t, i) => [t, found.indices[4 + i]]));
   const blockTypeOf = new Map<number, Uint8Array>();
   for (const t of usedTypes) {
     const results = types[t].results;
     if (results.length === 0) blockTypeOf.set(t, Uint8Array.of(BlockType.empty));
     else if (results.length === 1) blockTypeOf.set(t, Uint8Array.of(results[0]));
   }
-  multiResult.forEach((t, i) => blockTypeOf.set(t, encodeS64(BigInt(found.indices[2 + usedTypes.length + i]))));
+  multiResult.forEach((t, i) => blockTypeOf.set(t, encodeS64(BigInt(found.indices[4 + usedTypes.length + i]))));
   const signatures: BodySignature[] = Array.from(definedTypes, (t) => ({ params: types[t].params.length, resultBlockType: blockTypeOf.get(t)! }));
 
   const importSection = findOrInsertSection(sections, SectionId.import);
@@ -170,16 +182,24 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   const element = get(SectionId.element);
   if (element) element.payload = rewriteElements(input, element, refFunc);
 
+  // A module without a memory has nothing to track; its helpers are never called.
+  const memory = get(SectionId.memory);
+  const hasMemory = memory !== undefined && sectionReader(input, memory).u32() > 0;
+  if (memory) memory.payload = rewriteMemorySection(input, memory);
+  const data = get(SectionId.data);
+  if (data) data.payload = rewriteDataSection(input, data);
+
   const code = findOrInsertSection(sections, SectionId.code);
   const codeBytes = code.payload ?? input;
   code.payload = meterCodeSection(
     codeBytes,
     code.payload ? 0 : code.start,
     code.payload ? code.payload.length : code.end,
-    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined, refFunc, profile },
+    { counterGlobal, outOfInstructionsFunc, chargeSizeFunc, firstDefinedFunc: firstDefined, refFunc, profile, writes },
     signatures,
     () => [
       chargeSizeBody(counterGlobal, outOfInstructionsFunc, profile?.lastSizeGlobal),
+      ...(hasMemory ? [growBody(), bulkOperandsBody(false), bulkOperandsBody(true)] : [UNREACHABLE_BODY, UNREACHABLE_BODY, UNREACHABLE_BODY]),
       ...wrapped.map((f) => referenceWrapperBody(types[definedTypes[f - firstDefined]].params.length, f + 1, counterGlobal))
     ]
   );
@@ -187,9 +207,12 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
   // Internal functions, the helper, then the wrappers (known once the code has been read).
   const functionSection = findOrInsertSection(sections, SectionId.function);
   const fw = new ByteWriter(definedTypes.length * 2 + wrapped.length * 2 + 16);
-  fw.u32(definedTypes.length + 1 + wrapped.length);
+  fw.u32(definedTypes.length + 4 + wrapped.length);
   for (const t of definedTypes) fw.u32(internalType.get(t)!);
   fw.u32(chargeSizeType);
+  fw.u32(growType);
+  fw.u32(bulkOperandsType);
+  fw.u32(bulkOperandsType);
   for (const f of wrapped) fw.u32(definedTypes[f - firstDefined]);
   functionSection.payload = fw.finish();
 
@@ -197,11 +220,13 @@ export function instrumentWasm(input: Uint8Array, options: InstrumentOptions): I
     if (s.id === SectionId.custom && customSectionName(input, s) === 'name') s.payload = rewriteNameSection(input, s, remap, (f) => signatures[f - firstDefined]?.params);
   }
 
-  return { bytes: writeModule(input, sections), globalExports, tableExported, metered: true };
+  return { bytes: writeModule(input, sections), globalExports, tableExported, metered: true, heapBase: hasMemory ? RESERVED_BYTES : 0 };
 }
 
+const UNREACHABLE_BODY = Uint8Array.of(0, Op.unreachable, Op.end);
+
 function readFacts(input: Uint8Array, get: (id: number) => Section | undefined): ModuleFacts {
-  const facts: ModuleFacts = { importedFuncs: 0, importedTables: 0, importedGlobals: 0, definedFuncs: 0, definedTables: 0, definedGlobalMutable: [] };
+  const facts: ModuleFacts = { importedFuncs: 0, importedMemories: 0, importedTables: 0, importedGlobals: 0, definedFuncs: 0, definedTables: 0, definedGlobalMutable: [] };
   const imports = get(SectionId.import);
   if (imports) {
     const r = sectionReader(input, imports);
@@ -221,6 +246,7 @@ function readFacts(input: Uint8Array, get: (id: number) => Section | undefined):
           skipLimits(r);
           break;
         case ExternalKind.memory:
+          facts.importedMemories++;
           skipLimits(r);
           break;
         case ExternalKind.global:

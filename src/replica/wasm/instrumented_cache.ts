@@ -12,7 +12,7 @@ import type { InstrumentedWasm } from './instrument.js';
 
 /** Entries kept: the current module and a few it was upgraded from or to. */
 const KEEP = 4;
-const MAGIC = 'icu-instrumented-1';
+const MAGIC = 'icu-instrumented-2';
 
 interface Header {
   magic: string;
@@ -20,6 +20,7 @@ interface Header {
   globalExports: string[];
   tableExported: boolean;
   metered: boolean;
+  heapBase: number;
 }
 
 let instrumenterDigest: string | undefined;
@@ -59,8 +60,8 @@ export function readInstrumented(dir: string, moduleSha256: string, metering: bo
   }
   const bytes = new Uint8Array(file.subarray(4 + headerBytes));
   if (header.magic !== MAGIC || createHash('sha256').update(bytes).digest('hex') !== header.sha256) return undefined;
-  if (header.metered !== metering || !Array.isArray(header.globalExports)) return undefined;
-  return { bytes, globalExports: header.globalExports, tableExported: header.tableExported, metered: header.metered };
+  if (header.metered !== metering || !Array.isArray(header.globalExports) || typeof header.heapBase !== 'number') return undefined;
+  return { bytes, globalExports: header.globalExports, tableExported: header.tableExported, metered: header.metered, heapBase: header.heapBase };
 }
 
 /** Stores an instrumentation (write, rename: a reader sees a whole entry or none) and drops old ones. */
@@ -71,7 +72,8 @@ export function writeInstrumented(dir: string, moduleSha256: string, metering: b
     sha256: createHash('sha256').update(wasm.bytes).digest('hex'),
     globalExports: wasm.globalExports,
     tableExported: wasm.tableExported,
-    metered: wasm.metered
+    metered: wasm.metered,
+    heapBase: wasm.heapBase
   };
   const json = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);

@@ -52,6 +52,8 @@ export interface PreparedWasm {
   /** names of exported mutable globals the host must save/restore around executions (the module's own defined mutable globals) */
   globalExports: string[];
   metered: boolean;
+  /** Where the canister's heap starts in the instance's memory (write_tracking.ts); 0 unmetered. */
+  heapBase: number;
 }
 
 // Installs of the same Wasm (many canisters, reinstalls, upgrades to the same code) reuse the
@@ -97,7 +99,7 @@ export function prepareWasm(bytes: Uint8Array, options: PrepareOptions): Prepare
     throw new InvalidWasmError(`Wasm module failed to compile: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (options.cacheDir !== undefined && !cached) writeInstrumented(options.cacheDir, moduleSha256, options.metering, instrumented);
-  const prepared: PreparedWasm = { module, globalExports: instrumented.globalExports, metered: instrumented.metered };
+  const prepared: PreparedWasm = { module, globalExports: instrumented.globalExports, metered: instrumented.metered, heapBase: instrumented.heapBase };
   cache.set(key, prepared);
   if (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
   return prepared;

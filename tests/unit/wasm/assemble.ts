@@ -53,6 +53,8 @@ export interface ModuleSpec {
   /** mutable i32 globals with these initial values */
   globals?: number[];
   passiveData?: number[][];
+  /** active data segments of memory 0, before the passive ones */
+  activeData?: Array<{ offset: number; bytes: number[] }>;
   start?: number;
 }
 
@@ -81,14 +83,16 @@ export function assemble(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
   bytes.push(...section(7, vec(exports)));
   if (spec.start !== undefined) bytes.push(...section(8, uleb(spec.start)));
   if (spec.table) bytes.push(...section(9, vec([[0x00, 0x41, 0x00, 0x0b, ...vec(spec.table.map((f) => uleb(f)))]])));
-  if (spec.passiveData) bytes.push(...section(12, uleb(spec.passiveData.length)));
+  const active = (spec.activeData ?? []).map((d) => [0x00, 0x41, ...sleb(d.offset), 0x0b, ...vec(d.bytes.map((b) => [b]))]);
+  const passive = (spec.passiveData ?? []).map((d) => [0x01, ...vec(d.map((b) => [b]))]);
+  if (spec.passiveData) bytes.push(...section(12, uleb(active.length + passive.length)));
   const bodies = spec.funcs.map((f) => {
     const locals = vec((f.locals ?? []).map((t) => [0x01, t]));
     const body = [...locals, ...f.body, 0x0b];
     return [...uleb(body.length), ...body];
   });
   bytes.push(...section(10, vec(bodies)));
-  if (spec.passiveData) bytes.push(...section(11, vec(spec.passiveData.map((d) => [0x01, ...vec(d.map((b) => [b]))]))));
+  if (active.length + passive.length > 0) bytes.push(...section(11, vec([...active, ...passive])));
   return Uint8Array.from(bytes);
 }
 

@@ -4,6 +4,7 @@
 // including the instruction that ends it; block/loop/else/end cost 0, if/br/br_if 2, call 5.
 import { describe, expect, it } from 'vitest';
 import { COUNTER_EXPORT, COUNTER_INITIAL_VALUE, METER_IMPORT_MODULE, OUT_OF_INSTRUCTIONS, prepareWasm } from '../../../src/replica/wasm/prepare.js';
+import { RESERVED_BYTES } from '../../../src/replica/wasm/write_tracking.js';
 import { EMPTY, I32, type ModuleSpec, assemble, fc, op, sleb, uleb } from './assemble.js';
 
 class OutOfInstructions extends Error {}
@@ -150,7 +151,8 @@ describe('metering: bulk memory charges the size operand', () => {
     counter.value = 10_000_000n;
     (exports.fill as (n: number) => void)(n);
     expect(10_000_000n - (counter.value as bigint)).toBe(BigInt(104 + n));
-    const memory = new Uint8Array((exports.memory as WebAssembly.Memory).buffer);
+    // The canister's heap starts above the write-tracking map (write_tracking.ts).
+    const memory = new Uint8Array((exports.memory as WebAssembly.Memory).buffer, RESERVED_BYTES);
     expect(memory.subarray(0, n).every((b) => b === 0x2a)).toBe(true);
     expect(memory[n] ?? 0).toBe(0);
   });
@@ -169,7 +171,7 @@ describe('metering: bulk memory charges the size operand', () => {
     counter.value = 1000n;
     expect(() => (exports.fill as (n: number) => void)(65_536)).toThrow(OutOfInstructions);
     expect(counter.value).toBe(1000n - 104n - 65_536n);
-    expect(new Uint8Array((exports.memory as WebAssembly.Memory).buffer)[0]).toBe(0);
+    expect(new Uint8Array((exports.memory as WebAssembly.Memory).buffer, RESERVED_BYTES)[0]).toBe(0);
   });
 });
 
