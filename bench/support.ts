@@ -50,11 +50,17 @@ export async function startReplica(metering = true): Promise<BenchReplica> {
  */
 export async function beginRandomUpload(
   replica: BenchReplica,
-  opts: { user: string; assetId: string; chunkCount: number; chunkSize: number; isPublic: boolean }
+  opts: { user: string; assetId: string; chunkCount: number; chunkSize: number; isPublic: boolean },
+  /** An ic_upload canister set up by an earlier call, to begin another upload in; else a fresh one. */
+  existing?: ActorInterface<IcUploadService>
 ): Promise<{ actor: ActorInterface<IcUploadService>; uploadId: bigint; chunks: Uint8Array[] }> {
-  const { actor } = await replica.pic.setupCanister<IcUploadService>({ idlFactory, wasm: '.azle/ic_upload/ic_upload.wasm', arg: new Uint8Array(0) });
-  actor.setIdentity(createIdentity(opts.user));
-  await replica.pic.tick(2); // Azle's start-up timer
+  let actor = existing;
+  if (actor === undefined) {
+    const fresh = (await replica.pic.setupCanister<IcUploadService>({ idlFactory, wasm: '.azle/ic_upload/ic_upload.wasm', arg: new Uint8Array(0) })).actor;
+    fresh.setIdentity(createIdentity(opts.user));
+    await replica.pic.tick(2); // Azle's start-up timer
+    actor = fresh;
+  }
   const chunks = Array.from({ length: opts.chunkCount }, () => new Uint8Array(randomBytes(opts.chunkSize)));
   const all = new Uint8Array(opts.chunkSize * chunks.length);
   chunks.forEach((c, i) => all.set(c, i * opts.chunkSize));

@@ -17,6 +17,9 @@ export function addToWasm(wasm) {
     for (let i = 0; i < module.getNumExports(); i++) {
       if (binaryen.getExportInfo(module.getExportByIndex(i)).name === `canister_update ${NATIVE_SHA256_METHOD}`) return wasm;
     }
+    // The method's message schedule uses fixed-width SIMD, which the IC executes (deterministic
+    // SIMD; costs in src/replica/wasm/costs.ts); the module keeps every feature it had besides.
+    module.setFeatures(module.getFeatures() | binaryen.Features.SIMD128);
     addNativeSha256(binaryen, module);
     if (!module.validate()) throw new Error(`the module with ${NATIVE_SHA256_METHOD} does not validate`);
     return module.emitBinary();

@@ -147,58 +147,103 @@ export function addNativeSha256(binaryen, module) {
   // State words are native (little-endian) i32s while the method runs. Every Wasm instruction is
   // charged (local.get and i32.const included), so the code is written for fewest instructions:
   // 64 rounds unrolled; the working variables renamed from round to round instead of shifted (each
-  // round writes two of them); the 16-word schedule in locals, rewritten in place; the state kept
-  // in locals across blocks (loaded and stored once per call); Maj(a,b,c) as b ^ ((a^b) & (b^c)),
-  // whose b^c is the previous round's a^b; T1 kept with a tee.
+  // round writes two of them); the state kept in locals across blocks (loaded and stored once per
+  // call); Maj(a,b,c) as b ^ ((a^b) & (b^c)), whose b^c is the previous round's a^b; T1 kept with
+  // a tee.
   // blocks2(state ptr, state ptr, data ptr, count) runs two states over the same blocks (the
   // stream and the chunk's own digest, when the stream is at a block boundary): the message
-  // schedule, a third of the work, is computed once for both.
-  const compression = (name, states) => {
+  // schedule is computed once for both.
+  //
+  // Two variants of each, by `lanes`:
+  // - 1 (scalar): one block per iteration, the 16-word schedule in i32 locals, rewritten in place.
+  // - 4 (SIMD): four consecutive blocks per iteration, with the message schedule in Wasm SIMD.
+  //   Lane b of each vector belongs to block b of the four, so the four schedules are computed
+  //   side by side with no shuffles (the blocks of one stream must be compressed in turn, but their
+  //   schedules depend on the input alone). Under the IC's costs (src/replica/wasm/costs.ts: a
+  //   SIMD shift 2, other lane-wise ops 1) the schedule and the big-endian loads cost ≈ 740
+  //   instructions a block instead of 1,568. W[t] + K[t] is kept for all 64 rounds, so a round
+  //   reads its word with one extract_lane and adds no constant. Rounds stay scalar: each depends
+  //   on the one before.
+  const BSWAP = [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12];
+  const splat = (k) => module.v128.const(Array.from({ length: 16 }, (_, i) => (k >>> (8 * (i & 3))) & 0xff));
+  const compression = (name, states, lanes) => {
+    const { v128 } = binaryen;
     const P_STATE = (k) => k, P_DATA = states, P_COUNT = states + 1;
     let next = states + 2;
-    const take = (n) => Array.from({ length: n }, () => next++);
-    const Ws = take(16);
+    const vars = [];
+    const take = (n, t = i32) => Array.from({ length: n }, () => (vars.push(t), next++));
+    const Ws = take(16, lanes === 1 ? i32 : v128);
     const W = (j) => Ws[j & 15];
+    const WK = lanes === 1 ? [] : take(64, v128);
     const [TMP, END] = take(2);
     const per = Array.from({ length: states }, () => ({ V: take(8), HS: take(8), X: take(2) }));
-    const vars = Array(next - (states + 2)).fill(i32);
     const rotr = (x, n) => module.i32.rotr(x, c32(n));
     const xor = (a, b) => module.i32.xor(a, b);
     const and = (a, b) => module.i32.and(a, b);
-    const tee = (idx, v) => module.local.tee(idx, v, i32);
-    const body = per.map(({ V, X }) => set(X[1], xor(get(V[1]), get(V[2]))));
-    for (let t = 0; t < 64; t++) {
-      let w;
-      if (t < 16) {
-        w = tee(W(t), bswap(module.i32.load(4 * t, 1, get(P_DATA)), TMP));
-      } else {
-        const x15 = W(t - 15), x2 = W(t - 2);
-        const s0 = xor(xor(rotr(get(x15), 7), rotr(get(x15), 18)), module.i32.shr_u(get(x15), c32(3)));
-        const s1 = xor(xor(rotr(get(x2), 17), rotr(get(x2), 19)), module.i32.shr_u(get(x2), c32(10)));
-        w = tee(W(t), add(add(add(get(W(t)), s0), get(W(t - 7))), s1));
-      }
-      per.forEach(({ V, X }, k) => {
-        const [A, B, , D, E, F, G, H] = V.map((_, i) => V[(i - t + 64) & 7]);
-        const S1 = xor(xor(rotr(get(E), 6), rotr(get(E), 11)), rotr(get(E), 25));
-        const ch = xor(get(G), and(get(E), xor(get(F), get(G))));
-        const S0 = xor(xor(rotr(get(A), 2), rotr(get(A), 13)), rotr(get(A), 22));
-        const [xNow, xBefore] = t % 2 === 0 ? [X[0], X[1]] : [X[1], X[0]];
-        const maj = xor(get(B), and(tee(xNow, xor(get(A), get(B))), get(xBefore)));
-        // The first state takes the new schedule word as it is computed, the others read it.
-        const word = k === 0 ? w : get(W(t));
-        body.push(set(D, add(get(D), tee(H, add(add(add(add(get(H), S1), ch), c32(K[t])), word)))));
-        body.push(set(H, add(add(get(H), S0), maj)));
-      });
-    }
+    const tee = (idx, v, t = i32) => module.local.tee(idx, v, t);
+    /** Round t of one state, adding `word` (W[t] + K[t]) into T1. */
+    const round = ({ V, X }, t, word) => {
+      const [A, B, , D, E, F, G, H] = V.map((_, i) => V[(i - t + 64) & 7]);
+      const S1 = xor(xor(rotr(get(E), 6), rotr(get(E), 11)), rotr(get(E), 25));
+      const ch = xor(get(G), and(get(E), xor(get(F), get(G))));
+      const S0 = xor(xor(rotr(get(A), 2), rotr(get(A), 13)), rotr(get(A), 22));
+      const [xNow, xBefore] = t % 2 === 0 ? [X[0], X[1]] : [X[1], X[0]];
+      const maj = xor(get(B), and(tee(xNow, xor(get(A), get(B))), get(xBefore)));
+      return [set(D, add(get(D), tee(H, add(add(add(get(H), S1), ch), word)))), set(H, add(add(get(H), S0), maj))];
+    };
+    const startBlock = () => per.map(({ V, X }) => set(X[1], xor(get(V[1]), get(V[2]))));
     // After 64 rounds the renaming is back where it started: V[i] is the new a..h again.
-    const addBlock = per.flatMap(({ V, HS }) => V.map((v, i) => set(v, tee(HS[i], add(get(HS[i]), get(v))))));
+    const addBlock = () => per.flatMap(({ V, HS }) => V.map((v, i) => set(v, tee(HS[i], add(get(HS[i]), get(v))))));
+    const body = [];
+    if (lanes === 1) {
+      body.push(...startBlock());
+      for (let t = 0; t < 64; t++) {
+        let w;
+        if (t < 16) {
+          w = tee(W(t), bswap(module.i32.load(4 * t, 1, get(P_DATA)), TMP));
+        } else {
+          const x15 = W(t - 15), x2 = W(t - 2);
+          const s0 = xor(xor(rotr(get(x15), 7), rotr(get(x15), 18)), module.i32.shr_u(get(x15), c32(3)));
+          const s1 = xor(xor(rotr(get(x2), 17), rotr(get(x2), 19)), module.i32.shr_u(get(x2), c32(10)));
+          w = tee(W(t), add(add(add(get(W(t)), s0), get(W(t - 7))), s1));
+        }
+        // The first state takes the new schedule word as it is computed, the others read it.
+        per.forEach((state, k) => body.push(...round(state, t, add(c32(K[t]), k === 0 ? w : get(W(t))))));
+      }
+      body.push(...addBlock());
+    } else {
+      const vget = (idx) => get(idx, v128);
+      const vshr = (x, n) => module.i32x4.shr_u(vget(x), c32(n));
+      const vrotr = (x, n) => module.v128.or(vshr(x, n), module.i32x4.shl(vget(x), c32(32 - n)));
+      for (let t = 0; t < 64; t++) {
+        let w;
+        if (t < 16) {
+          // Word t of the four blocks, one lane each, then every lane byte-swapped.
+          let v = module.v128.load32_zero(4 * t, 1, get(P_DATA));
+          for (let b = 1; b < 4; b++) v = module.v128.load32_lane(64 * b + 4 * t, 1, b, get(P_DATA), v);
+          w = module.i8x16.swizzle(v, module.v128.const(BSWAP));
+        } else {
+          const x15 = W(t - 15), x2 = W(t - 2);
+          const s0 = module.v128.xor(module.v128.xor(vrotr(x15, 7), vrotr(x15, 18)), vshr(x15, 3));
+          const s1 = module.v128.xor(module.v128.xor(vrotr(x2, 17), vrotr(x2, 19)), vshr(x2, 10));
+          w = module.i32x4.add(module.i32x4.add(module.i32x4.add(vget(W(t)), s0), vget(W(t - 7))), s1);
+        }
+        body.push(set(WK[t], module.i32x4.add(tee(W(t), w, v128), splat(K[t]))));
+      }
+      for (let b = 0; b < lanes; b++) {
+        body.push(...startBlock());
+        for (let t = 0; t < 64; t++) per.forEach((state) => body.push(...round(state, t, module.i32x4.extract_lane(vget(WK[t]), b))));
+        body.push(...addBlock());
+      }
+    }
+    const blockShift = lanes === 1 ? 6 : 8;
     module.addFunction(
       name,
       binaryen.createType([...Array(states).fill(i32), i32, i32]),
       none,
       vars,
       module.block(null, [
-        set(END, add(get(P_DATA), module.i32.shl(get(P_COUNT), c32(6)))),
+        set(END, add(get(P_DATA), module.i32.shl(get(P_COUNT), c32(blockShift)))),
         ...per.flatMap(({ V, HS }, k) => V.map((v, i) => set(v, tee(HS[i], module.i32.load(4 * i, 4, get(P_STATE(k))))))),
         module.block('done', [
           module.loop(
@@ -206,8 +251,7 @@ export function addNativeSha256(binaryen, module) {
             module.block(null, [
               module.br('done', module.i32.ge_u(get(P_DATA), get(END))),
               ...body,
-              ...addBlock,
-              set(P_DATA, add(get(P_DATA), c32(64))),
+              set(P_DATA, add(get(P_DATA), c32(1 << blockShift))),
               module.br('next')
             ])
           )
@@ -216,8 +260,36 @@ export function addNativeSha256(binaryen, module) {
       ])
     );
   };
-  compression(`${prefix}.blocks`, 1);
-  compression(`${prefix}.blocks2`, 2);
+  compression(`${prefix}.blocks.scalar`, 1, 1);
+  compression(`${prefix}.blocks2.scalar`, 2, 1);
+  // Their third parameter counts groups of four blocks.
+  compression(`${prefix}.blocks.x4`, 1, 4);
+  compression(`${prefix}.blocks2.x4`, 2, 4);
+
+  // blocks / blocks2: groups of four through the SIMD schedule, the last 0–3 blocks scalar.
+  const dispatch = (name, states) => {
+    const DATA = states, COUNT = states + 1;
+    const statePtrs = () => Array.from({ length: states }, (_, k) => get(k));
+    module.addFunction(
+      name,
+      binaryen.createType([...Array(states).fill(i32), i32, i32]),
+      none,
+      [],
+      module.block(null, [
+        module.if(
+          module.i32.ge_u(get(COUNT), c32(4)),
+          module.block(null, [
+            module.call(`${name}.x4`, [...statePtrs(), get(DATA), module.i32.shr_u(get(COUNT), c32(2))], none),
+            set(DATA, add(get(DATA), module.i32.shl(module.i32.and(get(COUNT), c32(~3)), c32(6)))),
+            set(COUNT, module.i32.and(get(COUNT), c32(3)))
+          ])
+        ),
+        module.call(`${name}.scalar`, [...statePtrs(), get(DATA), get(COUNT)], none)
+      ])
+    );
+  };
+  dispatch(`${prefix}.blocks`, 1);
+  dispatch(`${prefix}.blocks2`, 2);
   const blocks = (state, data, count) => module.call(`${prefix}.blocks`, [state, data, count], none);
   const blocks2 = (a, b, data, count) => module.call(`${prefix}.blocks2`, [a, b, data, count], none);
 

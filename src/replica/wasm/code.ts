@@ -39,8 +39,8 @@
 // Local indices from the function's parameter count up move up by one (the counter parameter).
 
 import { ByteReader, ByteWriter, InvalidWasmError, encodeS64, encodeU32 } from './binary.js';
-import { FC_CHARGES_SIZE, FC_COST, FUNCTION_ENTRY_COST, OPCODE_COST } from './costs.js';
-import { BlockType, FC_LEB_COUNT, IMMEDIATES, Imm, Op, OpFC, ValType, describeOpcode } from './opcodes.js';
+import { FC_CHARGES_SIZE, FC_COST, FD_COST, FUNCTION_ENTRY_COST, OPCODE_COST } from './costs.js';
+import { BlockType, FC_LEB_COUNT, FD_IMMEDIATES, IMMEDIATES, Imm, Op, OpFC, SIMD_MEMORY_WRITES, SimdImm, ValType, describeOpcode } from './opcodes.js';
 import { MEMORY_SIZE_SUFFIX, markStoreCode, shiftedOffset } from './write_tracking.js';
 
 export interface MeteringIndices {
@@ -110,6 +110,7 @@ const TEMP_I32 = 1;
 const TEMP_I64 = 2;
 const TEMP_F32 = 3;
 const TEMP_F64 = 4;
+const TEMP_V128 = 5; // declared only in bodies with a SIMD store
 const STORED_TEMP: Uint8Array = (() => {
   const t = new Uint8Array(256);
   for (const op of [0x36, 0x3a, 0x3b]) t[op] = TEMP_I32; // i32.store, i32.store8, i32.store16
@@ -190,6 +191,8 @@ class BodyRewriter {
   private profileGlobal: Uint8Array | undefined;
   /** LEBs of the current body's write-tracking temps: the address, then by STORED_TEMP */
   private temps: Uint8Array[] = [];
+  /** Whether the current body has a SIMD store, so declares the v128 temp */
+  private simdStores = false;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -215,15 +218,17 @@ class BodyRewriter {
       locals += r.u32();
       r.skipLeb();
     }
-    if (locals >= 2 ** 32 - 6) r.fail('too many locals');
+    if (locals >= 2 ** 32 - 7) r.fail('too many locals');
     const codeStart = r.pos;
     this.local = encodeU32(sig.params);
     // The temps follow the declared locals, which the counter parameter moved up by one.
-    this.temps = [0, 1, 2, 3, 4].map((i) => encodeU32(locals + 1 + i));
+    this.temps = [0, 1, 2, 3, 4, 5].map((i) => encodeU32(locals + 1 + i));
+    this.simdStores = false;
     this.scan(codeStart, end, sig.params);
-    out.u32(groups + 4);
+    out.u32(groups + (this.simdStores ? 5 : 4));
     out.bytes(b.subarray(groupsStart, codeStart));
     out.bytes([2, ValType.i32, 1, ValType.i64, 1, ValType.f32, 1, ValType.f64]);
+    if (this.simdStores) out.bytes([1, ValType.v128]);
     out.u8(Op.block);
     out.bytes(sig.resultBlockType);
     this.emit(codeStart, end, out);
@@ -369,6 +374,31 @@ class BodyRewriter {
           if (FC_CHARGES_SIZE[sub]) e.sizePos.push(at);
           if (sub === OpFC.memoryFill || sub === OpFC.memoryInit) e.before(at, BEFORE_CALL, this.idx.writes.fillOperandsFunc);
           else if (sub === OpFC.memoryCopy) e.before(at, BEFORE_CALL, this.idx.writes.copyOperandsFunc);
+          break;
+        }
+        case Imm.prefixFD: {
+          const r = new ByteReader(b, p, end);
+          const sub = r.u32();
+          const imm = sub < FD_IMMEDIATES.length ? FD_IMMEDIATES[sub] : SimdImm.invalid;
+          if (imm === SimdImm.invalid) throw new InvalidWasmError(`unsupported 0xFD (SIMD) sub-opcode ${sub} at byte offset ${at}`);
+          let offset = -1;
+          if (imm === SimdImm.memarg || imm === SimdImm.memargLane) {
+            if (r.u32() & 0x40) throw new InvalidWasmError(`a memory index (multi-memory) at byte offset ${at} is not supported`);
+            // The offset shifts as every load's and store's does (write_tracking.ts).
+            const offsetStart = r.pos;
+            offset = r.u32();
+            e.replace(offsetStart, r.pos, REPLACE_U32, shiftedOffset(offset));
+          }
+          if (imm === SimdImm.bytes16) r.skip(16);
+          if (imm === SimdImm.lane || imm === SimdImm.memargLane) r.skip(1);
+          p = r.pos;
+          cost = FD_COST[sub];
+          // v128.store and the lane stores: (address, vector) on the stack, like a scalar store.
+          if (SIMD_MEMORY_WRITES.has(sub)) {
+            this.simdStores = true;
+            e.before(at, BEFORE_STORE, TEMP_V128);
+            e.after(p, AFTER_MARK, offset);
+          }
           break;
         }
         default:

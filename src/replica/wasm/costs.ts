@@ -4,7 +4,9 @@
 // https://github.com/dfinity/ic (read at commit 002d5530aeb1ef1ed362d7f9c3c5529b8ec1cafe), Wasm32
 // column. Every operator not listed there costs 1. Bulk memory and table operators additionally
 // cost their size operand at run time; that dynamic part is not in these tables (see
-// `code.ts`). SIMD costs are omitted because SIMD modules are rejected (see `opcodes.ts`).
+// `code.ts`). SIMD costs are that function's "Wasm SIMD Operators" (FD_COST below).
+
+import { SIMD_OPS } from './opcodes.js';
 
 /** Cost of each one-byte opcode. */
 export const OPCODE_COST: Uint16Array = (() => {
@@ -71,6 +73,36 @@ export const FC_COST: readonly number[] = [
 
 /** 0xFC sub-opcodes whose last operand is a size the IC also charges: memory.init/copy/fill, table.init/copy/fill. */
 export const FC_CHARGES_SIZE: readonly boolean[] = FC_COST.map((_, sub) => [8, 10, 11, 12, 14, 17].includes(sub));
+
+/**
+ * Cost of each 0xFD-prefixed (SIMD) sub-opcode, Wasm32 (loads and stores 1). Those not listed
+ * cost 1, as in the IC's table, whose default is 1 too.
+ */
+export const FD_COST: Uint16Array = (() => {
+  const costs: Record<string, number> = {
+    'i8x16.shuffle': 3,
+    'i8x16.lt_u': 2, 'i8x16.gt_u': 2, 'i16x8.lt_u': 2, 'i16x8.gt_u': 2, 'i32x4.lt_u': 2, 'i32x4.gt_u': 2,
+    'i8x16.popcnt': 3, 'i8x16.shl': 3, 'i8x16.shr_s': 3, 'i8x16.shr_u': 2,
+    'i16x8.extadd_pairwise_i8x16_u': 2, 'i16x8.extmul_high_i8x16_s': 2, 'i16x8.extmul_high_i8x16_u': 2,
+    'i32x4.extadd_pairwise_i16x8_u': 3,
+    'i16x8.shl': 2, 'i16x8.shr_s': 2, 'i16x8.shr_u': 2,
+    'i32x4.shl': 2, 'i32x4.shr_s': 2, 'i32x4.shr_u': 2, 'i32x4.mul': 2,
+    'i32x4.extmul_low_i16x8_s': 2, 'i32x4.extmul_high_i16x8_s': 2, 'i32x4.extmul_low_i16x8_u': 2, 'i32x4.extmul_high_i16x8_u': 2,
+    'i64x2.shl': 2, 'i64x2.shr_s': 3, 'i64x2.shr_u': 2, 'i64x2.mul': 4,
+    'f32x4.ceil': 2, 'f32x4.floor': 2, 'f32x4.trunc': 2, 'f32x4.nearest': 2, 'f32x4.abs': 2, 'f32x4.neg': 2,
+    'f32x4.sqrt': 5, 'f32x4.add': 2, 'f32x4.sub': 2, 'f32x4.mul': 2, 'f32x4.div': 10, 'f32x4.min': 4, 'f32x4.max': 4,
+    'f64x2.ceil': 2, 'f64x2.floor': 2, 'f64x2.trunc': 2, 'f64x2.nearest': 2, 'f64x2.abs': 2, 'f64x2.neg': 2,
+    'f64x2.sqrt': 14, 'f64x2.add': 2, 'f64x2.sub': 2, 'f64x2.mul': 2, 'f64x2.div': 12, 'f64x2.min': 4, 'f64x2.max': 5,
+    'i32x4.trunc_sat_f32x4_s': 2, 'i32x4.trunc_sat_f32x4_u': 4, 'f32x4.convert_i32x4_u': 4,
+    'i32x4.trunc_sat_f64x2_s_zero': 2, 'i32x4.trunc_sat_f64x2_u_zero': 3
+  };
+  const c = new Uint16Array(SIMD_OPS.length).fill(1);
+  SIMD_OPS.forEach((name, sub) => {
+    if (name !== undefined && costs[name] !== undefined) c[sub] = costs[name];
+  });
+  for (const name of Object.keys(costs)) if (!SIMD_OPS.includes(name)) throw new Error(`FD_COST names an unknown SIMD operator ${name}`);
+  return c;
+})();
 
 /** Every function entry costs at least this much, so that even an empty function consumes something. */
 export const FUNCTION_ENTRY_COST = 1;

@@ -19,7 +19,7 @@ const SELF = new Uint8Array([0, 0, 0, 0, 0, 0, 0, 1, 1, 1]);
 
 function buildModule(): WebAssembly.Module {
   const m = new binaryen.Module();
-  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
   m.setMemory(1, 65536, 'memory');
   addNativeSha256(binaryen, m);
   expect(m.validate()).toBeTruthy();
@@ -107,6 +107,25 @@ describe('generated Wasm SHA-256', () => {
     }
   });
 
+  it('hashes whole blocks four at a time (the SIMD schedule) and the 0–3 left over: every count of 0–17 blocks, at every stream offset mod 64 and data alignment', () => {
+    const run = instance();
+    const data = randomBytes(64 * 17 + 3);
+    for (const before of [0, 1, 64, 63, 130]) {
+      const head = data.subarray(0, before);
+      const state = run.call(arg(initialMidstate(), 0, head)).slice(0, MIDSTATE_BYTES);
+      for (let blocks = 0; blocks <= 17; blocks++) {
+        for (const extra of [0, 3]) {
+          const piece = data.subarray(before % 4, before % 4 + 64 * blocks + extra);
+          const out = run.call(arg(state, FLAG_FINAL | FLAG_CHUNK_DIGEST, piece));
+          expect(out.subarray(MIDSTATE_BYTES, MIDSTATE_BYTES + 32)).toEqual(sha(Buffer.concat([head, piece])));
+          expect(out.subarray(MIDSTATE_BYTES + 32)).toEqual(sha(piece));
+          const alone = run.call(arg(state, FLAG_FINAL, piece));
+          expect(alone.subarray(MIDSTATE_BYTES)).toEqual(sha(Buffer.concat([head, piece])));
+        }
+      }
+    }
+  });
+
   it('continues a stream across random splits, and each piece digests alone', () => {
     const run = instance();
     const data = randomBytes(70_000);
@@ -171,7 +190,7 @@ describe('generated Wasm SHA-256', () => {
 function stashModule(): WebAssembly.Module {
   const m = new binaryen.Module();
   const { i32, none } = binaryen;
-  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+  m.setFeatures(binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals | binaryen.Features.SIMD128);
   m.setMemory(40, 65536, 'memory');
   m.addFunctionImport('azle.call_new', 'ic0', 'call_new', binaryen.createType(Array(8).fill(i32)), none);
   m.addFunctionImport('azle.call_data_append', 'ic0', 'call_data_append', binaryen.createType([i32, i32]), none);

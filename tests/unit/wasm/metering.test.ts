@@ -175,6 +175,62 @@ describe('metering: bulk memory charges the size operand', () => {
   });
 });
 
+describe('metering: SIMD at the IC\'s costs', () => {
+  const V128 = 0x7b;
+  const v128Const = (words: number[]) => [0xfd, 0x0c, ...words.flatMap((w) => [w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24])];
+  it('charges lane-wise ops 1, shifts 2, shuffles 3, and walks every kind of immediate', () => {
+    // entry 1; v128.const 1 ×2; i8x16.shuffle 3 (lanes 4–7 of a, 0–3 of b, …); i32.const 1;
+    // i32x4.shl 2; local.tee 1; i32x4.extract_lane 1; local.get 1; i32x4.extract_lane 1; i32.add 1 = 14
+    const shuffle = [0xfd, 0x0d, 4, 5, 6, 7, 16, 17, 18, 19, 0, 1, 2, 3, 20, 21, 22, 23];
+    const spec: ModuleSpec = {
+      funcs: [
+        {
+          results: [I32],
+          locals: [V128],
+          export: 'f',
+          body: [
+            ...v128Const([1, 2, 3, 4]),
+            ...v128Const([10, 20, 30, 40]),
+            ...shuffle, // [2, 10, 1, 20]
+            ...[op.i32_const, 3, 0xfd, 0xab, 0x01], // i32x4.shl by 3: [16, 80, 8, 160]
+            ...[op.local_tee, 0, 0xfd, 0x1b, 1], // lane 1: 80
+            ...[op.local_get, 0, 0xfd, 0x1b, 3], // lane 3: 160
+            op.i32_add
+          ]
+        }
+      ]
+    };
+    const { result, used } = metered(spec, 'f', []);
+    expect(result).toBe(240);
+    expect(used).toBe(14n);
+  });
+
+  it('charges SIMD loads, lane loads and stores 1, with their memargs and lane bytes skipped', () => {
+    // entry 1; i32.const 1; i32.const 1; v128.load32_zero 1; v128.load32_lane 1; local.set 1;
+    // i32.const 1; local.get 1; v128.store 1; i32.const 1; i32.load 1 = 11 (end 0)
+    const spec: ModuleSpec = {
+      memoryPages: 1,
+      funcs: [
+        {
+          results: [I32],
+          locals: [V128],
+          export: 'f',
+          body: [
+            ...[op.i32_const, 0, op.i32_const, 0],
+            ...[0xfd, 0x5c, 0x02, 0x04], // v128.load32_zero align=4 offset=4
+            ...[0xfd, 0x56, 0x02, 0x08, 0x01], // v128.load32_lane align=4 offset=8 lane=1
+            ...[op.local_set, 0],
+            ...[op.i32_const, 16, op.local_get, 0, 0xfd, 0x0b, 0x04, 0x00], // v128.store at 16
+            ...[op.i32_const, 0, op.i32_load, 0x02, 0x14] // the lane-1 word, at 20
+          ]
+        }
+      ]
+    };
+    const { used } = metered(spec, 'f', []);
+    expect(used).toBe(11n);
+  });
+});
+
 describe('metering: limits', () => {
   // entry: 1 + loop 0 = 1, checked; loop body: br 2, checked each iteration
   const runaway: ModuleSpec = { funcs: [{ export: 'spin', body: [op.loop, EMPTY, op.br, 0, op.end] }] };

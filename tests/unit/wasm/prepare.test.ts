@@ -242,9 +242,12 @@ describe('prepareWasm: rejected inputs', () => {
     expect(() => prepareWasm(bytes, { metering: true })).toThrow(/no final end/);
   });
 
-  it('rejects SIMD with a message naming it', () => {
-    const bytes = assemble({ funcs: [{ body: [0xfd, 0x0c, ...new Array(16).fill(0), op.drop] }] });
-    expect(() => prepareWasm(bytes, { metering: true })).toThrow(/SIMD/);
+  it('rejects relaxed SIMD and unassigned SIMD sub-opcodes with a message naming them', () => {
+    // i8x16.relaxed_swizzle (0x100, LEB 0x80 0x02) and the unassigned 0x9a
+    const relaxed = [0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x80, 0x02, op.drop];
+    expect(() => prepareWasm(assemble({ funcs: [{ body: relaxed }] }), { metering: true })).toThrow(/SIMD\) sub-opcode 256/);
+    const unassigned = [0xfd, 0x0c, ...new Array(16).fill(0), 0xfd, 0x9a, 0x01, op.drop];
+    expect(() => prepareWasm(assemble({ funcs: [{ body: unassigned }] }), { metering: true })).toThrow(/SIMD\) sub-opcode 154/);
   });
 
   it('rejects a module that already exports a reserved name', () => {

@@ -13,6 +13,9 @@ const F64 = 0x7c;
 const f64Const = (x: number) => [0x44, ...new Uint8Array(Float64Array.of(x).buffer)];
 const memarg = (align: number, offset: number) => [align, ...uleb(offset)];
 const [I32_LOAD, I64_STORE, F64_STORE, I32_STORE8, I64_STORE16, MEMORY_SIZE, MEMORY_GROW] = [0x28, 0x37, 0x39, 0x3a, 0x3d, 0x3f, 0x40];
+// SIMD: v128.const of the bytes 0x11..0x20, then v128.store, v128.store32_lane, v128.load, i32x4.extract_lane
+const V128_CONST = [0xfd, 0x0c, ...Array.from({ length: 16 }, (_, i) => 0x11 + i)];
+const [V128_STORE, V128_STORE32_LANE, V128_LOAD, I32X4_EXTRACT_LANE] = [[0xfd, 0x0b], [0xfd, 0x5a], [0xfd, 0x00], [0xfd, 0x1b]];
 
 const spec: ModuleSpec = {
   memoryPages: 2,
@@ -31,7 +34,10 @@ const spec: ModuleSpec = {
     { params: [I32, I32, I32], export: 'copy', body: [op.local_get, 0, op.local_get, 1, op.local_get, 2, op.fc, fc.memory_copy, 0, 0] },
     { params: [I32, I32, I32], export: 'init', body: [op.local_get, 0, op.local_get, 1, op.local_get, 2, op.fc, fc.memory_init, 0, 0] },
     { results: [I32], export: 'size', body: [MEMORY_SIZE, 0] },
-    { params: [I32], results: [I32], export: 'grow', body: [op.local_get, 0, MEMORY_GROW, 0] }
+    { params: [I32], results: [I32], export: 'grow', body: [op.local_get, 0, MEMORY_GROW, 0] },
+    { params: [I32], export: 'storeV128', body: [op.local_get, 0, ...V128_CONST, ...V128_STORE, ...memarg(4, 5)] },
+    { params: [I32], export: 'storeLane32', body: [op.local_get, 0, ...V128_CONST, ...V128_STORE32_LANE, ...memarg(2, 3), 2] },
+    { params: [I32], results: [I32], export: 'loadV128', body: [op.local_get, 0, ...V128_LOAD, ...memarg(4, 1), ...I32X4_EXTRACT_LANE, 3] }
   ]
 };
 void I64;
@@ -76,7 +82,10 @@ function randomOp(rand: () => number, heapBytes: number): [string, number[]] {
     () => ['copy', [edge(), edge(), n()]],
     () => ['init', [edge(), Math.floor(rand() * 7), Math.floor(rand() * 7)]],
     () => ['size', []],
-    () => ['grow', [[0, 1, 3, 70_000][Math.floor(rand() * 4)]!]]
+    () => ['grow', [[0, 1, 3, 70_000][Math.floor(rand() * 4)]!]],
+    () => ['storeV128', [edge()]],
+    () => ['storeLane32', [edge()]],
+    () => ['loadV128', [edge()]]
   ];
   return kinds[Math.floor(rand() * kinds.length)]!();
 }
