@@ -5,7 +5,8 @@ import { IDL } from '@icp-sdk/core/candid';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contractTypes } from '../../../candid/ic_upload.js';
-import { idlHash, parsePutChunkArgs, putChunkWire, type PutChunkArgs, type PutChunkReply } from '../../../src/backend/uploads/put_chunk_wire.js';
+import { idlHash } from '../../../src/backend/candid_reader.js';
+import { parsePutChunkArgs, putChunkWire, type PutChunkArgs, type PutChunkReply } from '../../../src/backend/uploads/put_chunk_wire.js';
 
 const t = contractTypes(IDL);
 const encodeArgs = (a: PutChunkArgs) => new Uint8Array(IDL.encode([t.PutChunkArgs], [{ ...a }]));
