@@ -106,34 +106,28 @@ export function labelOrder<L extends string>(labels: readonly L[]): L[] {
   return [...labels].sort((a, b) => idlHash(a) - idlHash(b));
 }
 
-/** Where `label` stands among a variant's `labels`, its index on the wire. */
-export function variantIndex<L extends string>(labels: readonly L[], label: L): number {
-  return labelOrder(labels).indexOf(label);
-}
-
 /**
  * One reply type's encoder: the bytes before the value (magic, type table, argument types) are
- * taken from `generic`'s encoding of `sample` on the first use, and checked — its value must be
- * what `write` writes for `sample`, or every reply stays `generic`'s. After that a reply costs
- * only its value.
+ * taken from `generic`'s encoding of `sample` when the encoder is made, and checked — that
+ * encoding must be the prefix followed by what `write` writes for `sample`, or every reply stays
+ * `generic`'s. After that a reply costs only its value.
+ *
+ * Made eagerly, not on the first reply: the canister makes its encoders as its module loads, in
+ * init and post_upgrade, whose heap persists; a query's changes to the heap are discarded, so a
+ * prefix first made in a query would be made again by every query.
  */
 export function replyEncoder<V>(generic: (value: V) => Uint8Array, sample: V, write: (w: CandidWriter, value: V) => void): (value: V) => Uint8Array {
-  let prefix: Uint8Array | null | undefined;
-  const makePrefix = (): Uint8Array | null => {
-    const whole = generic(sample);
-    const w = new CandidWriter();
-    write(w, sample);
-    const value = w.finish();
-    const at = whole.length - value.length;
-    if (at < 0) return null;
-    for (let i = 0; i < value.length; i++) if (whole[at + i] !== value[i]) return null;
-    return whole.slice(0, at);
-  };
-  return (value) => {
-    if (prefix === undefined) prefix = makePrefix();
-    if (prefix === null) return generic(value);
+  const whole = generic(sample);
+  const value = new CandidWriter();
+  write(value, sample);
+  const tail = value.finish();
+  const at = whole.length - tail.length;
+  const fits = at >= 0 && tail.every((b, i) => whole[at + i] === b);
+  if (!fits) return generic;
+  const prefix = whole.slice(0, at);
+  return (reply) => {
     const w = new CandidWriter().raw(prefix);
-    write(w, value);
+    write(w, reply);
     return w.finish();
   };
 }
@@ -146,5 +140,24 @@ export function recordWriter<V>(fields: FieldWriters<V>): (w: CandidWriter, valu
   const order = labelOrder(Object.keys(fields) as Array<keyof V & string>);
   return (w, value) => {
     for (const label of order) fields[label](w, value[label]);
+  };
+}
+
+/** A variant's labels: each member of the union `V` is an object of one label. */
+export type VariantLabel<V> = V extends unknown ? keyof V & string : never;
+type VariantPayload<V, L extends string> = V extends { [K in L]: infer P } ? P : never;
+
+/** How each case of a variant `V` writes its payload. */
+export type CaseWriters<V> = { [L in VariantLabel<V>]: (w: CandidWriter, payload: VariantPayload<V, L>) => void };
+
+/** Writes a variant `V`: its case's index among the labels in Candid's order, then its payload. */
+export function variantWriter<V extends object>(cases: CaseWriters<V>): (w: CandidWriter, value: V) => void {
+  const order = labelOrder(Object.keys(cases));
+  const index = new Map(order.map((label, i) => [label, i]));
+  const writers = cases as Record<string, (w: CandidWriter, payload: unknown) => void>;
+  return (w, value) => {
+    const label = Object.keys(value)[0]!;
+    w.uleb(index.get(label)!);
+    writers[label]!(w, (value as Record<string, unknown>)[label]);
   };
 }

@@ -42,7 +42,9 @@ import { MEMORY_IDS } from './memory.js';
 import { absorb } from './native/native_sha256.js';
 import type { Result } from './errors.js';
 import { beginWire } from './uploads/begin_wire.js';
+import { blobInfoWire, type WireBlobInfo } from './uploads/blob_info_wire.js';
 import { finishWire, type FinishReply } from './uploads/finish_wire.js';
+import { getAssetWire, type WireAsset } from './uploads/get_asset_wire.js';
 import type { MethodCodec } from './uploads/method_wire.js';
 import { putChunkWire } from './uploads/put_chunk_wire.js';
 import { abortWire, uploadStatusWire, type WireUploadStatus } from './uploads/upload_id_wire.js';
@@ -132,7 +134,13 @@ const codecs = {
   put_chunk: putChunkWire(azleCodec('put_chunk', (a) => ({ ...a, bytes: bytesOf(a.bytes) }), same)),
   finish: finishWire(azleCodec('finish', (a) => ({ ...a, sha256: optView(a.sha256) }), (r: FinishReply) => mapOk(r, withPrincipal))),
   abort: abortWire(azleCodec('abort', same, same)),
-  upload_status: uploadStatusWire(azleCodec('upload_status', same, (r: Result<WireUploadStatus>) => mapOk(r, withPrincipal)))
+  upload_status: uploadStatusWire(azleCodec('upload_status', same, (r: Result<WireUploadStatus>) => mapOk(r, withPrincipal))),
+  blob_info: blobInfoWire(azleCodec('blob_info', same, (r: Result<WireBlobInfo>) => mapOk(r, withPrincipal))),
+  get_asset: getAssetWire(
+    azleCodec('get_asset', same, (r: Result<WireAsset>) =>
+      mapOk(r, (a) => ({ ...withPrincipal(a), variants: a.variants.map(([v, b]) => [v, withPrincipal(b)]) }))
+    )
+  )
 };
 
 /** The init argument may be absent (empty argument bytes), `(null)` or `(opt record {...})`. */
@@ -259,7 +267,7 @@ export class IcUploadCanister {
 
   @query(argTypes('blob_info'), retType('blob_info'), { manual: true })
   blob_info() {
-    return answer('blob_info', (blobId) => mapOk(assets.blobInfo(caller(), blobId), (b) => toBlobInfo(b, principal)));
+    return answerWith('blob_info', codecs.blob_info, (blobId) => mapOk(assets.blobInfo(caller(), blobId), (b) => toBlobInfo(b, rawPrincipal)));
   }
 
   @query(argTypes('read_chunk'), retType('read_chunk'), { manual: true })
@@ -269,7 +277,7 @@ export class IcUploadCanister {
 
   @query(argTypes('get_asset'), retType('get_asset'), { manual: true })
   get_asset() {
-    return answer('get_asset', (assetId) => mapOk(assets.getAsset(caller(), assetId), (view) => toAsset(view, principal)));
+    return answerWith('get_asset', codecs.get_asset, (assetId) => mapOk(assets.getAsset(caller(), assetId), (view) => toAsset(view, rawPrincipal)));
   }
 
   @query(argTypes('list_assets'), retType('list_assets'), { manual: true })

@@ -1,11 +1,12 @@
 // How a method's own Candid paths (begin_wire.ts, put_chunk_wire.ts, finish_wire.ts,
-// upload_id_wire.ts) sit in front of the generic codec: an argument the fast parse recognizes is
-// taken from it, anything else goes to the generic decoder (which decodes subtypes and extra
-// fields, and traps on garbage, as before); an Ok reply is written by hand after the type table
-// the generic encoder made once, and an Err goes through the generic encoder. So a method
-// answers exactly as it did with the generic codec alone, at a fraction of the instructions.
+// upload_id_wire.ts, get_asset_wire.ts) sit in front of the generic codec: an argument the fast
+// parse recognizes is taken from it, anything else goes to the generic decoder (which decodes
+// subtypes and extra fields, and traps on garbage, as before); a reply, Ok or Err, is written by
+// hand after the type table the generic encoder made once, as the codec was made. So a method answers exactly as it
+// did with the generic codec alone, at a fraction of the instructions.
+import type { UploadError } from '../../../candid/ic_upload.js';
 import type { Result } from '../errors.js';
-import { CandidWriter, replyEncoder, variantIndex } from '../candid_writer.js';
+import { CandidWriter, recordWriter, replyEncoder, variantWriter, type VariantLabel } from '../candid_writer.js';
 
 /** A method's argument decoder and reply encoder (Azle's IDL in the canister, any IDL in tests). */
 export interface MethodCodec<A, R> {
@@ -13,7 +14,25 @@ export interface MethodCodec<A, R> {
   encodeReply(reply: R): Uint8Array;
 }
 
-const OK = variantIndex(['Ok', 'Err'], 'Ok');
+const text = (w: CandidWriter, v: string) => w.text(v);
+const nat32 = (w: CandidWriter, v: number) => w.nat32(v);
+const blob = (w: CandidWriter, v: Uint8Array | number[]) => w.blob(v instanceof Uint8Array ? v : Uint8Array.from(v));
+type Payload<L extends VariantLabel<UploadError>> = Extract<UploadError, Record<L, unknown>>[L];
+
+/** The contract's Error. */
+export const writeUploadError = variantWriter<UploadError>({
+  InvalidArgument: text,
+  NotFound: text,
+  Forbidden: text,
+  InvalidState: text,
+  LimitExceeded: text,
+  ChunkOutOfRange: recordWriter<Payload<'ChunkOutOfRange'>>({ index: nat32, chunk_count: nat32 }),
+  ChunkSizeMismatch: recordWriter<Payload<'ChunkSizeMismatch'>>({ index: nat32, expected: nat32, actual: nat32 }),
+  ChunkConflict: recordWriter<Payload<'ChunkConflict'>>({ index: nat32 }),
+  Incomplete: recordWriter<Payload<'Incomplete'>>({ missing: (w, v) => w.nat32s(v) }),
+  HashMismatch: recordWriter<Payload<'HashMismatch'>>({ expected: blob, actual: blob }),
+  HashPending: recordWriter<Payload<'HashPending'>>({ hashed: nat32, chunk_count: nat32 })
+});
 
 /**
  * `generic` with the fast ways in front: `parse` (undefined for what it does not recognize), and
@@ -26,13 +45,10 @@ export function methodWire<A, T>(
   sample: T,
   writeOk: (w: CandidWriter, value: T) => void
 ): MethodCodec<A, Result<T>> {
-  const encodeOk = replyEncoder<T>(
-    (value) => generic.encodeReply({ Ok: value }),
-    sample,
-    (w, value) => writeOk(w.uleb(OK), value)
-  );
+  const writeResult = variantWriter<Result<T>>({ Ok: writeOk, Err: writeUploadError });
+  const encode = replyEncoder((reply: Result<T>) => generic.encodeReply(reply), { Ok: sample }, writeResult);
   return {
     decodeArgs: (arg) => parse(arg) ?? generic.decodeArgs(arg),
-    encodeReply: (reply) => ('Ok' in reply ? encodeOk(reply.Ok) : generic.encodeReply(reply))
+    encodeReply: encode
   };
 }

@@ -1,12 +1,12 @@
 // The Candid codecs of the two upload methods whose argument is one upload id, abort and
 // upload_status, without Azle's generic codec (method_wire.ts): the argument when it is a lone
-// `nat64`, and an Ok reply (abort's `null`; upload_status's UploadStatus).
+// `nat64`, and the reply (abort's `null`; upload_status's UploadStatus).
 //
 // Why: the generic encoder builds the whole result type's table, the contract's Error included,
 // on every call (tens of millions of instructions in QuickJS) for a reply of a few bytes.
 import type { UploadState, UploadStatus } from '../../../candid/ic_upload.js';
 import { parseArgument } from '../candid_reader.js';
-import { recordWriter, variantIndex, type CandidWriter } from '../candid_writer.js';
+import { recordWriter, variantWriter } from '../candid_writer.js';
 import type { Result } from '../errors.js';
 import { methodWire, type MethodCodec } from './method_wire.js';
 
@@ -25,13 +25,7 @@ export function abortWire(generic: AbortCodec): AbortCodec {
   return methodWire(generic, parseUploadId, null, () => {});
 }
 
-const STATES = ['Open', 'Finished', 'Aborted'] as const;
-const STATE_INDEX = { Open: variantIndex(STATES, 'Open'), Finished: variantIndex(STATES, 'Finished'), Aborted: variantIndex(STATES, 'Aborted') };
-
-function writeState(w: CandidWriter, state: UploadState): void {
-  if ('Finished' in state) w.uleb(STATE_INDEX.Finished).nat64(state.Finished);
-  else w.uleb('Aborted' in state ? STATE_INDEX.Aborted : STATE_INDEX.Open);
-}
+const writeState = variantWriter<UploadState>({ Open: () => {}, Finished: (w, blobId) => w.nat64(blobId), Aborted: () => {} });
 
 export const writeUploadStatus = recordWriter<WireUploadStatus>({
   upload_id: (w, v) => w.nat64(v),
