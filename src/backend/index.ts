@@ -5,6 +5,9 @@
 //
 // Every method is `manual` in Azle's sense: Azle neither decodes its argument nor encodes its
 // reply, so `answer` can check the argument's header and length (inspect.ts) before any decoding.
+// The upload methods and the queries clients ask per file decode and encode with their own
+// Candid paths (uploads/*_wire.ts), which fall back to Azle's IDL for anything they do not
+// recognize: Azle's IDL costs tens of millions of instructions a call in QuickJS.
 // canister_inspect_message makes the same check for ingress updates before consensus; queries
 // and calls from other canisters never pass inspection, and this is their protection.
 import {
@@ -163,20 +166,9 @@ type Handler<M extends Method> = (...args: Parameters<IcUploadService[M]>) => un
 
 /**
  * Checks the argument's header and length before decoding it (a refusal is a reject, at a cost
- * of thousands of instructions, not billions), decodes it, runs `handler` and replies with its
- * answer encoded. The caller and argument are read before the handler's first await.
+ * of thousands of instructions, not billions), decodes it with `codec`, runs `handler` and
+ * replies with its answer encoded. The caller and argument are read before the handler's first await.
  */
-function answer<M extends Method>(method: M, handler: Handler<M>): void | Promise<void> {
-  const bytes = msgArgData();
-  if (refused(method, bytes)) return;
-  const args = IDL.decode(argTypes(method), bytes) as Parameters<IcUploadService[M]>;
-  const reply = (value: unknown) => msgReply(IDL.encode([retType(method)], [value]));
-  const value = handler(...args);
-  if (value instanceof Promise) return value.then(reply);
-  reply(value);
-}
-
-/** As `answer`, with the method's own codec (uploads/*_wire.ts) in place of Azle's IDL. */
 function answerWith<A, R>(method: Method, codec: MethodCodec<A, R>, handler: (args: A) => R | Promise<R>): void | Promise<void> {
   const bytes = msgArgData();
   if (refused(method, bytes)) return;
@@ -185,6 +177,11 @@ function answerWith<A, R>(method: Method, codec: MethodCodec<A, R>, handler: (ar
   const value = handler(args);
   if (value instanceof Promise) return value.then(reply);
   reply(value);
+}
+
+/** As `answerWith`, with Azle's IDL for the method's argument and reply. */
+function answer<M extends Method>(method: M, handler: Handler<M>): void | Promise<void> {
+  return answerWith(method, azleCodec(method, (...args) => args, same), (args) => handler(...args));
 }
 
 export class IcUploadCanister {
