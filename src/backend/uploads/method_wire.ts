@@ -1,9 +1,10 @@
 // How a method's own Candid paths (begin_wire.ts, put_chunk_wire.ts, finish_wire.ts,
-// upload_id_wire.ts, get_asset_wire.ts) sit in front of the generic codec: an argument the fast
-// parse recognizes is taken from it, anything else goes to the generic decoder (which decodes
-// subtypes and extra fields, and traps on garbage, as before); a reply, Ok or Err, is written by
-// hand after the type table the generic encoder made once, as the codec was made. So a method answers exactly as it
-// did with the generic codec alone, at a fraction of the instructions.
+// upload_id_wire.ts, blob_info_wire.ts, get_asset_wire.ts) sit in front of the generic codec: an
+// argument the fast parse recognizes is taken from it, anything else goes to the generic decoder
+// (which decodes subtypes and extra fields, and traps on garbage, as before); a reply, Ok or Err,
+// is written by hand after the type table the generic encoder made once, as the codec was made.
+// So a method answers exactly as it did with the generic codec alone, at a fraction of the
+// instructions.
 import type { UploadError } from '../../../candid/ic_upload.js';
 import type { Result } from '../errors.js';
 import { CandidWriter, recordWriter, replyEncoder, variantWriter, type VariantLabel } from '../candid_writer.js';
