@@ -5,6 +5,9 @@
 //
 // Every method is `manual` in Azle's sense: Azle neither decodes its argument nor encodes its
 // reply, so `answer` can check the argument's header and length (inspect.ts) before any decoding.
+// The upload methods and the queries clients ask per file decode and encode with their own
+// Candid paths (uploads/*_wire.ts), which fall back to Azle's IDL for anything they do not
+// recognize: Azle's IDL costs tens of millions of instructions a call in QuickJS.
 // canister_inspect_message makes the same check for ingress updates before consensus; queries
 // and calls from other canisters never pass inspection, and this is their protection.
 import {
@@ -40,7 +43,14 @@ import { rawBytes, type KeyValueStore } from './kv.js';
 import { argumentRefusal, isUpdateMethod } from './inspect.js';
 import { MEMORY_IDS } from './memory.js';
 import { absorb } from './native/native_sha256.js';
-import { putChunkWire, type PutChunkArgs, type PutChunkReply } from './uploads/put_chunk_wire.js';
+import type { Result } from './errors.js';
+import { beginWire } from './uploads/begin_wire.js';
+import { blobInfoWire, type WireBlobInfo } from './uploads/blob_info_wire.js';
+import { finishWire, type FinishReply } from './uploads/finish_wire.js';
+import { getAssetWire, type WireAsset } from './uploads/get_asset_wire.js';
+import type { MethodCodec } from './uploads/method_wire.js';
+import { putChunkWire } from './uploads/put_chunk_wire.js';
+import { abortWire, uploadStatusWire, type WireUploadStatus } from './uploads/upload_id_wire.js';
 import type { Platform } from './platform.js';
 
 // Azle bundles its own @dfinity/candid; its IDL has the same classes as the contract expects.
@@ -95,20 +105,46 @@ export const backend = new Backend(stores, platform, absorb, {
 const { uploads, assets, http } = backend;
 
 const principal = (bytes: Uint8Array): Principal => Principal.fromUint8Array(bytes);
+/** A principal left as bytes, for replies the wire codecs write (uploads/*_wire.ts). */
+const rawPrincipal = (bytes: Uint8Array): Uint8Array => bytes;
 const caller = (): Uint8Array => msgCaller().toUint8Array();
 const bytesOf = (value: Uint8Array | number[]): Uint8Array =>
   value instanceof Uint8Array ? value : Uint8Array.from(value);
-const optBytes = (value: [] | [Uint8Array | number[]]): Uint8Array | undefined =>
-  value.length === 0 ? undefined : bytesOf(value[0]);
+const optView = (value: [] | [Uint8Array | number[]]): [] | [Uint8Array] => (value.length === 0 ? [] : [bytesOf(value[0])]);
 
-/** put_chunk's argument and reply without Azle's codec where the shapes allow (put_chunk_wire.ts). */
-const putChunkCodec = putChunkWire({
-  decodeArgs: (arg) => {
-    const [value] = IDL.decode([t.PutChunkArgs], arg) as [{ upload_id: bigint; index: number; bytes: Uint8Array | number[] }];
-    return { ...value, bytes: bytesOf(value.bytes) } satisfies PutChunkArgs;
-  },
-  encodeReply: (reply: PutChunkReply) => IDL.encode([t.PutChunkResult], [reply])
-});
+/**
+ * The Azle IDL codec of one method, for the methods with their own Candid paths in front of it
+ * (uploads/*_wire.ts): `toArgs` makes its decoded argument the wire module's, `toReply` its reply
+ * Azle's (principals as Principal).
+ */
+function azleCodec<M extends Method, A, R>(
+  method: M,
+  toArgs: (...args: Parameters<IcUploadService[M]>) => A,
+  toReply: (reply: R) => unknown
+): MethodCodec<A, R> {
+  return {
+    decodeArgs: (arg) => toArgs(...(IDL.decode(argTypes(method), arg) as Parameters<IcUploadService[M]>)),
+    encodeReply: (reply) => IDL.encode([retType(method)], [toReply(reply)])
+  };
+}
+const same = <T>(value: T): T => value;
+const withPrincipal = <V extends { owner: Uint8Array }>(value: V) => ({ ...value, owner: principal(value.owner) });
+
+const codecs = {
+  begin: beginWire(
+    azleCodec('begin', (a) => ({ ...a, sha256: optView(a.sha256), idempotency_key: optView(a.idempotency_key) }), same)
+  ),
+  put_chunk: putChunkWire(azleCodec('put_chunk', (a) => ({ ...a, bytes: bytesOf(a.bytes) }), same)),
+  finish: finishWire(azleCodec('finish', (a) => ({ ...a, sha256: optView(a.sha256) }), (r: FinishReply) => mapOk(r, withPrincipal))),
+  abort: abortWire(azleCodec('abort', same, same)),
+  upload_status: uploadStatusWire(azleCodec('upload_status', same, (r: Result<WireUploadStatus>) => mapOk(r, withPrincipal))),
+  blob_info: blobInfoWire(azleCodec('blob_info', same, (r: Result<WireBlobInfo>) => mapOk(r, withPrincipal))),
+  get_asset: getAssetWire(
+    azleCodec('get_asset', same, (r: Result<WireAsset>) =>
+      mapOk(r, (a) => ({ ...withPrincipal(a), variants: a.variants.map(([v, b]) => [v, withPrincipal(b)]) }))
+    )
+  )
+};
 
 /** The init argument may be absent (empty argument bytes), `(null)` or `(opt record {...})`. */
 function initArgs(): InitArgsInput | undefined {
@@ -130,17 +166,22 @@ type Handler<M extends Method> = (...args: Parameters<IcUploadService[M]>) => un
 
 /**
  * Checks the argument's header and length before decoding it (a refusal is a reject, at a cost
- * of thousands of instructions, not billions), decodes it, runs `handler` and replies with its
- * answer encoded. The caller and argument are read before the handler's first await.
+ * of thousands of instructions, not billions), decodes it with `codec`, runs `handler` and
+ * replies with its answer encoded. The caller and argument are read before the handler's first await.
  */
-function answer<M extends Method>(method: M, handler: Handler<M>): void | Promise<void> {
+function answerWith<A, R>(method: Method, codec: MethodCodec<A, R>, handler: (args: A) => R | Promise<R>): void | Promise<void> {
   const bytes = msgArgData();
   if (refused(method, bytes)) return;
-  const args = IDL.decode(argTypes(method), bytes) as Parameters<IcUploadService[M]>;
-  const reply = (value: unknown) => msgReply(IDL.encode([retType(method)], [value]));
-  const value = handler(...args);
+  const args = codec.decodeArgs(bytes);
+  const reply = (value: R) => msgReply(codec.encodeReply(value));
+  const value = handler(args);
   if (value instanceof Promise) return value.then(reply);
   reply(value);
+}
+
+/** As `answerWith`, with Azle's IDL for the method's argument and reply. */
+function answer<M extends Method>(method: M, handler: Handler<M>): void | Promise<void> {
+  return answerWith(method, azleCodec(method, (...args) => args, same), (args) => handler(...args));
 }
 
 export class IcUploadCanister {
@@ -173,12 +214,12 @@ export class IcUploadCanister {
 
   @update(argTypes('begin'), retType('begin'), { manual: true })
   begin() {
-    return answer('begin', (args) =>
+    return answerWith('begin', codecs.begin, (args) =>
       mapOk(
         uploads.begin(caller(), {
           ...args,
-          sha256: optBytes(args.sha256),
-          idempotency_key: optBytes(args.idempotency_key),
+          sha256: args.sha256[0],
+          idempotency_key: args.idempotency_key[0],
           public: args.public[0]
         }),
         (s) => ({ upload_id: s.uploadId, chunk_count: s.chunkCount, expires_at_ns: s.expiresAtNs })
@@ -186,30 +227,29 @@ export class IcUploadCanister {
     );
   }
 
-  /** As `answer`, with put_chunk's own codec: the chunk stays a view of the argument. */
+  /** The chunk stays a view of the argument (put_chunk_wire.ts). */
   @update(argTypes('put_chunk'), retType('put_chunk'), { manual: true })
-  async put_chunk() {
-    const bytes = msgArgData();
-    if (refused('put_chunk', bytes)) return;
-    const args = putChunkCodec.decodeArgs(bytes);
-    msgReply(putChunkCodec.encodeReply(await uploads.putChunk(caller(), args.upload_id, args.index, args.bytes)));
+  put_chunk() {
+    return answerWith('put_chunk', codecs.put_chunk, (args) => uploads.putChunk(caller(), args.upload_id, args.index, args.bytes));
   }
 
   @update(argTypes('finish'), retType('finish'), { manual: true })
   finish() {
-    return answer('finish', async (args) =>
-      mapOk(await uploads.finish(caller(), args.upload_id, optBytes(args.sha256)), (b) => toBlobInfo(b, principal))
+    return answerWith('finish', codecs.finish, async (args) =>
+      mapOk(await uploads.finish(caller(), args.upload_id, args.sha256[0]), (b) => toBlobInfo(b, rawPrincipal))
     );
   }
 
   @update(argTypes('abort'), retType('abort'), { manual: true })
   abort() {
-    return answer('abort', (uploadId) => uploads.abort(caller(), uploadId));
+    return answerWith('abort', codecs.abort, (uploadId) => uploads.abort(caller(), uploadId));
   }
 
   @query(argTypes('upload_status'), retType('upload_status'), { manual: true })
   upload_status() {
-    return answer('upload_status', (uploadId) => mapOk(uploads.status(caller(), uploadId), (s) => toUploadStatus(s, principal)));
+    return answerWith('upload_status', codecs.upload_status, (uploadId) =>
+      mapOk(uploads.status(caller(), uploadId), (s) => toUploadStatus(s, rawPrincipal))
+    );
   }
 
   /**
@@ -224,7 +264,7 @@ export class IcUploadCanister {
 
   @query(argTypes('blob_info'), retType('blob_info'), { manual: true })
   blob_info() {
-    return answer('blob_info', (blobId) => mapOk(assets.blobInfo(caller(), blobId), (b) => toBlobInfo(b, principal)));
+    return answerWith('blob_info', codecs.blob_info, (blobId) => mapOk(assets.blobInfo(caller(), blobId), (b) => toBlobInfo(b, rawPrincipal)));
   }
 
   @query(argTypes('read_chunk'), retType('read_chunk'), { manual: true })
@@ -234,7 +274,7 @@ export class IcUploadCanister {
 
   @query(argTypes('get_asset'), retType('get_asset'), { manual: true })
   get_asset() {
-    return answer('get_asset', (assetId) => mapOk(assets.getAsset(caller(), assetId), (view) => toAsset(view, principal)));
+    return answerWith('get_asset', codecs.get_asset, (assetId) => mapOk(assets.getAsset(caller(), assetId), (view) => toAsset(view, rawPrincipal)));
   }
 
   @query(argTypes('list_assets'), retType('list_assets'), { manual: true })

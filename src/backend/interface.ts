@@ -1,5 +1,6 @@
 // Domain records → the Candid contract's shapes (candid/ic_upload.ts). The principal type is
-// passed in, so this module serves the canister (Azle's Principal) and Node tests alike.
+// passed in, so this module serves the canister (Azle's Principal for Azle's encoder, the bytes
+// for its own Candid writers, uploads/*_wire.ts) and Node tests alike.
 import type { Result } from './errors.js';
 import type { AssetView } from './assets/catalogue.js';
 import type { Limits as ContractLimits, Stats as ContractStats } from '../../candid/ic_upload.js';
