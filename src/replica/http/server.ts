@@ -10,6 +10,7 @@ import { Principal } from '@icp-sdk/core/principal';
 import type { CallResult, CanisterCall, ReplicaInstance } from '../types.js';
 import { authenticate, type Authenticated } from './auth.js';
 import { encodeCbor } from './cbor.js';
+import { loadBls12381 } from '../../shared/bls12_381.js';
 import { certify } from './certificate.js';
 import { decodeEnvelope, type CallContent, type Envelope } from './envelope.js';
 import { HttpInterfaceError, MalformedRequestError, NotFoundError, PayloadTooLargeError } from './errors.js';
@@ -128,6 +129,7 @@ function asSubmissionReject(error: unknown): { rejectCode: number; errorCode: nu
 export async function startHttpInterface(options: HttpInterfaceOptions): Promise<HttpInterface> {
   const { replica, keys } = options;
   const host = options.host ?? '127.0.0.1';
+  await loadBls12381(); // every certificate is signed on it from now on (certificate.ts)
   const metadata: CanisterMetadataSource | undefined =
     typeof replica.canisterMetadata === 'function' ? (replica as CanisterMetadataSource) : undefined;
   /** Ingress messages this interface accepted, by request id (hex), for request_status reads. */
