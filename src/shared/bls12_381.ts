@@ -14,7 +14,10 @@
 import { hash_to_field } from '@noble/curves/abstract/hash-to-curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import mcl, { type Fp, type Fr, type G1, type G2, type PrecomputedG2 } from 'mcl-wasm';
+import type { Fp, Fr, G1, G2, PrecomputedG2 } from 'mcl-wasm';
+
+/** mcl-wasm, imported on first use: its module embeds the Wasm (≈ 600 kB of JavaScript to parse). */
+let mcl: typeof import('mcl-wasm');
 
 export const IC_BLS_DST = 'BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_';
 /** The base field's modulus p (hash_to_field reduces modulo it). */
@@ -51,9 +54,11 @@ export interface Bls12381 {
 let loading: Promise<Bls12381> | undefined;
 let loaded: Bls12381 | undefined;
 
-/** Compiles mcl's Wasm once per process (≈ 50 ms) and answers the implementation. */
+/** Loads and compiles mcl's Wasm once per process (≈ 50 ms) and answers the implementation. */
 export function loadBls12381(): Promise<Bls12381> {
-  loading ??= mcl.init(mcl.BLS12_381).then(() => {
+  loading ??= import('mcl-wasm').then(async (module) => {
+    mcl = module.default ?? module;
+    await mcl.init(mcl.BLS12_381);
     // Global settings of mcl: ZCash/IETF point encoding (noble's and the IC's), the IETF
     // hash-to-curve map, and subgroup checks whenever a point is decoded.
     mcl.setETHserialization(true);
