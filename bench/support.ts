@@ -5,9 +5,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
 import { HttpAgent } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
-import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { certifiedActor } from '../src/cli/connect.js';
+import { NativeEd25519KeyIdentity } from '../src/cli/identity.js';
 import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
 import type { Canister } from '../src/replica/canister.js';
 import type { StateMachine } from '../src/replica/state_machine.js';
@@ -123,7 +123,8 @@ export async function startLocalNetworkProcess(stateDir: string, home: string): 
  * root key fetched once, every certificate verified), and its agent for more actors.
  */
 export async function localActor<T>(url: string, canisterId: string, idl: IDL.InterfaceFactory = idlFactory): Promise<{ agent: HttpAgent; actor: T }> {
-  const agent = await HttpAgent.create({ host: url, identity: Ed25519KeyIdentity.generate(), shouldFetchRootKey: true });
+  const identity = NativeEd25519KeyIdentity.fromSecretKey(new Uint8Array(randomBytes(32)));
+  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
   return { agent, actor: certifiedActor<T>(agent, canisterId, idl) as T };
 }
 

@@ -2,7 +2,7 @@
 import { Actor, HttpAgent, type ActorSubclass } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
-import { decodedKeyBlsVerify, rememberingBlsVerify } from '../client/verified_signatures.js';
+import { rememberingBlsVerify, wasmBlsVerify } from '../client/verified_signatures.js';
 import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import type { Connection } from './config.js';
@@ -35,9 +35,9 @@ export async function connect(connection: Connection): Promise<Connected> {
 }
 
 /**
- * An actor whose answers are verified as agent-js verifies them, each signature checked once:
- * the calls a replica answers together share one (`rememberingBlsVerify`).
+ * An actor whose answers are verified as agent-js verifies them, on the Wasm BLS12-381, each
+ * signature checked once: the calls a replica answers together share one (`rememberingBlsVerify`).
  */
 export function certifiedActor<T>(agent: HttpAgent, canisterId: string | Principal, idl: IDL.InterfaceFactory = idlFactory): ActorSubclass<T> {
-  return Actor.createActor<T>(idl, { agent, canisterId, blsVerify: rememberingBlsVerify(decodedKeyBlsVerify()) });
+  return Actor.createActor<T>(idl, { agent, canisterId, blsVerify: rememberingBlsVerify(wasmBlsVerify()) });
 }

@@ -97,6 +97,12 @@ export function ed25519PublicKeyToDer(raw: Uint8Array): Uint8Array {
   return concatBytes(ED25519_DER_PREFIX, raw);
 }
 
+/** PKCS#8 of an Ed25519 secret key (its 32-byte seed, RFC 8410), the form node:crypto imports. */
+export function ed25519SecretKeyToPkcs8(seed: Uint8Array): Uint8Array {
+  if (seed.length !== 32) throw new DerError('Ed25519 secret key must be 32 bytes');
+  return concatBytes(hexToBytes('302e020100300506032b657004220420'), seed);
+}
+
 export function blsPublicKeyToDer(raw: Uint8Array): Uint8Array {
   if (raw.length !== 96) throw new DerError('BLS12-381 G2 public key must be 96 bytes');
   return concatBytes(BLS_DER_PREFIX, raw);

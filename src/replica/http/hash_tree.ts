@@ -46,8 +46,23 @@ const FORK_SEP = domainSep('ic-hashtree-fork');
 const LABELED_SEP = domainSep('ic-hashtree-labeled');
 const LEAF_SEP = domainSep('ic-hashtree-leaf');
 
-/** `reconstruct`: the root hash of a hash tree. */
+/**
+ * `reconstruct`: the root hash of a hash tree. Digests are kept per node (trees are never
+ * changed once built): the witnesses of one state tree share its subtrees, and a batch of
+ * answers hashes each of them once.
+ */
 export function digest(tree: HashTree): Uint8Array {
+  if (tree[0] === 4) return tree[1];
+  let known = digests.get(tree);
+  if (!known) {
+    known = computeDigest(tree);
+    digests.set(tree, known);
+  }
+  return known;
+}
+const digests = new WeakMap<HashTree, Uint8Array>();
+
+function computeDigest(tree: Exclude<HashTree, [4, Uint8Array]>): Uint8Array {
   switch (tree[0]) {
     case 0:
       return sha256(EMPTY_SEP);
@@ -57,16 +72,19 @@ export function digest(tree: HashTree): Uint8Array {
       return sha256(concatBytes(LABELED_SEP, tree[1], digest(tree[2])));
     case 3:
       return sha256(concatBytes(LEAF_SEP, tree[1]));
-    case 4:
-      return tree[1];
   }
 }
 
-/** The full hash tree of a labeled tree: children as labeled nodes under balanced forks. */
+/** The full hash tree of a labeled tree: children as labeled nodes under balanced forks (kept per node, as digests are). */
 export function toHashTree(node: LabeledTree): HashTree {
-  if ('leaf' in node) return leaf(node.leaf);
-  return forks(node.children.map(([label, child]) => labeled(label, toHashTree(child))));
+  let known = hashTrees.get(node);
+  if (!known) {
+    known = 'leaf' in node ? leaf(node.leaf) : forks(node.children.map(([label, child]) => labeled(label, toHashTree(child))));
+    hashTrees.set(node, known);
+  }
+  return known;
 }
+const hashTrees = new WeakMap<LabeledTree, HashTree>();
 
 function forks(nodes: HashTree[]): HashTree {
   if (nodes.length === 0) return empty();

@@ -1,11 +1,11 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ed25519KeyIdentity } from '@icp-sdk/core/identity';
 import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1';
 import { describe, expect, it } from 'vitest';
-import { identityFromPem, loadOrCreateIdentity } from '../../../src/cli/identity.js';
+import { identityFromPem, loadOrCreateIdentity, NativeEd25519KeyIdentity } from '../../../src/cli/identity.js';
 import { UsageError } from '../../../src/cli/errors.js';
 
 // Fixed keys in the formats dfx writes, with principals computed independently by agent-js from the raw secret.
@@ -17,6 +17,22 @@ describe('dfx PEM identities', () => {
     const id = identityFromPem(ED_PEM);
     expect(id).toBeInstanceOf(Ed25519KeyIdentity);
     expect(id.getPrincipal().toText()).toBe(Ed25519KeyIdentity.fromSecretKey(new Uint8Array(ED_SEED)).getPrincipal().toText());
+  });
+
+  it('signs Ed25519 natively with the bytes, key and principal agent-js would give', async () => {
+    const id = identityFromPem(ED_PEM);
+    expect(id).toBeInstanceOf(NativeEd25519KeyIdentity);
+    for (let i = 0; i < 4; i++) {
+      const seed = new Uint8Array(randomBytes(32));
+      const [native, reference] = [NativeEd25519KeyIdentity.fromSecretKey(seed), Ed25519KeyIdentity.fromSecretKey(seed)];
+      expect(Buffer.from(native.getPublicKey().toDer()).toString('hex')).toBe(Buffer.from(reference.getPublicKey().toDer()).toString('hex'));
+      expect(native.getPrincipal().toText()).toBe(reference.getPrincipal().toText());
+      const message = new Uint8Array(randomBytes(43 + i));
+      const signature = await native.sign(message);
+      expect(Buffer.from(signature).toString('hex')).toBe(Buffer.from(await reference.sign(message)).toString('hex'));
+      expect(Ed25519KeyIdentity.verify(signature, message, reference.getPublicKey().toRaw())).toBe(true);
+    }
+    expect(() => NativeEd25519KeyIdentity.fromSecretKey(new Uint8Array(31))).toThrow(UsageError);
   });
 
   it('reads a secp256k1 EC PRIVATE KEY, with the EC PARAMETERS block dfx puts first', () => {

@@ -3,7 +3,7 @@
 import { blsVerify, Certificate, Cbor } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
 import { describe, expect, it } from 'vitest';
-import { decodedKeyBlsVerify, rememberingBlsVerify, type BlsVerify } from '../../../src/client/verified_signatures.js';
+import { decodedKeyBlsVerify, rememberingBlsVerify, wasmBlsVerify, type BlsVerify } from '../../../src/client/verified_signatures.js';
 import { blsPublicKey, blsSign, certify } from '../../../src/replica/http/certificate.js';
 import { leafNode, subtree, toHashTree, witness } from '../../../src/replica/http/hash_tree.js';
 import { loadOrCreateKeys, MemoryKeyStore } from '../../../src/replica/http/keys.js';
@@ -127,5 +127,42 @@ describe('decodedKeyBlsVerify', () => {
     const verify = rememberingBlsVerify(decodedKeyBlsVerify());
     await Certificate.create({ certificate, rootKey: keys.rootKeyDer, principal: { canisterId }, blsVerify: verify });
     await expect(Certificate.create({ certificate, rootKey: other.rootKeyDer, principal: { canisterId }, blsVerify: verify })).rejects.toThrow(/signature/i);
+  });
+});
+
+describe('wasmBlsVerify', () => {
+  it('answers as agent-js blsVerify does, through a one-key cache alternating keys', async () => {
+    const a = loadOrCreateKeys(new MemoryKeyStore());
+    const b = loadOrCreateKeys(new MemoryKeyStore());
+    const [pkA, pkB] = [blsPublicKey(a.rootSecretKey), blsPublicKey(b.rootSecretKey)];
+    const verify = wasmBlsVerify(1);
+    const msg = enc('root hash');
+    const sig = blsSign(a.rootSecretKey, msg);
+    const flipped = sig.slice();
+    flipped[20]! ^= 1;
+    const cases: Array<[Uint8Array, Uint8Array, Uint8Array]> = [
+      [pkA, sig, msg],
+      [pkA, sig, enc('root hash 2')],
+      [pkB, sig, msg],
+      [pkA, blsSign(b.rootSecretKey, msg), msg],
+      [pkA, flipped, msg],
+      [pkA, sig, msg]
+    ];
+    const ours: boolean[] = [];
+    for (const [pk, s, m] of cases) ours.push(await verify(pk, s, m));
+    expect(ours).toEqual([true, false, false, false, false, true]);
+    const pk = pkA.slice();
+    pk[50]! ^= 0xff;
+    await expect(verify(pk, sig, msg)).rejects.toThrow();
+  });
+
+  it('verifies a certificate end to end through agent-js, and refuses it under another root key', async () => {
+    const keys = loadOrCreateKeys(new MemoryKeyStore());
+    const other = loadOrCreateKeys(new MemoryKeyStore());
+    const certificate = certify(toHashTree(state('abc')), keys.rootSecretKey);
+    const { calls, verify } = counting(wasmBlsVerify());
+    for (let i = 0; i < 2; i++) await Certificate.create({ certificate, rootKey: keys.rootKeyDer, principal: { canisterId }, blsVerify: verify });
+    await expect(Certificate.create({ certificate, rootKey: other.rootKeyDer, principal: { canisterId }, blsVerify: verify })).rejects.toThrow(/signature/i);
+    expect(calls.n).toBe(2);
   });
 });
