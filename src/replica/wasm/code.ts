@@ -249,6 +249,18 @@ class BodyRewriter {
     let blockPos = codeStart;
     let blockCost = FUNCTION_ENTRY_COST;
     let blockScope = SCOPE_REENTRANT;
+    /** The LEB128 u32 at `p`, moving past it (bounds: the body's final check catches overruns). */
+    const readU32 = (): number => {
+      let value = 0;
+      let shift = 0;
+      let byte: number;
+      do {
+        byte = b[p++];
+        value += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (byte & 0x80);
+      return value;
+    };
     for (;;) {
       if (p >= end) throw new InvalidWasmError(`function body ending at byte offset ${end} has no final end`);
       const at = p;
@@ -263,14 +275,7 @@ class BodyRewriter {
         case Imm.leb:
           if (op === Op.localGet || op === Op.localSet || op === Op.localTee) {
             const immStart = p;
-            let index = 0;
-            let shift = 0;
-            let byte: number;
-            do {
-              byte = b[p++];
-              index += (byte & 0x7f) * 2 ** shift;
-              shift += 7;
-            } while (byte & 0x80);
+            const index = readU32();
             if (index >= params) e.replace(immStart, p, REPLACE_U32, index + 1);
           } else {
             while (b[p++] & 0x80);
@@ -281,15 +286,7 @@ class BodyRewriter {
           break;
         case Imm.funcIndex: {
           const immStart = p;
-          let index = 0;
-          let shift = 0;
-          let byte: number;
-          do {
-            byte = b[p++];
-            index |= (byte & 0x7f) << shift;
-            shift += 7;
-          } while (byte & 0x80);
-          index >>>= 0;
+          const index = readU32();
           const defined = index >= firstDefined;
           if (op === Op.refFunc) {
             if (defined) e.replace(immStart, p, REPLACE_U32, this.idx.refFunc(index));
@@ -333,14 +330,7 @@ class BodyRewriter {
           while (b[p++] & 0x80);
           if (align & 0x40) throw new InvalidWasmError(`a memory index (multi-memory) at byte offset ${at} is not supported`);
           const offsetStart = p;
-          let offset = 0;
-          let shift = 0;
-          let byte: number;
-          do {
-            byte = b[p++];
-            offset += (byte & 0x7f) * 2 ** shift;
-            shift += 7;
-          } while (byte & 0x80);
+          const offset = readU32();
           e.replace(offsetStart, p, REPLACE_U32, shiftedOffset(offset));
           const temp = STORED_TEMP[op];
           if (temp !== 0) {
