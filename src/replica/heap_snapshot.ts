@@ -99,11 +99,20 @@ export class HeapSnapshot {
   }
 }
 
-/** Marks the heap bytes [start, start + length) written (the System API's own writes). */
+/**
+ * Marks the heap bytes [start, start + length) written (the System API's own writes: stable
+ * reads into the heap come thousands of times a message, so the map's view is kept until the
+ * memory grows).
+ */
 export function markWritten(memory: WebAssembly.Memory, heapBase: number, start: number, length: number): void {
   if (heapBase === 0 || length === 0) return;
-  new Uint8Array(memory.buffer, 0, RESERVED_BYTES).fill(1, start >>> TRACKED_PAGE_SHIFT, ((start + length - 1) >>> TRACKED_PAGE_SHIFT) + 1);
+  const buffer = memory.buffer;
+  if (mapView.buffer !== buffer) mapView = new Uint8Array(buffer, 0, RESERVED_BYTES);
+  const first = start >>> TRACKED_PAGE_SHIFT;
+  const last = (start + length - 1) >>> TRACKED_PAGE_SHIFT;
+  for (let page = first; page <= last; page++) mapView[page] = 1;
 }
+let mapView = new Uint8Array(0);
 
 function clearMap(memory: WebAssembly.Memory): void {
   new Uint8Array(memory.buffer, 0, RESERVED_BYTES).fill(0);
