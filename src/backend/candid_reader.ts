@@ -2,6 +2,8 @@
 // Azle's decoder: the argument check (inspect.ts) and the methods' own parses of the argument
 // shapes clients send (uploads/*_wire.ts). Anything truncated or out of range throws RangeError;
 // callers catch it.
+import { fromUtf8, utf8 } from './encoding.js';
+
 /** Type codes of Candid's binary form (the Candid spec, "Types"), as signed LEB128 values. */
 export const CANDID_TYPE = {
   null: -1,
@@ -70,7 +72,7 @@ export class CandidReader {
 /** Candid's field id: the label's UTF-8 bytes folded as h * 223 + b mod 2^32 (the Candid spec, "Records"). */
 export function idlHash(label: string): number {
   let h = 0;
-  for (const b of new TextEncoder().encode(label)) h = (Math.imul(h, 223) + b) >>> 0;
+  for (const b of utf8(label)) h = (Math.imul(h, 223) + b) >>> 0;
   return h;
 }
 
@@ -149,10 +151,9 @@ function matches(table: Entry[], t: number, shape: FieldShape): boolean {
 // Agent-js and Azle's IDL decode text with a fatal UTF-8 decoder (a leading BOM dropped); ASCII,
 // which is what names and content types nearly always are, is read here without it, because the
 // canister's TextDecoder is a JavaScript polyfill that costs thousands of instructions a byte.
-let utf8: TextDecoder | undefined;
 function text(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) return (utf8 ??= new TextDecoder('utf-8', { fatal: true })).decode(bytes);
+    if (bytes[i]! >= 0x80) return fromUtf8(bytes);
   }
   let ascii = '';
   for (let i = 0; i < bytes.length; i += 4096) ascii += String.fromCharCode(...bytes.subarray(i, i + 4096));

@@ -7,6 +7,7 @@
 // for finish's BlobInfo. The table and the argument types depend on the type alone, so
 // `replyEncoder` takes them once from the generic encoder and then writes only the value.
 import { idlHash } from './candid_reader.js';
+import { utf8 } from './encoding.js';
 
 export class CandidWriter {
   private buf = new Uint8Array(256);
@@ -76,7 +77,7 @@ export class CandidWriter {
   /** `text` in UTF-8; ASCII without the canister's TextEncoder (a JavaScript polyfill, slow a byte). */
   text(value: string): this {
     for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) >= 0x80) return this.blob(new TextEncoder().encode(value));
+      if (value.charCodeAt(i) >= 0x80) return this.blob(utf8(value));
     }
     this.uleb(value.length).room(value.length);
     for (let i = 0; i < value.length; i++) this.buf[this.n++] = value.charCodeAt(i);

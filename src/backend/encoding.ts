@@ -9,6 +9,11 @@ export function utf8(text: string): Uint8Array {
   return textEncoder.encode(text);
 }
 
+/** UTF-8 bytes as text; invalid UTF-8 throws (a leading BOM is dropped, as agent-js and Azle do). */
+export function fromUtf8(bytes: Uint8Array): string {
+  return textDecoder.decode(bytes);
+}
+
 /** Thrown when stored bytes do not decode: a bug or corrupted memory, never bad user input. */
 export class DecodeError extends Error {
   constructor(message: string) {
@@ -131,7 +136,7 @@ export class Reader {
   }
 
   text(): string {
-    return textDecoder.decode(this.bytes());
+    return fromUtf8(this.bytes());
   }
 
   optional<T>(read: (r: this) => T): T | undefined {

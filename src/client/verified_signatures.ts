@@ -56,17 +56,8 @@ export const DECODED_KEYS = 4;
  */
 export function decodedKeyBlsVerify(capacity = DECODED_KEYS): BlsVerify {
   const bls = bls12_381.shortSignatures;
-  const keys = new Map<string, InstanceType<typeof bls12_381.G2.Point>>();
-  return (publicKey, signature, message) => {
-    const hex = toHex(publicKey);
-    let key = keys.get(hex);
-    if (!key) {
-      key = bls12_381.G2.Point.fromBytes(publicKey);
-      keys.set(hex, key);
-      if (keys.size > capacity) keys.delete(keys.keys().next().value!);
-    }
-    return bls.verify(signature, bls.hash(message), key);
-  };
+  const keyOf = decodedKeys(capacity, (raw) => bls12_381.G2.Point.fromBytes(raw));
+  return (publicKey, signature, message) => bls.verify(signature, bls.hash(message), keyOf(publicKey));
 }
 
 /**
@@ -76,20 +67,29 @@ export function decodedKeyBlsVerify(capacity = DECODED_KEYS): BlsVerify {
  * time. Its answers equal noble's (tests/unit/shared/bls12_381.test.ts).
  */
 export function wasmBlsVerify(capacity = DECODED_KEYS): BlsVerify {
-  const keys = new Map<string, BlsPublicKey>();
+  let keyOf: ((raw: Uint8Array) => BlsPublicKey) | undefined;
   return async (publicKey, signature, message) => {
     const bls = await loadBls12381();
-    const hex = toHex(publicKey);
+    keyOf ??= decodedKeys(capacity, (raw) => bls.decodePublicKey(raw), (key) => key.destroy());
+    return bls.verify(keyOf(publicKey), signature, message);
+  };
+}
+
+/** Root keys decoded once each, the `capacity` most recently added kept (`evict` frees the others). */
+function decodedKeys<K>(capacity: number, decode: (raw: Uint8Array) => K, evict?: (key: K) => void): (raw: Uint8Array) => K {
+  const keys = new Map<string, K>();
+  return (raw) => {
+    const hex = toHex(raw);
     let key = keys.get(hex);
-    if (!key) {
-      key = bls.decodePublicKey(publicKey);
+    if (key === undefined) {
+      key = decode(raw);
       keys.set(hex, key);
       if (keys.size > capacity) {
         const [oldest, evicted] = keys.entries().next().value!;
         keys.delete(oldest);
-        evicted.destroy();
+        evict?.(evicted);
       }
     }
-    return bls.verify(key, signature, message);
+    return key;
   };
 }

@@ -71,8 +71,8 @@ export class HeapSnapshot {
   private writtenRuns(memory: WebAssembly.Memory, heapBytes: number): void {
     this.runStarts.length = this.runEnds.length = 0;
     const pages = Math.ceil(heapBytes / TRACKED_PAGE);
-    const map = new Uint8Array(memory.buffer, 0, RESERVED_BYTES);
-    const words = new Uint32Array(memory.buffer, 0, Math.ceil(pages / 4));
+    const map = pageMap(memory);
+    const words = new Uint32Array(map.buffer, 0, Math.ceil(pages / 4));
     let open = -1;
     for (let w = 0; w < words.length; w++) {
       if (words[w] === 0) {
@@ -94,26 +94,32 @@ export class HeapSnapshot {
   }
 
   private closeRun(firstPage: number, endPage: number): void {
-    this.runStarts.push(firstPage << TRACKED_PAGE_SHIFT);
+    // Multiplied, not shifted: a page index from 2^19 on (heaps past 2 GiB) would shift negative.
+    this.runStarts.push(firstPage * TRACKED_PAGE);
     this.runEnds.push(endPage * TRACKED_PAGE);
   }
 }
 
-/**
- * Marks the heap bytes [start, start + length) written (the System API's own writes: stable
- * reads into the heap come thousands of times a message, so the map's view is kept until the
- * memory grows).
- */
+/** Marks the heap bytes [start, start + length) written (the System API's own writes). */
 export function markWritten(memory: WebAssembly.Memory, heapBase: number, start: number, length: number): void {
   if (heapBase === 0 || length === 0) return;
-  const buffer = memory.buffer;
-  if (mapView.buffer !== buffer) mapView = new Uint8Array(buffer, 0, RESERVED_BYTES);
+  const map = pageMap(memory);
   const first = start >>> TRACKED_PAGE_SHIFT;
   const last = (start + length - 1) >>> TRACKED_PAGE_SHIFT;
-  for (let page = first; page <= last; page++) mapView[page] = 1;
+  for (let page = first; page <= last; page++) map[page] = 1;
+}
+
+/**
+ * The page map of a tracked module's memory: one view, kept until the memory grows, since stable
+ * reads into the heap mark it thousands of times a message.
+ */
+function pageMap(memory: WebAssembly.Memory): Uint8Array {
+  const buffer = memory.buffer;
+  if (mapView.buffer !== buffer) mapView = new Uint8Array(buffer, 0, RESERVED_BYTES);
+  return mapView;
 }
 let mapView = new Uint8Array(0);
 
 function clearMap(memory: WebAssembly.Memory): void {
-  new Uint8Array(memory.buffer, 0, RESERVED_BYTES).fill(0);
+  pageMap(memory).fill(0);
 }

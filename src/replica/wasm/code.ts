@@ -119,8 +119,6 @@ const STORED_TEMP: Uint8Array = (() => {
   t[0x39] = TEMP_F64;
   return t;
 })();
-const MEMORY_SIZE = 0x3f;
-const MEMORY_GROW = 0x40;
 
 /** Per-body scratch lists, reused across bodies to avoid allocation. Each is sorted by position. */
 class Edits {
@@ -280,8 +278,8 @@ class BodyRewriter {
           } else {
             while (b[p++] & 0x80);
             // The canister's page count, not the memory's (write_tracking.ts).
-            if (op === MEMORY_SIZE) e.after(p, AFTER_MEMORY_SIZE);
-            else if (op === MEMORY_GROW) e.replace(at, p, REPLACE_CALL, this.idx.writes.growFunc);
+            if (op === Op.memorySize) e.after(p, AFTER_MEMORY_SIZE);
+            else if (op === Op.memoryGrow) e.replace(at, p, REPLACE_CALL, this.idx.writes.growFunc);
           }
           break;
         case Imm.funcIndex: {

@@ -32,20 +32,7 @@ export const RESERVED_PAGES = RESERVED_BYTES / 65536;
  */
 export const MAX_CANISTER_PAGES = 65536 - RESERVED_PAGES - 1;
 
-// Opcodes used only by the helpers below.
-const I32_EQ = 0x46;
-const I32_NE = 0x47;
-const I32_LT_U = 0x49;
-const I32_GT_U = 0x4b;
-const I32_LE_U = 0x4d;
-const I32_AND = 0x71;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-const I32_STORE8 = 0x3a;
-const MEMORY_SIZE = 0x3f;
-const MEMORY_GROW = 0x40;
-
-/** A load's or store's static offset after the shift (one that traps still traps). */
+/** A load's, store's or data segment's offset after the shift (one out of bounds stays so). */
 export function shiftedOffset(offset: number): number {
   return offset + RESERVED_BYTES > 0xffffffff ? 0xffffffff : offset + RESERVED_BYTES;
 }
@@ -53,7 +40,7 @@ export function shiftedOffset(offset: number): number {
 /** The code that marks the page a store wrote, after it: `map[(local a + offset) >> 12] = 1`. */
 export function markStoreCode(addressLocal: Uint8Array, offset: number): number[] {
   const add = offset === 0 ? [] : [Op.i32Const, ...s32(offset | 0), Op.i32Add];
-  return [Op.localGet, ...addressLocal, ...add, Op.i32Const, TRACKED_PAGE_SHIFT, I32_SHR_U, Op.i32Const, 1, I32_STORE8, 0, 0];
+  return [Op.localGet, ...addressLocal, ...add, Op.i32Const, TRACKED_PAGE_SHIFT, Op.i32ShrU, Op.i32Const, 1, Op.i32Store8, 0, 0];
 }
 
 /** After memory.size: the canister's page count. */
@@ -99,8 +86,7 @@ export function rewriteDataSection(input: Uint8Array, section: Section): Uint8Ar
       const offset = r.s32() >>> 0;
       if (r.u8() !== Op.end) r.fail(`data segment ${i}: only an i32.const offset is supported`);
       // Out of range stays out of range: instantiation fails, as it would have.
-      const moved = offset + RESERVED_BYTES > 0xffffffff ? 0xffffffff : offset + RESERVED_BYTES;
-      w.bytes([Op.i32Const, ...s32(moved | 0), Op.end]);
+      w.bytes([Op.i32Const, ...s32(shiftedOffset(offset) | 0), Op.end]);
     }
     const size = r.u32();
     w.u32(size);
@@ -117,7 +103,7 @@ export function rewriteDataSection(input: Uint8Array, section: Section): Uint8Ar
 export function growBody(): Uint8Array {
   return Uint8Array.from([
     ...[1, 1, ValType.i32], // $old
-    ...[Op.localGet, 0, MEMORY_GROW, 0, Op.localTee, 1, Op.i32Const, 0x7f, I32_EQ],
+    ...[Op.localGet, 0, Op.memoryGrow, 0, Op.localTee, 1, Op.i32Const, 0x7f, Op.i32Eq],
     ...[Op.if, ValType.i32, Op.i32Const, 0x7f, Op.else, Op.localGet, 1, ...MEMORY_SIZE_SUFFIX, Op.end],
     Op.end
   ]);
@@ -133,24 +119,24 @@ export function growBody(): Uint8Array {
 export function bulkOperandsBody(shiftSource: boolean): Uint8Array {
   const [d, x, n, page, last, heap] = [0, 1, 2, 3, 4, 5];
   const shifted = (local: number) => [
-    ...[Op.localGet, local, Op.i32Const, ...s32(-RESERVED_BYTES - 1), I32_GT_U],
+    ...[Op.localGet, local, Op.i32Const, ...s32(-RESERVED_BYTES - 1), Op.i32GtU],
     ...[Op.if, ValType.i32, Op.i32Const, 0x7f, Op.else, Op.localGet, local, Op.i32Const, ...s32(RESERVED_BYTES), Op.i32Add, Op.end]
   ];
   return Uint8Array.from([
     ...[1, 3, ValType.i32], // $page, $last, $heap
     // heap = canister bytes (at most MAX_CANISTER_PAGES << 16, below 2^32)
-    ...[MEMORY_SIZE, 0, ...MEMORY_SIZE_SUFFIX, Op.i32Const, 16, I32_SHL, Op.localSet, heap],
+    ...[Op.memorySize, 0, ...MEMORY_SIZE_SUFFIX, Op.i32Const, 16, Op.i32Shl, Op.localSet, heap],
     // if (n != 0 & d <u heap)
-    ...[Op.localGet, n, Op.i32Const, 0, I32_NE, Op.localGet, d, Op.localGet, heap, I32_LT_U, I32_AND, Op.if, BlockType.empty],
+    ...[Op.localGet, n, Op.i32Const, 0, Op.i32Ne, Op.localGet, d, Op.localGet, heap, Op.i32LtU, Op.i32And, Op.if, BlockType.empty],
     // last = (n >u heap - d ? heap - 1 : d + n - 1) >> 12
-    ...[Op.localGet, n, Op.localGet, heap, Op.localGet, d, Op.i32Sub, I32_GT_U, Op.if, ValType.i32],
+    ...[Op.localGet, n, Op.localGet, heap, Op.localGet, d, Op.i32Sub, Op.i32GtU, Op.if, ValType.i32],
     ...[Op.localGet, heap, Op.i32Const, 1, Op.i32Sub, Op.else],
     ...[Op.localGet, d, Op.localGet, n, Op.i32Add, Op.i32Const, 1, Op.i32Sub, Op.end],
-    ...[Op.i32Const, TRACKED_PAGE_SHIFT, I32_SHR_U, Op.localSet, last],
-    ...[Op.localGet, d, Op.i32Const, TRACKED_PAGE_SHIFT, I32_SHR_U, Op.localSet, page],
+    ...[Op.i32Const, TRACKED_PAGE_SHIFT, Op.i32ShrU, Op.localSet, last],
+    ...[Op.localGet, d, Op.i32Const, TRACKED_PAGE_SHIFT, Op.i32ShrU, Op.localSet, page],
     // do { map[page] = 1 } while (++page <= last)
-    ...[Op.loop, BlockType.empty, Op.localGet, page, Op.i32Const, 1, I32_STORE8, 0, 0],
-    ...[Op.localGet, page, Op.i32Const, 1, Op.i32Add, Op.localTee, page, Op.localGet, last, I32_LE_U, Op.brIf, 0, Op.end],
+    ...[Op.loop, BlockType.empty, Op.localGet, page, Op.i32Const, 1, Op.i32Store8, 0, 0],
+    ...[Op.localGet, page, Op.i32Const, 1, Op.i32Add, Op.localTee, page, Op.localGet, last, Op.i32LeU, Op.brIf, 0, Op.end],
     Op.end,
     ...shifted(d),
     ...(shiftSource ? shifted(x) : [Op.localGet, x]),
