@@ -37,6 +37,8 @@ export interface Stores {
   chunkDigests: KeyValueStore;
   httpPending: KeyValueStore;
   httpServed: KeyValueStore;
+  smallChunks: KeyValueStore;
+  mediumChunks: KeyValueStore;
 }
 
 /** Outside a canister (unit tests) nothing is certified and no certificate exists. */
@@ -75,8 +77,11 @@ export class Backend {
       },
       sessionCodec
     );
-    const blobStore: BlobStore = new BlobStore(counted(stores.chunks), counted(stores.garbage), counters, (key, index) =>
-      this.chunkDigests.removeForSession(key, index)
+    const blobStore: BlobStore = new BlobStore(
+      { small: counted(stores.smallChunks), medium: counted(stores.mediumChunks), large: counted(stores.chunks) },
+      counted(stores.garbage),
+      counters,
+      (key, index) => this.chunkDigests.removeForSession(key, index)
     );
     this.chunkDigests = new ChunkDigests(counted(stores.chunkDigests), blobStore);
     this.assets = new AssetCatalogue(

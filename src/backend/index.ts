@@ -83,7 +83,9 @@ const stores: Stores = {
   httpTree: stableStore(MEMORY_IDS.httpTree),
   chunkDigests: stableStore(MEMORY_IDS.chunkDigests),
   httpPending: stableStore(MEMORY_IDS.httpPending),
-  httpServed: stableStore(MEMORY_IDS.httpServed)
+  httpServed: stableStore(MEMORY_IDS.httpServed),
+  smallChunks: stableStore(MEMORY_IDS.smallChunks),
+  mediumChunks: stableStore(MEMORY_IDS.mediumChunks)
 };
 
 const platform: Platform = {

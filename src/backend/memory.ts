@@ -7,7 +7,10 @@ export const MEMORY_IDS = {
   config: 0,
   /** upload id (u64 BE) → session record. */
   sessions: 1,
-  /** session key (32 bytes) ‖ chunk index (u32 BE) → chunk bytes as they arrived. */
+  /**
+   * session key (32 bytes) ‖ chunk index (u32 BE) → chunk bytes as they arrived: chunks over
+   * 512 KiB, and chunks of any size stored before the size classes (assets/blob_store.ts).
+   */
   chunks: 2,
   /** blob id (u64 BE) → blob record. */
   blobs: 3,
@@ -42,7 +45,11 @@ export const MEMORY_IDS = {
    */
   httpPending: 15,
   /** asset id (UTF-8) → the flags (u8) its certified HTTP responses were made with (http/asset_server.ts). */
-  httpServed: 16
+  httpServed: 16,
+  /** As `chunks`, for chunks of at most 64 KiB (assets/blob_store.ts). */
+  smallChunks: 17,
+  /** As `chunks`, for chunks over 64 KiB and at most 512 KiB (assets/blob_store.ts). */
+  mediumChunks: 18
 } as const;
 
 /**

@@ -2,6 +2,11 @@
 // session key ‖ index, as they arrived, with no heap buffering. A finished blob keeps its chunks
 // under its session key, so finishing copies nothing. Freeing is budgeted: a large blob is
 // removed in slices, the rest recorded in the garbage map and finished by a timer.
+//
+// Chunks are kept in three maps by size. ic-stable-structures 0.6 (inside Azle) writes every
+// value of a B-tree node again when one entry of the node changes, so a 10 KB chunk stored beside
+// 1.9 MB ones read and wrote about a megabyte of stable memory, and small uploads grew several
+// times dearer once a canister held large files. Within a class, neighbours are of a like size.
 import type { ChunkBitmap } from '../bitmap.js';
 import { bytesEqual } from '../../shared/bytes.js';
 import { chunkKey } from '../keys.js';
@@ -15,30 +20,57 @@ export interface StoredBytesTally {
 /** Answers true while the current message may keep removing chunks. */
 export type FreeBudget = () => boolean;
 
+/** The chunk maps by size class (memory.ts): up to 64 KiB, up to 512 KiB, and larger. */
+export interface ChunkMaps {
+  small: KeyValueStore;
+  medium: KeyValueStore;
+  /** Also every chunk stored before the classes existed, whatever its size. */
+  large: KeyValueStore;
+}
+
+const SMALL_CHUNK_BYTES = 64 * 1024;
+const MEDIUM_CHUNK_BYTES = 512 * 1024;
+
 export class BlobStore {
+  /** Smallest class first: the order a lookup tries them in. */
+  private readonly classes: readonly KeyValueStore[];
+
   constructor(
-    private readonly chunks: KeyValueStore,
+    private readonly chunks: ChunkMaps,
     private readonly garbage: KeyValueStore,
     private readonly tally: StoredBytesTally,
     /** Hears of each chunk removed, so what is kept beside a chunk (its digest) goes with it. */
     private readonly removedChunk: (sessionKey: Uint8Array, index: number) => void = () => {}
-  ) {}
+  ) {
+    this.classes = [chunks.small, chunks.medium, chunks.large];
+  }
 
   /** Stores a chunk at an index the session has not received yet. */
   store(sessionKey: Uint8Array, index: number, bytes: Uint8Array): void {
-    const previous = this.chunks.insert(chunkKey(sessionKey, index), bytes);
+    const { small, medium, large } = this.chunks;
+    const map = bytes.length <= SMALL_CHUNK_BYTES ? small : bytes.length <= MEDIUM_CHUNK_BYTES ? medium : large;
+    const previous = map.insert(chunkKey(sessionKey, index), bytes);
     this.tally.addStored(bytes.length - (previous?.length ?? 0));
   }
 
   /** Compares a resent chunk with the stored one; changes nothing. */
   compare(sessionKey: Uint8Array, index: number, bytes: Uint8Array): 'same' | 'conflict' | 'missing' {
-    const existing = this.chunks.get(chunkKey(sessionKey, index));
+    const existing = this.get(sessionKey, index);
     if (existing === undefined) return 'missing';
     return bytesEqual(existing, bytes) ? 'same' : 'conflict';
   }
 
+  /**
+   * A chunk is in one class's map, the one its size chose when it was stored (or the large map,
+   * if stored before the classes): a miss in a smaller class costs one descent of a small tree.
+   */
   get(sessionKey: Uint8Array, index: number): Uint8Array | undefined {
-    return this.chunks.get(chunkKey(sessionKey, index));
+    const key = chunkKey(sessionKey, index);
+    for (const map of this.classes) {
+      const found = map.get(key);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /**
@@ -78,7 +110,7 @@ export class BlobStore {
     const nextOf = (index: number) => (stored === undefined ? index : Math.min(to, stored.firstSetFrom(index)));
     let index = nextOf(from);
     while (index < to && budget()) {
-      const removed = this.chunks.remove(chunkKey(sessionKey, index));
+      const removed = this.remove(chunkKey(sessionKey, index));
       if (removed !== undefined) {
         this.tally.addStored(-removed.length);
         this.removedChunk(sessionKey, index);
@@ -86,5 +118,13 @@ export class BlobStore {
       index = nextOf(index + 1);
     }
     return index;
+  }
+
+  private remove(key: Uint8Array): Uint8Array | undefined {
+    for (const map of this.classes) {
+      const removed = map.remove(key);
+      if (removed !== undefined) return removed;
+    }
+    return undefined;
   }
 }

@@ -97,7 +97,7 @@ describe('session state machine', () => {
     }
     ok(platform.message(() => backend.uploads.abort(ALICE, uploadId)));
     expect(backend.stats.read()).toMatchObject({ openUploads: 0, storedBytes: 0n });
-    expect(stores.chunks.len()).toBe(0);
+    expect(stores.smallChunks.len()).toBe(0);
     expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
 
@@ -350,7 +350,7 @@ describe('freeing', () => {
     const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('free', data, 1000))));
     for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
     // Make each removal cost 3 billion instructions, as a 2 MB chunk would on a slow day.
-    const chunks = stores.chunks as MemoryStore;
+    const chunks = stores.smallChunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     chunks.remove = (key: Uint8Array) => {
       platform.instructions += 3_000_000_000n;
@@ -367,7 +367,7 @@ describe('freeing', () => {
     expect(runs).toBeGreaterThanOrEqual(3);
     expect(backend.stats.read().storedBytes).toBe(0n);
     expect(stores.garbage.len()).toBe(0);
-    expect(stores.chunks.len()).toBe(0);
+    expect(stores.smallChunks.len()).toBe(0);
     expect(platform.maxInstructions).toBeLessThan(UPDATE_LIMIT);
     expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));
   });
@@ -382,7 +382,7 @@ describe('freeing an aborted upload', () => {
     expect(chunkCount).toBe(65_536);
     const received = [0, 7, 8, 1000, 30_000, 40_000, 65_535];
     for (const i of received) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1, i))));
-    const chunks = stores.chunks as MemoryStore;
+    const chunks = stores.smallChunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     let removals = 0;
     chunks.remove = (key: Uint8Array) => {
@@ -394,7 +394,7 @@ describe('freeing an aborted upload', () => {
     expect(stores.garbage.len()).toBe(1);
     for (let runs = 0; runs < 10 && (await platform.runDueTimersAsync()) > 0; runs++);
     expect(stores.garbage.len()).toBe(0);
-    expect(stores.chunks.len()).toBe(0);
+    expect(stores.smallChunks.len()).toBe(0);
     expect(removals).toBe(received.length);
     expect(backend.stats.read().storedBytes).toBe(0n);
     expect(backend.stats.read().stableMemoryBytes).toBe(storedTotals(stores));

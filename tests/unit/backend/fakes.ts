@@ -69,6 +69,8 @@ export function memoryStores(): Stores {
     config: new MemoryStore(),
     sessions: new MemoryStore(),
     chunks: new MemoryStore(),
+    smallChunks: new MemoryStore(),
+    mediumChunks: new MemoryStore(),
     blobs: new MemoryStore(),
     assets: new MemoryStore(),
     hashStates: new MemoryStore(),

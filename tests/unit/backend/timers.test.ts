@@ -69,7 +69,7 @@ describe('a timer run that traps does not stop later runs', () => {
     const data = pseudoRandom(40 * 1000, 24);
     const { uploadId } = ok(platform.message(() => backend.uploads.begin(ALICE, beginInput('free', data, 1000))));
     for (let i = 0; i < 40; i++) ok(await platform.messageAsync(() => backend.uploads.putChunk(ALICE, uploadId, i, chunk(data, 1000, i))));
-    const chunks = stores.chunks as MemoryStore;
+    const chunks = stores.smallChunks as MemoryStore;
     const remove = chunks.remove.bind(chunks);
     chunks.remove = (key: Uint8Array) => {
       platform.instructions += 3_000_000_000n; // ~11 removals a message
@@ -83,7 +83,7 @@ describe('a timer run that traps does not stop later runs', () => {
     platform.advance(60); // one sweep period; then only timers due now (delay 0) run
     for (let runs = 0; runs < 20 && platform.runDueTimers() > 0; runs++);
     expect(stores.garbage.len()).toBe(0);
-    expect(stores.chunks.len()).toBe(0);
+    expect(stores.smallChunks.len()).toBe(0);
     expect(backend.stats.read().storedBytes).toBe(0n);
   });
 });
