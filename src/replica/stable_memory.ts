@@ -7,6 +7,13 @@ export const WASM_PAGE = 65536;
 /** The IC's stable memory limit: 500 GiB. */
 const MAX_PAGES = (500n * 1024n * 1024n * 1024n) / BigInt(WASM_PAGE);
 const BIGGEST = BigInt(Number.MAX_SAFE_INTEGER);
+/** Below this many bytes a loop copies faster than making two views for `set`. */
+const SMALL_COPY = 32;
+
+/** A System API offset or size (an i64, unsigned) as a number: exact below 2^53, else Infinity. */
+export function exactNumber(value: bigint): number {
+  return value >= 0n && value <= BIGGEST ? Number(value) : Infinity;
+}
 
 /** A saved state of stable memory: page references are shared, never written after a checkpoint. */
 export interface StableCheckpoint {
@@ -60,6 +67,31 @@ export class StableMemory {
       done += n;
       pos += n;
     }
+  }
+
+  /**
+   * As `read`, into `heap[at, at + size)`: the System API's path, called thousands of times a
+   * message by ic-stable-structures, mostly for a few bytes. `offset` must be exact (below 2^53)
+   * or Infinity, which traps as out of bounds.
+   */
+  readInto(heap: Uint8Array, at: number, offset: number, size: number): void {
+    if (offset + size > this.sizePages * WASM_PAGE) throw trap.wasm('stable memory out of bounds');
+    const within = offset % WASM_PAGE;
+    if (within + size > WASM_PAGE) return this.read(heap.subarray(at, at + size), BigInt(offset), size);
+    const page = this.pages[(offset - within) / WASM_PAGE];
+    if (!page) heap.fill(0, at, at + size);
+    else if (size <= SMALL_COPY) for (let i = 0; i < size; i++) heap[at + i] = page[within + i]!;
+    else heap.set(page.subarray(within, within + size), at);
+  }
+
+  /** As `write`, from `heap[at, at + size)`; `offset` as for `readInto`. */
+  writeFrom(heap: Uint8Array, at: number, size: number, offset: number): void {
+    if (offset + size > this.sizePages * WASM_PAGE) throw trap.wasm('stable memory out of bounds');
+    const within = offset % WASM_PAGE;
+    if (within + size > WASM_PAGE) return this.write(heap.subarray(at, at + size), BigInt(offset));
+    const page = this.writablePage((offset - within) / WASM_PAGE);
+    if (size <= SMALL_COPY) for (let i = 0; i < size; i++) page[within + i] = heap[at + i]!;
+    else page.set(heap.subarray(at, at + size), within);
   }
 
   write(src: Uint8Array, offset: bigint): void {

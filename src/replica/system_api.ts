@@ -5,7 +5,7 @@
 import { trap, CanisterTrap, ErrorCode } from './errors.js';
 import { DIRTY_PAGE_OVERHEAD, SYSTEM_API_OVERHEAD, bytesCharge, stablePages } from './wasm/system_api_costs.js';
 import type { PrincipalBytes } from './types.js';
-import type { StableMemory } from './stable_memory.js';
+import { exactNumber, WASM_PAGE, type StableMemory } from './stable_memory.js';
 
 /** Execution contexts, with the spec's letters. */
 export type ApiContext = 'I' | 'G' | 'U' | 'RQ' | 'NRQ' | 'CQ' | 'Ry' | 'Rt' | 'C' | 'F' | 'T';
@@ -385,25 +385,23 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       ctx('stable64_grow');
       return host.stable.grow(BigInt.asUintN(64, newPages));
     },
+    // The two hot imports (see `heap`): plain numbers after one conversion each, no views for
+    // small copies, the same checks in the same order as the spec's pseudo-code.
     stable64_write(offset: bigint, src: bigint, size: bigint): void {
-      ctx('stable64_write');
-      const s = BigInt.asUintN(64, src);
-      const n = BigInt.asUintN(64, size);
+      current();
+      const s = exactNumber(src);
+      const n = exactNumber(size);
       const h = heap();
-      if (s + n > BigInt(h.length)) throw trap.contract(`heap out of bounds: ${s} + ${n} > ${h.length}`);
-      // A view, not a copy: the stable memory copies the bytes into its pages at once.
-      host.stable.write(h.subarray(Number(s), Number(s + n)), BigInt.asUintN(64, offset));
+      if (s + n > h.length) throw trap.contract(`heap out of bounds: ${BigInt.asUintN(64, src)} + ${BigInt.asUintN(64, size)} > ${h.length}`);
+      host.stable.writeFrom(h, s, n, exactNumber(offset));
     },
     stable64_read(dst: bigint, offset: bigint, size: bigint): void {
-      ctx('stable64_read');
+      current();
+      const d = exactNumber(dst);
+      const n = exactNumber(size);
       const h = heap();
-      if (BigInt.asUintN(64, dst) + BigInt.asUintN(64, size) > BigInt(h.length)) {
-        throw trap.contract(`heap out of bounds: ${BigInt.asUintN(64, dst)} + ${BigInt.asUintN(64, size)} > ${h.length}`);
-      }
-      const d = Number(BigInt.asUintN(64, dst));
-      const n = Number(BigInt.asUintN(64, size));
-      if (d + n > h.length) throw trap.contract(`heap out of bounds: ${d} + ${n} > ${h.length}`);
-      host.stable.read(h.subarray(d, d + n), BigInt.asUintN(64, offset), n);
+      if (d + n > h.length) throw trap.contract(`heap out of bounds: ${BigInt.asUintN(64, dst)} + ${BigInt.asUintN(64, size)} > ${h.length}`);
+      host.stable.readInto(h, d, exactNumber(offset), n);
       host.heapWritten(d, n);
     },
     certified_data_set(src: number, size: number): void {
@@ -474,20 +472,24 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
  * as the IC's linker does before the call runs.
  */
 function charged(host: CanisterHost, current: () => ExecutionContext, api: Record<string, Function>): Record<string, Function> {
-  const dirty = new WeakMap<ExecutionContext, Set<bigint>>();
+  const dirty = new WeakMap<ExecutionContext, Set<number>>();
   const out: Record<string, Function> = {};
   for (const [name, fn] of Object.entries(api)) {
     const fixed = SYSTEM_API_OVERHEAD[name] ?? 0n;
     const perByte = name !== 'debug_print' && bytesCharge(name, [0, 1, 1, 1]) !== 0n;
     if (name === 'stable64_write') {
       out[name] = (offset: bigint, src: bigint, size: bigint) => {
-        let n = fixed + bytesCharge(name, [offset, src, size]);
-        const pages = stablePages(BigInt.asUintN(64, offset), BigInt.asUintN(64, size));
-        if (pages) {
+        let n = fixed + BigInt.asUintN(64, size);
+        // A write past the memory's end traps (in `fn`) and dirties nothing; charging its pages
+        // first would loop over up to 2^52 of them.
+        const o = exactNumber(offset);
+        const bytes = exactNumber(size);
+        if (bytes > 0 && o + bytes <= host.stable.size * WASM_PAGE) {
           const c = current();
           let seen = dirty.get(c);
           if (!seen) dirty.set(c, (seen = new Set()));
-          for (let p = pages[0]; p <= pages[1]; p++) {
+          const [first, last] = stablePages(o, bytes);
+          for (let p = first; p <= last; p++) {
             if (!seen.has(p)) {
               seen.add(p);
               n += DIRTY_PAGE_OVERHEAD;
@@ -496,6 +498,11 @@ function charged(host: CanisterHost, current: () => ExecutionContext, api: Recor
         }
         host.charge(n);
         return fn(offset, src, size);
+      };
+    } else if (name === 'stable64_read') {
+      out[name] = (dst: bigint, offset: bigint, size: bigint) => {
+        host.charge(fixed + BigInt.asUintN(64, size));
+        return fn(dst, offset, size);
       };
     } else if (perByte) {
       out[name] = (...args: unknown[]) => {

@@ -17,7 +17,7 @@
 
 export const BYTE_TRANSMISSION_COST_FACTOR = 50n;
 export const DIRTY_PAGE_OVERHEAD = 1_000n;
-export const OS_PAGE_BYTES = 4096n;
+export const OS_PAGE_BYTES = 4096;
 
 /** Fixed overhead per call. */
 export const SYSTEM_API_OVERHEAD: Readonly<Record<string, bigint>> = {
@@ -95,8 +95,7 @@ export function bytesCharge(name: string, args: readonly unknown[]): bigint {
   }
 }
 
-/** The 4 KiB pages a stable write of `size` bytes at `offset` touches, first to last. */
-export function stablePages(offset: bigint, size: bigint): [bigint, bigint] | undefined {
-  if (size === 0n) return undefined;
-  return [offset / OS_PAGE_BYTES, (offset + size - 1n) / OS_PAGE_BYTES];
+/** The 4 KiB pages a stable write of `size` (> 0) bytes at `offset` touches, first to last; exact numbers. */
+export function stablePages(offset: number, size: number): [number, number] {
+  return [Math.floor(offset / OS_PAGE_BYTES), Math.floor((offset + size - 1) / OS_PAGE_BYTES)];
 }
