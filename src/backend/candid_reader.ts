@@ -148,22 +148,11 @@ function matches(table: Entry[], t: number, shape: FieldShape): boolean {
   }
 }
 
-// Agent-js and Azle's IDL decode text with a fatal UTF-8 decoder (a leading BOM dropped); ASCII,
-// which is what names and content types nearly always are, is read here without it, because the
-// canister's TextDecoder is a JavaScript polyfill that costs thousands of instructions a byte.
-function text(bytes: Uint8Array): string {
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) return fromUtf8(bytes);
-  }
-  let ascii = '';
-  for (let i = 0; i < bytes.length; i += 4096) ascii += String.fromCharCode(...bytes.subarray(i, i + 4096));
-  return ascii;
-}
-
 function readValue(r: CandidReader, shape: FieldShape): ShapeValue<FieldShape> {
   switch (shape) {
     case 'text':
-      return text(r.take(r.uleb()));
+      // Agent-js and Azle's IDL decode text as fromUtf8 does: fatal, a leading BOM dropped.
+      return fromUtf8(r.take(r.uleb()));
     case 'nat32': {
       const b = r.take(4);
       return new DataView(b.buffer, b.byteOffset, 4).getUint32(0, true);

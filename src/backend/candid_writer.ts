@@ -74,14 +74,9 @@ export class CandidWriter {
     return this;
   }
 
-  /** `text` in UTF-8; ASCII without the canister's TextEncoder (a JavaScript polyfill, slow a byte). */
+  /** `text` in UTF-8. */
   text(value: string): this {
-    for (let i = 0; i < value.length; i++) {
-      if (value.charCodeAt(i) >= 0x80) return this.blob(utf8(value));
-    }
-    this.uleb(value.length).room(value.length);
-    for (let i = 0; i < value.length; i++) this.buf[this.n++] = value.charCodeAt(i);
-    return this;
+    return this.blob(utf8(value));
   }
 
   /** `principal`: a reference (1), then the id's bytes (the Candid spec, "References"). */

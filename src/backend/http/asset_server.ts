@@ -15,7 +15,7 @@
 //   1 ‖ flags ‖ next entry (u32 BE) ‖ seed (32) ‖ root (32)   staging its entries
 // and `served` keeps, per certified asset, the flags its responses were certified with: whether
 // its owner was a controller then decides its headers, and controllers may change later.
-import { readU64Key, u64Key, utf8 } from '../encoding.js';
+import { fromUtf8, readU64Key, u64Key, utf8 } from '../encoding.js';
 import type { KeyValueStore } from '../kv.js';
 import { CONFIG_KEYS } from '../memory.js';
 import type { AssetCatalogue, AssetListener } from '../assets/catalogue.js';
@@ -275,7 +275,7 @@ export class AssetServer implements AssetListener {
       this.backfill();
       while (this.deps.pending.len() > 0) {
         const [key] = this.deps.pending.items(0, 1)[0];
-        const assetId = new TextDecoder().decode(key);
+        const assetId = fromUtf8(key);
         if (!(await this.fillDigests(assetId))) return false;
         if (!this.advance(assetId, WORK_INSTRUCTION_LIMIT)) return false;
       }

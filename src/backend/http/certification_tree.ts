@@ -14,7 +14,7 @@
 // attached under the asset's `<$>` in one step; a level taken out of the tree is freed node by
 // node later (`collectGarbage`). Staged levels derive their node keys from a seed of their own,
 // used once, so a node waiting to be freed never shares its key with a live one.
-import { compareBytes, concat, empty, fork, labeled, leaf, pruned, TreeHasher, type HashTree, type Sha256 } from './hash_tree.js';
+import { compareBytes, concat, empty, fork, labeled, leaf, pruned, TreeHasher, utf8, type HashTree, type Sha256 } from './hash_tree.js';
 
 /** What the tree needs from its store: StableBTreeMap<Uint8Array, Uint8Array> fits. */
 export interface TreeStore {
@@ -36,7 +36,7 @@ const STAGING_COUNT_KEY = Uint8Array.of(1);
 /** The first node waiting to be freed; each waits under GARBAGE_PREFIX ‖ its key → the next one's key. */
 const GARBAGE_HEAD_KEY = Uint8Array.of(2);
 const GARBAGE_PREFIX = Uint8Array.of(3);
-const STAGING_DOMAIN = new TextEncoder().encode('ic-upload staged level');
+const STAGING_DOMAIN = utf8('ic-upload staged level');
 
 /** A level built apart from the tree: the seed its node keys derive from, and its root once it has one. */
 export interface StagedLevel {

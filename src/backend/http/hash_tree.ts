@@ -3,6 +3,7 @@
 // header carries. The hash function is passed in, so this runs in the canister (its SHA-256) and
 // in Node tests alike.
 import { concat } from '../../shared/bytes.js';
+import { utf8 } from '../encoding.js';
 
 /** SHA-256 of the bytes: the only primitive certification needs. */
 export type Sha256 = (bytes: Uint8Array) => Uint8Array;
@@ -21,10 +22,7 @@ export const labeled = (label: Uint8Array, tree: HashTree): HashTree => [2, labe
 export const leaf = (value: Uint8Array): HashTree => [3, value];
 export const pruned = (digest: Uint8Array): HashTree => [4, digest];
 
-const textEncoder = new TextEncoder();
-export const utf8 = (text: string): Uint8Array => textEncoder.encode(text);
-
-export { concat };
+export { concat, utf8 };
 
 function domainSeparator(name: string): Uint8Array {
   return concat(Uint8Array.of(name.length), utf8(name));

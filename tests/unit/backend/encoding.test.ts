@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { ChunkBitmap } from '../../../src/backend/bitmap.js';
-import { DecodeError, Reader, readU64Key, u64Key, Writer } from '../../../src/backend/encoding.js';
+import { DecodeError, fromUtf8, Reader, readU64Key, u64Key, utf8, Writer } from '../../../src/backend/encoding.js';
 import { bytesEqual, fromHex, toHex } from '../../../src/shared/bytes.js';
 import { chunkKey, sessionKey } from '../../../src/backend/keys.js';
 import { decodeAsset, encodeAsset } from '../../../src/backend/model/asset_record.js';
@@ -97,6 +97,20 @@ describe('encoding', () => {
     expect(fromHex(toHex(pseudo(300)))).toEqual(pseudo(300));
     expect(() => fromHex('abc')).toThrow();
     expect(() => fromHex('zz')).toThrow();
+  });
+
+  it('utf8 and fromUtf8 agree with a fatal TextEncoder/TextDecoder: ASCII, the rest, a BOM, long text; invalid UTF-8 throws', () => {
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    const long = 'abcdefghij'.repeat(1_000); // past the 4,096 code units decoded at a time
+    for (const text of ['', 'a', 'photo.jpg', 'image/png; charset=x', '\u007f\u0000', 'é', 'a😀b', '\ufeffbom', long, `${long}é`]) {
+      const bytes = new TextEncoder().encode(text);
+      expect(utf8(text)).toEqual(bytes);
+      expect(fromUtf8(bytes)).toBe(decoder.decode(bytes));
+    }
+    expect(fromUtf8(Uint8Array.of(0xef, 0xbb, 0xbf, 0x61))).toBe('a');
+    expect(fromUtf8(Uint8Array.of(0x61, 0x62).subarray(1))).toBe('b');
+    expect(() => fromUtf8(Uint8Array.of(0x61, 0xff))).toThrow();
+    expect(() => fromUtf8(Uint8Array.of(0xc3))).toThrow();
   });
 });
 
