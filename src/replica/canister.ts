@@ -136,9 +136,11 @@ export class Canister implements CanisterHost {
     this.cycles = cycles;
   }
 
+  /** The id as text, made once: every execution's record and reject message names it. */
   get text(): string {
-    return principalText(this.id);
+    return (this.idText ??= principalText(this.id));
   }
+  private idText: string | undefined;
 
   get isEmpty(): boolean {
     return this.runtime === undefined;

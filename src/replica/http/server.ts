@@ -74,12 +74,22 @@ type Route =
   | { kind: 'query'; ecid: Uint8Array }
   | { kind: 'read_state'; scope: ReadStateScope; version: 'v2' | 'v3' };
 
+/** Ids of recent URLs: a client names the same canister in every request (parsing checks a CRC). */
+const parsedPrincipals = new Map<string, Uint8Array>();
+const PARSED_PRINCIPALS = 64;
+
 function parsePrincipal(textual: string, what: string): Uint8Array {
+  const known = parsedPrincipals.get(textual);
+  if (known) return known.slice();
+  let bytes: Uint8Array;
   try {
-    return Principal.fromText(textual).toUint8Array();
+    bytes = Principal.fromText(textual).toUint8Array();
   } catch {
     throw new MalformedRequestError(`Invalid ${what} in URL: ${textual}`);
   }
+  if (parsedPrincipals.size >= PARSED_PRINCIPALS) parsedPrincipals.clear();
+  parsedPrincipals.set(textual, bytes.slice());
+  return bytes;
 }
 
 function route(method: string, pathname: string): Route {
