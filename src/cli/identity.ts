@@ -5,10 +5,12 @@
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { Signature, SignIdentity } from '@icp-sdk/core/agent';
+import { IC_REQUEST_DOMAIN_SEPARATOR, type Signature, type SignIdentity } from '@icp-sdk/core/agent';
 import { Ed25519KeyIdentity, Ed25519PublicKey } from '@icp-sdk/core/identity';
 import { Secp256k1KeyIdentity } from '@icp-sdk/core/identity/secp256k1';
 import { CliError, UsageError } from './errors.js';
+import { requestIdOf } from './request_id.js';
+import { concat } from '../shared/bytes.js';
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
@@ -51,6 +53,20 @@ export class NativeEd25519KeyIdentity extends Ed25519KeyIdentity {
     if (secretKey.length !== 32) throw new UsageError(`an Ed25519 secret key has 32 bytes, not ${secretKey.length}`);
     const key = createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, secretKey]), format: 'der', type: 'pkcs8' });
     return new NativeEd25519KeyIdentity(secretKey.slice(), key);
+  }
+
+  /** As SignIdentity's, with the request id hashed natively (./request_id.ts). */
+  override async transformRequest(request: Parameters<SignIdentity['transformRequest']>[0]): Promise<unknown> {
+    const { body, ...fields } = request;
+    const requestId = requestIdOf(body);
+    return {
+      ...fields,
+      body: {
+        content: body,
+        sender_pubkey: this.getPublicKey().toDer(),
+        sender_sig: await this.sign(concat(IC_REQUEST_DOMAIN_SEPARATOR, requestId))
+      }
+    };
   }
 
   override async sign(challenge: Uint8Array): Promise<Signature> {
