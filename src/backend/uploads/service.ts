@@ -166,7 +166,7 @@ export class UploadSessions {
       {
         uploadId,
         owner: caller,
-        sessionKey: sessionKey(args.asset_id, uploadId),
+        sessionKey: sessionKey(uploadId),
         size: args.size,
         chunkSize: args.chunk_size,
         chunkCount: Number(chunkCountOf(args.size, args.chunk_size)),

@@ -1,4 +1,3 @@
-import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import { ChunkBitmap } from '../../../src/backend/bitmap.js';
 import { DecodeError, fromUtf8, Reader, readU64Key, u64Key, utf8, Writer } from '../../../src/backend/encoding.js';
@@ -12,20 +11,20 @@ import { decodeLimits, encodeLimits } from '../../../src/backend/model/limits.js
 import { decodeSession, encodeSession, type SessionRecord } from '../../../src/backend/model/session_record.js';
 
 describe('keys', () => {
-  it('session key = SHA-256(asset id ‖ "#" ‖ upload id as 8 little-endian bytes)', () => {
-    const expected = sha256(
-      Uint8Array.from([...Buffer.from('photos/cat.jpg#'), 0x2a, 0x01, 0, 0, 0, 0, 0, 0])
-    );
-    expect(Buffer.from(sessionKey('photos/cat.jpg', 0x12an)).toString('hex')).toBe(Buffer.from(expected).toString('hex'));
+  it('session key = upload id as u64 big-endian ‖ 24 zero bytes', () => {
+    expect(Buffer.from(sessionKey(0x0102030405060708n)).toString('hex')).toBe(`0102030405060708${'00'.repeat(24)}`);
+    expect(sessionKey(0n)).toEqual(new Uint8Array(32));
   });
 
-  it('differs per upload of the same asset, and per asset', () => {
-    const keys = [sessionKey('a', 1n), sessionKey('a', 2n), sessionKey('b', 1n), sessionKey('a#', 1n)];
-    expect(new Set(keys.map((k) => Buffer.from(k).toString('hex'))).size).toBe(4);
+  it('differs per upload, and sorts by upload id', () => {
+    const ids = [1n, 2n, 256n, 2n ** 40n, 2n ** 64n - 1n];
+    const keys = ids.map((id) => Buffer.from(sessionKey(id)));
+    expect(new Set(keys.map((k) => k.toString('hex'))).size).toBe(ids.length);
+    expect([...keys].reverse().sort(Buffer.compare)).toEqual(keys);
   });
 
   it('chunk key = session key ‖ index as u32 big-endian, sorting by index', () => {
-    const session = sessionKey('x', 7n);
+    const session = sessionKey(7n);
     const key = chunkKey(session, 0x01020304);
     expect(key.length).toBe(36);
     expect(Buffer.from(key.subarray(0, 32)).equals(Buffer.from(session))).toBe(true);
@@ -126,7 +125,7 @@ describe('record codecs', () => {
     const session: SessionRecord = {
       uploadId: 42n,
       owner: Uint8Array.of(1, 2, 3),
-      sessionKey: sessionKey('a', 42n),
+      sessionKey: sessionKey(42n),
       size: 9_999n,
       chunkSize: 1000,
       chunkCount: 10,
@@ -195,7 +194,7 @@ describe('record codecs', () => {
 
 describe('garbage records', () => {
   it('round-trip with and without the stored-chunk bitmap; V1 records still decode', () => {
-    const key = sessionKey('g', 1n);
+    const key = sessionKey(1n);
     const stored = ChunkBitmap.empty(20);
     for (const i of [3, 9, 19]) stored.set(i);
     const v2 = decodeGarbage(encodeGarbage({ sessionKey: key, nextIndex: 4, chunkCount: 20, stored }));

@@ -151,7 +151,7 @@ describe('my_uploads with many received chunks', () => {
     return {
       uploadId,
       owner: ALICE,
-      sessionKey: sessionKey(`big${uploadId}`, uploadId),
+      sessionKey: sessionKey(uploadId),
       size: BigInt(MAX_CHUNK_COUNT) * 32_768n,
       chunkSize: 32_768,
       chunkCount: MAX_CHUNK_COUNT,
