@@ -6,7 +6,8 @@
 // No message traps on the instruction limit: each message (the put_chunk that stores a chunk, or
 // the callback of one hashing call) touches at most one chunk of ≤ 2 MB, which costs tens of
 // millions of instructions of a message's 40 billion; the SHA-256 itself runs in the native
-// method's own message. The JavaScript Sha256 only digests the last < 64 pending bytes.
+// method's own message. The JavaScript Sha256 digests the last < 64 pending bytes only when the
+// native method did not (the last chunk's call asks it to).
 import { Sha256 } from '../hash/sha256.js';
 import { fromSha256State, initialMidstate, toSha256State, type AbsorbOptions, type AbsorbResult } from '../native/midstate.js';
 import type { Session } from './record.js';
@@ -23,6 +24,12 @@ export const HASHING_PRESUMED_LOST_NS = 30n * 1_000_000_000n;
 
 export class RollingHashes {
   private readonly midstates = new Map<bigint, Uint8Array>();
+  /**
+   * The whole stream's digest, when the native method answered it with the midstate it stands
+   * for (the last chunk's call asks for it): finishing in JavaScript costs ≈ 0.5–0.9 M
+   * instructions, a block or two of the JavaScript SHA-256. Heap only, like the flags.
+   */
+  private readonly finals = new Map<bigint, { midstate: Uint8Array; digest: Uint8Array }>();
   /** upload id → when its in-flight hashing call was started. Heap only: an upgrade clears it. */
   private readonly inFlight = new Map<bigint, bigint>();
 
@@ -45,6 +52,7 @@ export class RollingHashes {
   drop(uploadId: bigint): void {
     this.midstates.delete(uploadId);
     this.inFlight.delete(uploadId);
+    this.finals.delete(uploadId);
   }
 
   /** The midstate; a lost one (cannot happen short of a failed restore) restarts at chunk 0. */
@@ -60,9 +68,10 @@ export class RollingHashes {
   }
 
   /** Replaces `from` by `to`; false (nothing changed) if the midstate is no longer `from`. */
-  advance(uploadId: bigint, from: Uint8Array, to: Uint8Array): boolean {
+  advance(uploadId: bigint, from: Uint8Array, to: Uint8Array, digest?: Uint8Array): boolean {
     if (this.midstates.get(uploadId) !== from) return false;
     this.midstates.set(uploadId, to);
+    if (digest !== undefined) this.finals.set(uploadId, { midstate: to, digest });
     return true;
   }
 
@@ -87,9 +96,15 @@ export class RollingHashes {
     this.inFlight.delete(uploadId);
   }
 
-  /** The digest of everything hashed so far (the < 64 pending bytes finished in JavaScript). */
+  /**
+   * The digest of everything hashed so far: the native method's, if it answered one for the
+   * current midstate; else the < 64 pending bytes finished in JavaScript.
+   */
   digest(session: Session<unknown>): Uint8Array {
-    return Sha256.importState(toSha256State(this.midstate(session))).digest();
+    const midstate = this.midstate(session);
+    const final = this.finals.get(session.uploadId);
+    if (final !== undefined && final.midstate === midstate) return final.digest.slice();
+    return Sha256.importState(toSha256State(midstate)).digest();
   }
 }
 

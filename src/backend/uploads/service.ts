@@ -248,7 +248,8 @@ export class UploadSessions {
         if (bytes === undefined) return;
         const from = this.d.hashes.midstate(session);
         const chunkDigest = this.wantsChunkDigest(session, index);
-        const result = await this.d.absorb(from, bytes, { chunkDigest });
+        // The last chunk's call also answers the whole stream's digest, for finish.
+        const result = await this.d.absorb(from, bytes, { chunkDigest, final: index === session.chunkCount - 1 });
         if (result.kind === 'failed') {
           this.d.scheduleHashing();
           return;
@@ -257,7 +258,7 @@ export class UploadSessions {
         // a holder presumed lost): the result applies only to the midstate it started from.
         const after = this.d.sessions.get(uploadId);
         if (after === undefined || after.state.kind !== 'open' || after.hashed !== index) return;
-        if (!this.d.hashes.advance(uploadId, from, result.midstate)) return;
+        if (!this.d.hashes.advance(uploadId, from, result.midstate, result.digest)) return;
         if (result.chunkDigest !== undefined) this.d.chunkDigests.putForSession(after.sessionKey, index, result.chunkDigest);
         after.hashed = index + 1;
         after.hashedOffset = 0;

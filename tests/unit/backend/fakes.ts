@@ -293,10 +293,11 @@ export function meter(platform: FakePlatform | undefined, perByte = CANISTER_INS
  * The native method's contract in JavaScript (the canister makes a self-call): the midstate
  * advanced by `bytes`, and the digest of those bytes alone when asked. Counts its calls.
  */
-export const fakeAbsorb: Absorb & { calls: number; chunkDigestsAsked: number } = Object.assign(
+export const fakeAbsorb: Absorb & { calls: number; chunkDigestsAsked: number; finalsAsked: number } = Object.assign(
   async (midstate: Uint8Array, bytes: Uint8Array, options: AbsorbOptions = {}): Promise<AbsorbResult> => {
     fakeAbsorb.calls++;
     if (options.chunkDigest) fakeAbsorb.chunkDigestsAsked++;
+    if (options.final) fakeAbsorb.finalsAsked++;
     await Promise.resolve();
     // Native work runs in the method's own message: nothing charged to the caller's.
     const metered = meteredPlatform;
@@ -315,7 +316,7 @@ export const fakeAbsorb: Absorb & { calls: number; chunkDigestsAsked: number } =
       meteredPlatform = metered;
     }
   },
-  { calls: 0, chunkDigestsAsked: 0 }
+  { calls: 0, chunkDigestsAsked: 0, finalsAsked: 0 }
 );
 
 export const ALICE = Uint8Array.of(1, 1, 1, 1, 1);
