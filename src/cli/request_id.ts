@@ -1,15 +1,11 @@
 // agent-js's request id (the representation-independent hash of the IC interface specification,
-// "Request ids"), with SHA-256 from node:crypto instead of @noble/hashes. A signed request hashes
-// its whole `arg`, and noble's JavaScript SHA-256 took about half of the client's time uploading
-// a large file (1.9 MB chunks). The algorithm follows agent-js's `hashValue` / `hashOfMap`
-// (@icp-sdk/core, agent/request_id.js) value for value, so the ids are the same bytes;
+// "Request ids") on the replica's native-SHA-256 hash (src/replica/http/request_id.ts) instead of
+// agent-js's @noble/hashes one. A signed request hashes its whole `arg`, and noble's JavaScript
+// SHA-256 took about half of the client's time uploading a large file (1.9 MB chunks). agent-js's
+// values are first turned into the plain ones that hash takes, as agent-js's `hashValue` reads
+// them (@icp-sdk/core, agent/request_id.js), so the ids are the same bytes;
 // tests/unit/cli/request_id.test.ts compares them.
-import { createHash } from 'node:crypto';
-import { compare, lebEncode } from '@icp-sdk/core/candid';
-import { concat } from '../shared/bytes.js';
-
-const sha256 = (bytes: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(bytes).digest());
-const encoder = new TextEncoder();
+import { requestIdOf as plainRequestId, type HashableValue } from '../replica/http/request_id.js';
 
 /** Thrown for a value agent-js's request-id hash does not define (agent-js throws too). */
 export class UnhashableValueError extends Error {
@@ -20,30 +16,26 @@ export class UnhashableValueError extends Error {
 }
 
 export function requestIdOf(request: object): Uint8Array {
-  return hashOfMap(request as Record<string, unknown>);
+  return plainRequestId(plainMap(request));
 }
 
-function hashValue(value: unknown): Uint8Array {
-  if (typeof value === 'string') return sha256(encoder.encode(value));
-  if (typeof value === 'number') return sha256(lebEncode(value));
-  if (value instanceof Uint8Array) return sha256(value);
+function plain(value: unknown): HashableValue {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || value instanceof Uint8Array) return value;
   // agent-js hashes the whole buffer under any other view (uint8FromBufLike); so do we.
-  if (ArrayBuffer.isView(value)) return sha256(new Uint8Array(value.buffer));
-  if (Array.isArray(value)) return sha256(concat(...value.map(hashValue)));
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer);
+  if (Array.isArray(value)) return value.map(plain);
   if (value !== null && typeof value === 'object') {
     const object = value as { _isPrincipal?: boolean; toUint8Array?: () => Uint8Array; toHash?: () => unknown };
-    if (object._isPrincipal && typeof object.toUint8Array === 'function') return sha256(object.toUint8Array());
-    if (typeof object.toHash === 'function') return hashValue(object.toHash());
-    return hashOfMap(value as Record<string, unknown>);
+    if (object._isPrincipal && typeof object.toUint8Array === 'function') return object.toUint8Array();
+    if (typeof object.toHash === 'function') return plain(object.toHash());
+    return plainMap(value);
   }
-  if (typeof value === 'bigint') return sha256(lebEncode(value));
   throw new UnhashableValueError(value);
 }
 
-function hashOfMap(map: Record<string, unknown>): Uint8Array {
-  const fields = Object.entries(map)
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]): [Uint8Array, Uint8Array] => [sha256(encoder.encode(key)), hashValue(value)]);
-  fields.sort(([a], [b]) => compare(a, b));
-  return sha256(concat(...fields.flatMap(([key, value]) => [key, value])));
+/** A map's fields as plain values; undefined ones are left out, as agent-js leaves them out. */
+function plainMap(map: object): { [field: string]: HashableValue } {
+  const out: { [field: string]: HashableValue } = {};
+  for (const [key, value] of Object.entries(map)) if (value !== undefined) out[key] = plain(value);
+  return out;
 }
