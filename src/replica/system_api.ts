@@ -386,7 +386,8 @@ export function systemApi(host: CanisterHost, current: () => ExecutionContext): 
       return host.stable.grow(BigInt.asUintN(64, newPages));
     },
     // The two hot imports (see `heap`): plain numbers after one conversion each, no views for
-    // small copies, the same checks in the same order as the spec's pseudo-code.
+    // small copies, the same checks in the same order as the spec's pseudo-code. Both are
+    // available in every context, so only `current()`'s check is left of `ctx`.
     stable64_write(offset: bigint, src: bigint, size: bigint): void {
       current();
       const s = exactNumber(src);
