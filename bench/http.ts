@@ -17,7 +17,12 @@ import { fmt, localActor, median, startExternalReplica, startLocalNetworkProcess
 const MB21 = 21 * 1024 * 1024;
 const MB100 = 100 * 1024 * 1024;
 const SMALL = 100;
-const ROUNDS = 2;
+/**
+ * Rounds of each comparison, HTTP and pic-js in turn. Three, so the median is one measured run:
+ * each side's first upload into its fresh process also warms it up (JIT, first certificate
+ * checks), and of two rounds that one would weigh half.
+ */
+const ROUNDS = 3;
 
 function files(dir: string, prefix: string, count: number, size: number): string[] {
   return Array.from({ length: count }, (_, i) => {

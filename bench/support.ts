@@ -8,6 +8,7 @@ import type { IDL } from '@icp-sdk/core/candid';
 import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { certifiedActor } from '../src/cli/connect.js';
 import { NativeEd25519KeyIdentity } from '../src/cli/identity.js';
+import { localFetch } from '../src/client/node/local_fetch.js';
 import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
 import type { Canister } from '../src/replica/canister.js';
 import type { StateMachine } from '../src/replica/state_machine.js';
@@ -90,7 +91,7 @@ export async function startExternalReplica(): Promise<{ pic: PocketIc; close(): 
  * startExternalReplica): client work overlaps the replica's on another core. Its working folder
  * and per-user state are `home`, so no file of the user's is touched.
  */
-export async function startLocalNetworkProcess(stateDir: string, home: string): Promise<{ url: string; canisterId: string; close(): Promise<void> }> {
+export async function startLocalNetworkProcess(stateDir: string, home: string): Promise<{ url: string; canisterId: string; pid: number; close(): Promise<void> }> {
   const bin = fileURLToPath(new URL('../bin/ic-upload.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
     cwd: home,
@@ -111,6 +112,7 @@ export async function startLocalNetworkProcess(stateDir: string, home: string): 
   });
   return {
     ...info,
+    pid: child.pid!,
     close: async () => {
       child.kill('SIGINT');
       await exited;
@@ -120,17 +122,20 @@ export async function startLocalNetworkProcess(stateDir: string, home: string): 
 
 /**
  * An actor on the local network at `url` as the CLI makes one (a new Ed25519 identity, the
- * root key fetched once, every certificate verified), and its agent for more actors.
+ * root key fetched once, every certificate verified, requests over node:http), and its agent
+ * for more actors.
  */
 export async function localActor<T>(url: string, canisterId: string, idl: IDL.InterfaceFactory = idlFactory): Promise<{ agent: HttpAgent; actor: T }> {
   const identity = NativeEd25519KeyIdentity.fromSecretKey(new Uint8Array(randomBytes(32)));
-  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
+  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true, fetch: localFetch() });
   return { agent, actor: certifiedActor<T>(agent, canisterId, idl) as T };
 }
 
+/** The median; of an even count, the mean of the middle two (not the upper one). */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

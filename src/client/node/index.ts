@@ -6,6 +6,7 @@ export { FileJournal } from './file_journal.js';
 export { sharpDeriver, SharpMissingError } from './sharp_deriver.js';
 export { fileSink, streamSink } from './file_sink.js';
 export { stateDir } from './state_dir.js';
+export { localFetch, LocalFetchAbortError, type LocalFetch } from './local_fetch.js';
 import { FileJournal } from './file_journal.js';
 import { sharpDeriver } from './sharp_deriver.js';
 import type { ImageDeriver } from '../derivatives.js';
