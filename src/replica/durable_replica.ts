@@ -19,8 +19,18 @@ export const CHECKPOINT_LOG_BYTES = 192 * 1024 * 1024;
 /** …or once the replica has had nothing to log for this long. */
 const CHECKPOINT_IDLE_MS = 10_000;
 const MAX_AWAIT_ROUNDS = 100;
-/** Turns of the event loop a group commit waits at most for calls still arriving. */
+/** Turns of the event loop a group commit waits at most for calls still arriving… */
 const GROUP_COMMIT_TURNS = 8;
+/**
+ * …and milliseconds since its first call. A turn can execute a call (several ms for a small
+ * one), so without this bound a batch grows with the calls that keep arriving until all of a
+ * client's concurrent calls complete in one wave — and then the replica idles while the client
+ * checks that wave's certificate and sends the next one. Batches cut at this age leave calls
+ * to execute meanwhile. Alternating 50-file rounds of 10 KB uploads, 8 at a time, on one local
+ * network (2-core machine): 18.4 → 23.1 and 22.4 → 26.4 files/s (medians of 6 against no bound);
+ * 21 MB uploads unchanged.
+ */
+const GROUP_COMMIT_MS = 12;
 
 /** Executing the log again did not reproduce what it recorded: the replica is not deterministic. */
 export class ReplayDivergedError extends StateDirError {
@@ -186,14 +196,16 @@ export class DurableReplica implements ReplicaInstance {
    * already waiting are handled before `setImmediate` callbacks run) share one fsync — and the
    * HTTP interface answers them with one signature. While a turn brought more input (requests
    * that arrived while the last ones executed), the commit waits one more turn, which polls
-   * without blocking, at most `GROUP_COMMIT_TURNS` times: nothing is delayed by a timer.
+   * without blocking, at most `GROUP_COMMIT_TURNS` times and `GROUP_COMMIT_MS` after it opened:
+   * nothing is delayed by a timer.
    */
   durable(): Promise<void> {
     this.commit ??= new Promise<void>((resolve, reject) => {
       let seen = this.log.size;
       let turns = 0;
+      const opened = performance.now();
       const commit = () => {
-        if (this.log.size !== seen && ++turns < GROUP_COMMIT_TURNS) {
+        if (this.log.size !== seen && ++turns < GROUP_COMMIT_TURNS && performance.now() - opened < GROUP_COMMIT_MS) {
           seen = this.log.size;
           return void setImmediate(commit);
         }
