@@ -47,6 +47,7 @@ export interface HttpInterfaceOptions {
   /**
    * Resolves once everything executed so far is durable (the local network's state folder);
    * a synchronous call is answered only after it, so a reply the caller saw survives a kill.
+   * Calls given the same promise are answered together (one state tree, one signature).
    */
   durable?: () => Promise<void>;
   /**
@@ -247,13 +248,17 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
    * path in it — so the whole batch costs one tree and one BLS signature (`certify` reuses it),
    * and the client one check of it.
    */
-  let batch: { ids: Uint8Array[]; answered: Promise<LabeledTree> } | undefined;
+  let batch: { ids: Uint8Array[]; durable: Promise<void>; answered: Promise<LabeledTree> } | undefined;
   function answerTogether(requestId: Uint8Array): Promise<LabeledTree> {
-    if (!batch) {
+    // A call joins the batch only if `durable` answers it the same commit: one whose flush has
+    // begun does not hold the entries logged since, whose calls wait for the next.
+    const durable = options.durable?.() ?? batch?.durable ?? Promise.resolve();
+    if (!batch || batch.durable !== durable) {
       const ids: Uint8Array[] = [];
       const open = {
         ids,
-        answered: (options.durable?.() ?? Promise.resolve()).then(() => {
+        durable,
+        answered: durable.then(() => {
           if (batch === open) batch = undefined;
           return stateTree({ requestIds: ids, canisterIds: [], metadata: [] }, replica.time());
         }),
@@ -356,6 +361,9 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
         case 'query':
           return respond(res, 200, handleQuery(body, target.ecid));
         case 'read_state':
+          // A status read is an answer too: what it certifies must be on disk first (a call
+          // executed a moment ago may wait in the commit being written).
+          if (options.durable) await options.durable();
           return respond(res, 200, handleReadState(body, target.scope));
       }
     } catch (error) {
