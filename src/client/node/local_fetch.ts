@@ -5,6 +5,7 @@
 // node:http, about a third of what a small call costs the client besides its certificate check;
 // a local network answers hundreds of such calls a second. Remote networks are HTTPS: they keep
 // the global fetch, with its proxies, TLS and redirects, and their latency dwarfs the difference.
+// A local answer is returned as it comes: a redirect is not followed (the IC interface has none).
 import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 
 /** Connections kept open to each local host; more concurrent requests queue for one. */
@@ -51,19 +52,25 @@ function send(agent: Agent, url: URL, init: RequestInit | undefined, body: Uint8
   const headers: Record<string, string> = {};
   new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
   if (body !== undefined) headers['content-length'] = String(body.length);
+  if (typeof init?.body === 'string') headers['content-type'] ??= 'text/plain;charset=UTF-8'; // as fetch sets it
   return new Promise<Response>((resolve, reject) => {
     const req = request(url, { method: init?.method ?? 'GET', headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
       res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        // A null-body status (204, 304, 1xx) may not be given a body, even an empty one.
-        const bytes = status === 204 || status === 304 || status < 200 ? null : Buffer.concat(chunks);
-        const response = new Response(bytes, { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res.headers) });
-        // `url` is read-only on a constructed Response; agent-js reads it (v4 → v2 fallback on 404).
-        Object.defineProperty(response, 'url', { value: url.href });
-        resolve(response);
+        try {
+          const status = res.statusCode ?? 0;
+          // A null-body status (204, 304) may not be given a body, even an empty one; a status
+          // outside 200–599 makes the constructor throw, and the request fails as fetch's would.
+          const bytes = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+          const response = new Response(bytes, { status, statusText: res.statusMessage ?? '', headers: responseHeaders(res.headers) });
+          // `url` is read-only on a constructed Response; agent-js reads it (v4 → v2 fallback on 404).
+          Object.defineProperty(response, 'url', { value: url.href });
+          resolve(response);
+        } catch (error) {
+          reject(error);
+        }
       });
     });
     const abort = () => req.destroy(new LocalFetchAbortError('The operation was aborted.'));

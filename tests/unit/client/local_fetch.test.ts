@@ -29,6 +29,8 @@ describe('localFetch', () => {
           res.writeHead(404, 'Not Found', { 'content-type': 'text/plain' }).end('no such endpoint');
         } else if (req.url === '/empty') {
           res.writeHead(204).end();
+        } else if (req.url === '/odd') {
+          res.writeHead(99 + 900).end('status 999');
         } else if (req.url === '/slow') {
           setTimeout(() => res.end('late'), 5_000).unref();
         } else {
@@ -70,6 +72,7 @@ describe('localFetch', () => {
     const accepted = await fetchLocal(`${base}/call`, { method: 'POST', body: 'text body' });
     expect(accepted.status).toBe(202);
     expect(seen.at(-1)!.body.toString()).toBe('text body');
+    expect(seen.at(-1)!.headers['content-type']).toBe('text/plain;charset=UTF-8');
     const empty = await fetchLocal(`${base}/empty`);
     expect([empty.status, empty.body, seen.at(-1)!.method]).toEqual([204, null, 'GET']);
   });
@@ -92,6 +95,10 @@ describe('localFetch', () => {
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LocalFetchAbortError);
     expect((error as Error).name).toBe('AbortError');
+  });
+
+  it('rejects a status a Response cannot carry, without throwing out of the socket handlers', async () => {
+    await expect(fetchLocal(`${base}/odd`)).rejects.toBeInstanceOf(RangeError);
   });
 
   it('rejects when nothing listens, as fetch does', async () => {
