@@ -91,7 +91,7 @@ export async function startExternalReplica(): Promise<{ pic: PocketIc; close(): 
  * startExternalReplica): client work overlaps the replica's on another core. Its working folder
  * and per-user state are `home`, so no file of the user's is touched.
  */
-export async function startLocalNetworkProcess(stateDir: string, home: string): Promise<{ url: string; canisterId: string; pid: number; close(): Promise<void> }> {
+export async function startLocalNetworkProcess(stateDir: string, home: string): Promise<{ url: string; canisterId: string; close(): Promise<void> }> {
   const bin = fileURLToPath(new URL('../bin/ic-upload.js', import.meta.url));
   const child = spawn(process.execPath, [bin, 'replica', '--state-dir', stateDir, '--port', '0', '--json'], {
     cwd: home,
@@ -112,7 +112,6 @@ export async function startLocalNetworkProcess(stateDir: string, home: string): 
   });
   return {
     ...info,
-    pid: child.pid!,
     close: async () => {
       child.kill('SIGINT');
       await exited;

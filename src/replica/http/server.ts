@@ -47,7 +47,6 @@ export interface HttpInterfaceOptions {
   /**
    * Resolves once everything executed so far is durable (the local network's state folder);
    * a synchronous call is answered only after it, so a reply the caller saw survives a kill.
-   * Calls given the same promise are answered together (one state tree, one signature).
    */
   durable?: () => Promise<void>;
   /**
@@ -248,17 +247,13 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
    * path in it — so the whole batch costs one tree and one BLS signature (`certify` reuses it),
    * and the client one check of it.
    */
-  let batch: { ids: Uint8Array[]; durable: Promise<void>; answered: Promise<LabeledTree> } | undefined;
+  let batch: { ids: Uint8Array[]; answered: Promise<LabeledTree> } | undefined;
   function answerTogether(requestId: Uint8Array): Promise<LabeledTree> {
-    // A call joins the batch only if `durable` answers it the same commit: one whose flush has
-    // begun does not hold the entries logged since, whose calls wait for the next.
-    const durable = options.durable?.() ?? batch?.durable ?? Promise.resolve();
-    if (!batch || batch.durable !== durable) {
+    if (!batch) {
       const ids: Uint8Array[] = [];
       const open = {
         ids,
-        durable,
-        answered: durable.then(() => {
+        answered: (options.durable?.() ?? Promise.resolve()).then(() => {
           if (batch === open) batch = undefined;
           return stateTree({ requestIds: ids, canisterIds: [], metadata: [] }, replica.time());
         }),
