@@ -83,6 +83,13 @@ export class StateMachine implements ReplicaInstance {
   private now = GENESIS_NS;
   private lastRound = 0n;
   private readonly ingress = new Map<string, IngressRecord>();
+  /**
+   * Completed ingress ids in the order they completed, which is the order they fall due for
+   * forgetting (time never goes back): each round forgets from the front instead of scanning a
+   * history of every call of the last five minutes.
+   */
+  private completed: Array<{ key: string; time: bigint }> = [];
+  private completedHead = 0;
   private ingressQueue: string[] = [];
   private messages: Message[] = [];
   private nextId = 1;
@@ -312,8 +319,17 @@ export class StateMachine implements ReplicaInstance {
   }
 
   private forgetOldIngress(): void {
-    for (const [key, record] of this.ingress) {
-      if (record.status.kind === 'done' && this.now - record.status.time > INGRESS_HISTORY_NS) this.ingress.delete(key);
+    while (this.completedHead < this.completed.length) {
+      const { key, time } = this.completed[this.completedHead]!;
+      if (this.now - time <= INGRESS_HISTORY_NS) break;
+      // An id forgotten and submitted again is queued again when it completes again.
+      const record = this.ingress.get(key);
+      if (record?.status.kind === 'done' && record.status.time === time) this.ingress.delete(key);
+      this.completedHead++;
+    }
+    if (this.completedHead > 1024 && this.completedHead * 2 > this.completed.length) {
+      this.completed = this.completed.slice(this.completedHead);
+      this.completedHead = 0;
     }
   }
 
@@ -464,7 +480,10 @@ export class StateMachine implements ReplicaInstance {
 
   private completeIngress(key: string, result: CallResult): void {
     const record = this.ingress.get(key);
-    if (record && record.status.kind === 'processing') record.status = { kind: 'done', result, time: this.now };
+    if (record && record.status.kind === 'processing') {
+      record.status = { kind: 'done', result, time: this.now };
+      this.completed.push({ key, time: this.now });
+    }
   }
 
   private answerManagement(result: ManagementResult, answer: (r: CallResult) => void): void {
