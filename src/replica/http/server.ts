@@ -38,6 +38,8 @@ const IC_API_VERSION = '0.18.0';
 const IMPL_VERSION = 'ic-upload embedded replica';
 /** How long request statuses stay readable past their ingress expiry (spec: at least until expiry). */
 const INGRESS_RETENTION_NANOS = 5n * 60n * 1_000_000_000n;
+/** The history is scanned for records to forget at most this often. */
+const FORGET_SCAN_INTERVAL_NANOS = 1_000_000_000n;
 const MANAGEMENT_CANISTER = new Uint8Array(0);
 const ANONYMOUS = Uint8Array.of(0x04);
 
@@ -147,8 +149,10 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
   const ingress = options.ingressHistory ?? new Map<string, IngressRecord>();
 
   /**
-   * Until when nothing in `ingress` can be due for forgetting: the history is scanned only once
-   * its earliest record is due, not on every call (it holds every call of the last minutes).
+   * Until when `ingress` is not scanned for records to forget: its earliest record's due time,
+   * and at least a second ahead. It holds every call of the last ten minutes or so, and under a
+   * steady stream of calls some record falls due at nearly every call: a scan per second keeps
+   * that cost flat. Forgetting a record up to a second late keeps a replay refused that long.
    */
   let nothingDueUntil = -1n;
   function forgetExpired(now: bigint): void {
@@ -159,7 +163,8 @@ export async function startHttpInterface(options: HttpInterfaceOptions): Promise
       if (due < now) ingress.delete(id);
       else if (earliest === undefined || due < earliest) earliest = due;
     }
-    nothingDueUntil = earliest ?? now + INGRESS_RETENTION_NANOS;
+    const soonest = now + FORGET_SCAN_INTERVAL_NANOS;
+    nothingDueUntil = earliest !== undefined && earliest > soonest ? earliest : soonest;
   }
   function remember(requestIdHex: string, record: IngressRecord): void {
     ingress.set(requestIdHex, record);

@@ -5,6 +5,7 @@
 import { IDL } from '@icp-sdk/core/candid';
 import { Principal } from '@icp-sdk/core/principal';
 import { describe, expect, it } from 'vitest';
+import type { Canister } from '../../../src/replica/canister.js';
 import { StateMachine } from '../../../src/replica/state_machine.js';
 import type { CanisterCall } from '../../../src/replica/types.js';
 
@@ -13,7 +14,7 @@ const HISTORY = 5n * MINUTE;
 const controller = Uint8Array.from({ length: 29 }, (_, i) => (i === 28 ? 2 : 7));
 
 function statusCall(machine: StateMachine): CanisterCall {
-  const canister = machine.createCanister([controller], 1_000_000_000_000n);
+  const canister = machine.createCanister([controller], 1_000_000_000_000n) as Canister;
   const payload = new Uint8Array(IDL.encode([IDL.Record({ canister_id: IDL.Principal })], [{ canister_id: Principal.fromUint8Array(canister.id) }]));
   return { sender: controller, canisterId: new Uint8Array(0), method: 'canister_status', payload };
 }
