@@ -3,12 +3,13 @@
 import { createIdentity, PocketIc, PocketIcServer, type ActorInterface } from '@dfinity/pic';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
-import { HttpAgent } from '@icp-sdk/core/agent';
+import type { HttpAgent } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import { idlFactory, type IcUploadService } from '../candid/ic_upload.js';
 import { certifiedActor } from '../src/cli/connect.js';
 import { NativeEd25519KeyIdentity } from '../src/cli/identity.js';
 import { localFetch } from '../src/client/node/local_fetch.js';
+import { verifiedAgent } from '../src/client/verified_subnet_keys.js';
 import { PocketIcRestServer } from '../src/replica/pocketic/server.js';
 import type { Canister } from '../src/replica/canister.js';
 import type { StateMachine } from '../src/replica/state_machine.js';
@@ -126,7 +127,7 @@ export async function startLocalNetworkProcess(stateDir: string, home: string): 
  */
 export async function localActor<T>(url: string, canisterId: string, idl: IDL.InterfaceFactory = idlFactory): Promise<{ agent: HttpAgent; actor: T }> {
   const identity = NativeEd25519KeyIdentity.fromSecretKey(new Uint8Array(randomBytes(32)));
-  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true, fetch: localFetch() });
+  const agent = await verifiedAgent({ host: url, identity, shouldFetchRootKey: true, fetch: localFetch() });
   return { agent, actor: certifiedActor<T>(agent, canisterId, idl) as T };
 }
 

@@ -1,9 +1,10 @@
 // An agent-js actor for the CLI's connection: HttpAgent + Actor over the contract's IDL.
-import { Actor, HttpAgent, type ActorSubclass } from '@icp-sdk/core/agent';
+import { Actor, type ActorSubclass, type HttpAgent } from '@icp-sdk/core/agent';
 import type { IDL } from '@icp-sdk/core/candid';
 import type { Principal } from '@icp-sdk/core/principal';
 import { rememberingBlsVerify, wasmBlsVerify } from '../client/verified_signatures.js';
 import { localFetch } from '../client/node/local_fetch.js';
+import { verifiedAgent } from '../client/verified_subnet_keys.js';
 import { join } from 'node:path';
 import { idlFactory, type IcUploadService } from '../../candid/ic_upload.js';
 import type { Connection } from './config.js';
@@ -29,7 +30,7 @@ export async function connect(connection: Connection): Promise<Connected> {
     identity = loaded.identity;
     if (loaded.created) createdIdentity = path;
   }
-  const agent = await HttpAgent.create({ host: connection.url, identity, shouldFetchRootKey: connection.local, fetch: localFetch() });
+  const agent = await verifiedAgent({ host: connection.url, identity, shouldFetchRootKey: connection.local, fetch: localFetch() });
   const actor = certifiedActor<IcUploadService>(agent, connection.canisterId);
   const principal = identity.getPrincipal().toText();
   return { actor: actor as unknown as IcUploadService, principal, journalNamespace: `${connection.canisterId}:${principal}`, createdIdentity };

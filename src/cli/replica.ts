@@ -107,9 +107,9 @@ export async function runReplica(options: ReplicaOptions): Promise<void> {
 async function deployBundledApp(url: string, canisterId: string, dir: string): Promise<string | undefined> {
   if (!existsSync(join(DEFAULT_APP_DIR, 'index.html'))) return undefined;
   // Loaded here, once the network answers: agent-js is ≈ 0.7 s of loading that a start need not wait for.
-  const [{ HttpAgent }, { Ed25519KeyIdentity }, { certifiedActor }] = await Promise.all([import('@icp-sdk/core/agent'), import('@icp-sdk/core/identity'), import('./connect.js')]);
+  const [{ verifiedAgent }, { Ed25519KeyIdentity }, { certifiedActor }] = await Promise.all([import('../client/verified_subnet_keys.js'), import('@icp-sdk/core/identity'), import('./connect.js')]);
   const identity = Ed25519KeyIdentity.fromSecretKey(new Uint8Array(readFileSync(controllerKeyFile(dir))));
-  const agent = await HttpAgent.create({ host: url, identity, shouldFetchRootKey: true });
+  const agent = await verifiedAgent({ host: url, identity, shouldFetchRootKey: true });
   const actor = certifiedActor<IcUploadService>(agent, canisterId);
   await deployApp(actor, DEFAULT_APP_DIR);
   return appUrl(url, canisterId);
