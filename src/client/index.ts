@@ -15,5 +15,4 @@ export { Limiter } from './pool.js';
 export { listAllAssets, LIST_PAGE_SIZE } from './listing.js';
 export { assetUrl, type AssetUrlOptions } from './asset_url.js';
 export { Uploader, type AssetOutcome, type UploaderOptions, type UploadItem, type UploadRunOptions } from './uploader.js';
-export { verifiedAgent, VerifiedSubnetKeys, SUBNET_KEYS_TTL_MS, type SubnetNodeKeys } from './verified_subnet_keys.js';
 export { decodedKeyBlsVerify, rememberingBlsVerify, wasmBlsVerify, DECODED_KEYS, REMEMBERED_SIGNATURES, type BlsVerify } from './verified_signatures.js';

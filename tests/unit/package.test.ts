@@ -75,7 +75,7 @@ describe('the npm package', () => {
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: project });
     const names = JSON.parse(stdout) as Record<string, string[]>;
     expect(names['ic-upload']).toEqual(expect.arrayContaining(['Uploader', 'downloadAsset', 'ServiceError', 'isTransient']));
-    expect(names['ic-upload/node']).toEqual(expect.arrayContaining(['Uploader', 'fileSource', 'FileJournal', 'sharpDeriver', 'defaultJournal']));
+    expect(names['ic-upload/node']).toEqual(expect.arrayContaining(['Uploader', 'fileSource', 'FileJournal', 'sharpDeriver', 'defaultJournal', 'localFetch', 'verifiedAgent']));
     expect(names['ic-upload/browser']).toEqual(expect.arrayContaining(['Uploader', 'blobSource', 'IndexedDbJournal', 'canvasDeriver', 'defaultJournal']));
     expect(names['ic-upload/candid']).toEqual(expect.arrayContaining(['idlFactory', 'init', 'contractTypes']));
   });
