@@ -26,7 +26,7 @@ import {
   type HttpAgentOptions
 } from '@icp-sdk/core/agent';
 import { Principal } from '@icp-sdk/core/principal';
-import { rememberingBlsVerify, wasmBlsVerify, type BlsVerify } from './verified_signatures.js';
+import { wasmBlsVerify, type BlsVerify } from './verified_signatures.js';
 
 /** Node id (text) → DER Ed25519 public key: agent-js's `SubnetNodeKeys`. */
 export type SubnetNodeKeys = Map<string, Uint8Array>;
@@ -35,7 +35,7 @@ export type SubnetNodeKeys = Map<string, Uint8Array>;
 export const SUBNET_KEYS_TTL_MS = 5 * 60_000;
 
 /** An agent-js `HttpAgent` whose subnet node keys are read and checked by `VerifiedSubnetKeys`. */
-export async function verifiedAgent(options: HttpAgentOptions, blsVerify: BlsVerify = rememberingBlsVerify(wasmBlsVerify())): Promise<HttpAgent> {
+export async function verifiedAgent(options: HttpAgentOptions, blsVerify: BlsVerify = wasmBlsVerify()): Promise<HttpAgent> {
   const store = new VerifiedSubnetKeys(blsVerify);
   const agent = await HttpAgent.create({ ...options, subnetNodeKeyExpirableStore: store });
   store.attach(agent);
@@ -68,12 +68,13 @@ export class VerifiedSubnetKeys {
     if (!agent) return undefined;
     let pending = this.fetching.get(canisterId);
     if (!pending) {
-      pending = this.fetchKeys(agent, Principal.fromText(canisterId)).finally(() => this.fetching.delete(canisterId));
+      // Kept once by the fetch itself, not again by each caller that waited for it.
+      pending = this.fetchKeys(agent, Principal.fromText(canisterId))
+        .then(async (keys) => (await this.set(canisterId, keys), keys))
+        .finally(() => this.fetching.delete(canisterId));
       this.fetching.set(canisterId, pending);
     }
-    const keys = await pending;
-    await this.set(canisterId, keys);
-    return keys;
+    return pending;
   }
 
   async set(canisterId: string, keys: SubnetNodeKeys): Promise<void> {
