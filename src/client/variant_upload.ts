@@ -84,9 +84,9 @@ export class VariantUpload {
         chunkCount = begun.chunkCount;
       }
       this.setState({ kind: 'reading', uploadId, resumed: resumed !== undefined });
-      const digest = await this.sendAll(uploadId, chunkCount, received, signal);
-      this.setState({ kind: 'finishing', uploadId, sha256: digest });
-      const blob = await this.finish(uploadId, digest, signal);
+      const sent = await this.sendAll(uploadId, chunkCount, received, signal);
+      this.setState({ kind: 'finishing', uploadId, sha256: sent.digest });
+      const blob = await this.finishOnceStored(uploadId, sent, signal);
       await this.ctx.journal.delete(this.fp);
       this.setState({ kind: 'finished', uploadId, blob });
       return blob;
@@ -176,8 +176,12 @@ export class VariantUpload {
     return { uploadId: ok.upload_id, chunkCount: ok.chunk_count };
   }
 
-  /** Reads every chunk in order (the digest needs them all) and sends those not yet received. */
-  private async sendAll(uploadId: bigint, chunkCount: number, received: Set<number>, signal?: AbortSignal): Promise<Uint8Array> {
+  /**
+   * Reads every chunk in order (the digest needs them all) and sends those not yet received;
+   * answers once the last is sent, with the digest, how many chunks are still unacknowledged
+   * and `stored`, which settles once all are (rejected with the first failure).
+   */
+  private async sendAll(uploadId: bigint, chunkCount: number, received: Set<number>, signal?: AbortSignal): Promise<SentChunks> {
     const { source } = this.req;
     const hasher = sha256.create();
     const inFlight = new Set<Promise<void>>();
@@ -201,10 +205,36 @@ export class VariantUpload {
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     }
-    await Promise.all(inFlight);
-    if (failure) throw failure.error;
-    signal?.throwIfAborted();
-    return hasher.digest();
+    const digest = hasher.digest();
+    const unacknowledged = inFlight.size;
+    const stored = Promise.all(inFlight).then(() => {
+      if (failure) throw failure.error;
+      signal?.throwIfAborted();
+    });
+    return { digest, unacknowledged, stored };
+  }
+
+  /**
+   * `finish` once every chunk is stored. When only the last chunk is still unacknowledged, a
+   * first `finish` goes right behind it: a canister executes one client's calls in the order
+   * they arrive, so it usually finds the chunk stored (and waits for its hashing), and the file
+   * is done a round trip sooner — on the IC a few seconds a file. If it overtakes the chunk, the
+   * canister answers Incomplete and changes nothing; `finish` then goes again once the chunk is
+   * acknowledged, as it would have without the overlap. With more chunks in flight it would
+   * mostly overtake them, so it waits. Once that finish is Ok the blob is whole and verified:
+   * the chunk's answer no longer matters (a retry of it after a lost answer finds the upload
+   * finished and is refused).
+   */
+  private async finishOnceStored(uploadId: bigint, sent: SentChunks, signal?: AbortSignal): Promise<BlobInfo> {
+    const early =
+      sent.unacknowledged === 1
+        ? this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined)
+        : undefined;
+    const [stored, answer] = await Promise.all([sent.stored.then(() => undefined, (error: unknown) => ({ error })), early]);
+    if (answer !== undefined && 'Ok' in answer) return answer.Ok;
+    if (stored) throw stored.error;
+    if (answer !== undefined && !('Incomplete' in answer.Err) && !('HashPending' in answer.Err)) this.unwrap('finish', answer);
+    return this.finish(uploadId, sent.digest, signal);
   }
 
   private async putChunk(uploadId: bigint, index: number, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
@@ -271,3 +301,8 @@ export class VariantUpload {
   }
 }
 
+interface SentChunks {
+  digest: Uint8Array;
+  unacknowledged: number;
+  stored: Promise<void>;
+}

@@ -91,7 +91,9 @@ describe('Uploader', () => {
     expect(fake.count('begin')).toBe(1); // the faulted begin never reached the canister
     expect(fake.count('put_chunk')).toBe(6);
     // Backoff grows: the two consecutive put_chunk faults waited 250 then 500 (jitter pinned to the middle).
-    expect(clock.sleeps).toEqual([188, 188, 375, 188, 188, 375]);
+    // The first finish went right behind the last chunk, once and without a retry: its fault
+    // left the finish after the chunk's answer, whose own fault waited once.
+    expect(clock.sleeps).toEqual([188, 188, 375, 188, 188]);
   });
 
   it('stops a file at a permanent Err with a typed error naming it, and lets the others finish', async () => {
@@ -248,6 +250,118 @@ describe('Uploader', () => {
     expect(fake.count('put_chunk')).toBe(6); // nothing resent
     expect(fake.count('finish')).toBe(5); // hashed 1 → 2 → 3 → 4 → 5 (pending) → 6 (done)
     expect(clock.sleeps).toHaveLength(4);
+  });
+
+  describe('finish right behind the last chunk', () => {
+    /** Holds put_chunk's answers until `release`; logs when each call is made and answered. */
+    function holdingChunks(fake: FakeUploadService, executedAfterFinish?: number) {
+      const log: string[] = [];
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let finished!: () => void;
+      const finishSent = new Promise<void>((r) => (finished = r));
+      const actor = new Proxy(fake, {
+        get(target, prop, receiver) {
+          const value = Reflect.get(target, prop, receiver);
+          if (prop === 'put_chunk') {
+            return async (args: Parameters<IcUploadService['put_chunk']>[0]) => {
+              log.push(`put_chunk ${args.index}`);
+              // The canister executes the chunk before finish, or (overtaken) after it.
+              if (args.index === executedAfterFinish) await finishSent;
+              const answer = await target.put_chunk(args);
+              await released;
+              log.push(`ack ${args.index}`);
+              return answer;
+            };
+          }
+          if (prop === 'finish') {
+            return async (args: Parameters<IcUploadService['finish']>[0]) => {
+              log.push('finish');
+              const answer = await target.finish(args);
+              finished();
+              log.push('Ok' in answer ? 'finish Ok' : `finish ${Object.keys(answer.Err)[0]}`);
+              return answer;
+            };
+          }
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+      }) as IcUploadService;
+      return { actor, log, release };
+    }
+
+    it('goes while the only unacknowledged chunk is in flight, and the file is done with one finish', async () => {
+      const fake = new FakeUploadService();
+      const { actor, log, release } = holdingChunks(fake);
+      const data = bytes(700, 3);
+      const done = new Uploader({ actor, chunkSize: CHUNK, clock: fakeClock() }).upload({ source: memorySource(data, 'one.bin'), assetId: 'one' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(log).toEqual(['put_chunk 0', 'finish', 'finish Ok']); // before the chunk's answer
+      release();
+      const variants = await done;
+      expect(Uint8Array.from(variants.original!.sha256)).toEqual(sha256(data));
+      expect(log).toEqual(['put_chunk 0', 'finish', 'finish Ok', 'ack 0']);
+      expect(fake.count('finish')).toBe(1);
+    }, 10_000);
+
+    it('goes again once the chunk is acknowledged when it overtook the chunk (Incomplete changes nothing)', async () => {
+      const fake = new FakeUploadService();
+      const { actor, log, release } = holdingChunks(fake, 2);
+      release();
+      const data = bytes(2500, 4);
+      const variants = await new Uploader({ actor, chunkSize: CHUNK, clock: fakeClock(), concurrency: { chunks: 1 } }).upload({ source: memorySource(data, 'three.bin'), assetId: 'three' });
+      expect(Uint8Array.from(variants.original!.sha256)).toEqual(sha256(data));
+      expect(log.slice(-6)).toEqual(['put_chunk 2', 'finish', 'finish Incomplete', 'ack 2', 'finish', 'finish Ok']);
+      expect(fake.count('finish')).toBe(2);
+      expect(fake.count('put_chunk')).toBe(3);
+    }, 10_000);
+
+    it('keeps a finished file when the answer to its chunk was lost and the retry is refused', async () => {
+      const fake = new FakeUploadService();
+      let finishDone!: () => void;
+      const finishSent = new Promise<void>((r) => (finishDone = r));
+      let lost = false;
+      const actor = new Proxy(fake, {
+        get(target, prop, receiver) {
+          if (prop === 'put_chunk') {
+            return async (args: Parameters<IcUploadService['put_chunk']>[0]) => {
+              const answer = await target.put_chunk(args); // stored…
+              if (lost) return answer;
+              lost = true;
+              await finishSent;
+              throw transient(); // …but the answer never arrives
+            };
+          }
+          if (prop === 'finish') {
+            return async (args: Parameters<IcUploadService['finish']>[0]) => {
+              const answer = await target.finish(args);
+              finishDone();
+              return answer;
+            };
+          }
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+      }) as IcUploadService;
+      const data = bytes(600, 6);
+      const [outcome] = await new Uploader({ actor, chunkSize: CHUNK, clock: fakeClock() }).uploadAll([{ source: memorySource(data, 'lost.bin'), assetId: 'lost' }]);
+      expect(outcome!.status).toBe('finished');
+      expect(Uint8Array.from(fake.blobs.get(1n)!.info.sha256)).toEqual(sha256(data));
+      expect(fake.count('put_chunk')).toBe(2); // the retry was refused: the upload was finished
+      expect(fake.count('finish')).toBe(1);
+    }, 10_000);
+
+    it('waits for every answer while more than one chunk is unacknowledged', async () => {
+      const fake = new FakeUploadService();
+      const { actor, log, release } = holdingChunks(fake);
+      const data = bytes(4000, 5);
+      const done = new Uploader({ actor, chunkSize: CHUNK, clock: fakeClock(), concurrency: { chunks: 4 } }).upload({ source: memorySource(data, 'four.bin'), assetId: 'four' });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(log).toEqual(['put_chunk 0', 'put_chunk 1', 'put_chunk 2', 'put_chunk 3']);
+      release();
+      await done;
+      expect(log.slice(4, 8).sort()).toEqual(['ack 0', 'ack 1', 'ack 2', 'ack 3']);
+      expect(log.slice(8)).toEqual(['finish', 'finish Ok']);
+    }, 10_000);
   });
 
   it('rejects a chunk size the canister could never accept', () => {
