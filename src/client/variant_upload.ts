@@ -85,7 +85,6 @@ export class VariantUpload {
       }
       this.setState({ kind: 'reading', uploadId, resumed: resumed !== undefined });
       const sent = await this.sendAll(uploadId, chunkCount, received, signal);
-      this.setState({ kind: 'finishing', uploadId, sha256: sent.digest });
       const blob = await this.finishOnceStored(uploadId, sent, signal);
       await this.ctx.journal.delete(this.fp);
       this.setState({ kind: 'finished', uploadId, blob });
@@ -179,7 +178,7 @@ export class VariantUpload {
   /**
    * Reads every chunk in order (the digest needs them all) and sends those not yet received;
    * answers once the last is sent, with the digest, how many chunks are still unacknowledged
-   * and `stored`, which settles once all are (rejected with the first failure).
+   * and `stored`, which resolves once all are: to the first failure (or the abort), if any.
    */
   private async sendAll(uploadId: bigint, chunkCount: number, received: Set<number>, signal?: AbortSignal): Promise<SentChunks> {
     const { source } = this.req;
@@ -205,35 +204,46 @@ export class VariantUpload {
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     }
-    const digest = hasher.digest();
-    const unacknowledged = inFlight.size;
-    const stored = Promise.all(inFlight).then(() => {
-      if (failure) throw failure.error;
-      signal?.throwIfAborted();
-    });
-    return { digest, unacknowledged, stored };
+    const settled = (): { error: unknown } | undefined => {
+      if (failure) return failure;
+      return signal?.aborted ? { error: signal.reason } : undefined;
+    };
+    if (failure) {
+      // A chunk failed before the last was read: nothing more goes out.
+      await Promise.all(inFlight);
+      throw settled()!.error;
+    }
+    return { digest: hasher.digest(), unacknowledged: inFlight.size, stored: Promise.all(inFlight).then(settled) };
   }
 
   /**
    * `finish` once every chunk is stored. When only the last chunk is still unacknowledged, a
-   * first `finish` goes right behind it: a canister executes one client's calls in the order
-   * they arrive, so it usually finds the chunk stored (and waits for its hashing), and the file
-   * is done a round trip sooner — on the IC a few seconds a file. If it overtakes the chunk, the
-   * canister answers Incomplete and changes nothing; `finish` then goes again once the chunk is
-   * acknowledged, as it would have without the overlap. With more chunks in flight it would
-   * mostly overtake them, so it waits. Once that finish is Ok the blob is whole and verified:
-   * the chunk's answer no longer matters (a retry of it after a lost answer finds the upload
-   * finished and is refused).
+   * first `finish` goes right behind it: a replica takes one client's calls in the order they
+   * arrive, so it mostly finds the chunk stored and hashed, and the file is done a round trip
+   * sooner. If it overtakes the chunk, or the chunk's hashing call is still out (on the IC it may
+   * be), the canister answers Incomplete or HashPending and changes nothing: `finish` then goes
+   * again once the chunk is acknowledged, as it would have without the overlap — one call more,
+   * no later. With more chunks in flight it would mostly overtake them, so it waits. Once that
+   * finish is Ok the blob is whole and verified, whatever the chunk's own answer says (a retry of
+   * it after a lost answer finds the upload finished and is refused).
    */
   private async finishOnceStored(uploadId: bigint, sent: SentChunks, signal?: AbortSignal): Promise<BlobInfo> {
-    const early =
-      sent.unacknowledged === 1
-        ? this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined)
-        : undefined;
-    const [stored, answer] = await Promise.all([sent.stored.then(() => undefined, (error: unknown) => ({ error })), early]);
+    const finishing = () => this.setState({ kind: 'finishing', uploadId, sha256: sent.digest });
+    let early: Promise<Result<BlobInfo> | undefined> | undefined;
+    if (sent.unacknowledged === 1 && !signal?.aborted) {
+      finishing();
+      early = this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined);
+    }
+    const [failed, answer] = await Promise.all([sent.stored, early]);
     if (answer !== undefined && 'Ok' in answer) return answer.Ok;
-    if (stored) throw stored.error;
+    if (failed) {
+      // Both answers may have been lost while the upload finished: finish is idempotent, ask once.
+      const again = early && answer === undefined ? await this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined) : undefined;
+      if (again !== undefined && 'Ok' in again) return again.Ok;
+      throw failed.error;
+    }
     if (answer !== undefined && !('Incomplete' in answer.Err) && !('HashPending' in answer.Err)) this.unwrap('finish', answer);
+    if (!early) finishing();
     return this.finish(uploadId, sent.digest, signal);
   }
 
@@ -304,5 +314,6 @@ export class VariantUpload {
 interface SentChunks {
   digest: Uint8Array;
   unacknowledged: number;
-  stored: Promise<void>;
+  /** Never rejects: the first chunk failure (or the abort) if there was one. */
+  stored: Promise<{ error: unknown } | undefined>;
 }

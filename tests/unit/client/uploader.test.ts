@@ -78,7 +78,7 @@ describe('Uploader', () => {
       if (method === 'finish') digests.push(Buffer.from((args[0] as { sha256: [Uint8Array] }).sha256[0]).toString('hex'));
       if (method === 'begin' && n === 1) return transient();
       if (method === 'put_chunk' && (n === 2 || n === 3 || n === 5)) return transient();
-      if (method === 'finish' && n <= 2) return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      if (method === 'finish' && n <= 3) return Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
       return undefined;
     });
     const clock = fakeClock();
@@ -86,14 +86,14 @@ describe('Uploader', () => {
     const uploader = new Uploader({ actor, chunkSize: CHUNK, clock, concurrency: { chunks: 1 }, retry: { random: () => 0.5 } });
     const variants = await uploader.upload({ source: memorySource(data, 'x.bin'), assetId: 'x' });
     expect(Uint8Array.from(variants.original!.sha256)).toEqual(sha256(data));
-    expect(digests).toHaveLength(3);
+    expect(digests).toHaveLength(4);
     expect(new Set(digests)).toEqual(new Set([Buffer.from(sha256(data)).toString('hex')]));
     expect(fake.count('begin')).toBe(1); // the faulted begin never reached the canister
     expect(fake.count('put_chunk')).toBe(6);
     // Backoff grows: the two consecutive put_chunk faults waited 250 then 500 (jitter pinned to the middle).
-    // The first finish went right behind the last chunk, once and without a retry: its fault
-    // left the finish after the chunk's answer, whose own fault waited once.
-    expect(clock.sleeps).toEqual([188, 188, 375, 188, 188]);
+    // The first finish went right behind the last chunk, once and without a retry; after its
+    // fault, the finish after the chunk's answer faulted twice and waited 250 then 500 too.
+    expect(clock.sleeps).toEqual([188, 188, 375, 188, 188, 375]);
   });
 
   it('stops a file at a permanent Err with a typed error naming it, and lets the others finish', async () => {
@@ -348,6 +348,57 @@ describe('Uploader', () => {
       expect(Uint8Array.from(fake.blobs.get(1n)!.info.sha256)).toEqual(sha256(data));
       expect(fake.count('put_chunk')).toBe(2); // the retry was refused: the upload was finished
       expect(fake.count('finish')).toBe(1);
+    }, 10_000);
+
+    it('asks once more when both answers were lost, and keeps the finished file', async () => {
+      const fake = new FakeUploadService();
+      let finishes = 0;
+      let puts = 0;
+      const actor = new Proxy(fake, {
+        get(target, prop, receiver) {
+          if (prop === 'put_chunk') {
+            return async (args: Parameters<IcUploadService['put_chunk']>[0]) => {
+              const answer = await target.put_chunk(args);
+              if (++puts === 1) throw transient(); // stored, the answer lost
+              return answer; // the retry: InvalidState, the upload is finished
+            };
+          }
+          if (prop === 'finish') {
+            return async (args: Parameters<IcUploadService['finish']>[0]) => {
+              const answer = await target.finish(args);
+              if (++finishes === 1) throw transient(); // finished, the answer lost
+              return answer;
+            };
+          }
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+      }) as IcUploadService;
+      const data = bytes(800, 7);
+      const journal = new MemoryJournal();
+      const [outcome] = await new Uploader({ actor, journal, chunkSize: CHUNK, clock: fakeClock() }).uploadAll([{ source: memorySource(data, 'both.bin'), assetId: 'both' }]);
+      expect(outcome!.status).toBe('finished');
+      expect(Uint8Array.from(fake.blobs.get(1n)!.info.sha256)).toEqual(sha256(data));
+      expect([puts, finishes, fake.count('abort')]).toEqual([2, 2, 0]);
+    }, 10_000);
+
+    it('sends no finish once the upload is aborted, nor after a chunk failed', async () => {
+      const aborted = new FakeUploadService();
+      const controller = new AbortController();
+      const outcomes = await new Uploader({ actor: aborted, chunkSize: CHUNK, clock: fakeClock() }).uploadAll([{ source: memorySource(bytes(500, 8), 'a.bin'), assetId: 'a' }], {
+        signal: controller.signal,
+        onProgress: (e) => {
+          if (e.file.bytesRead >= 500) controller.abort(new Error('user cancelled')); // the chunk is read, then sent
+        }
+      });
+      expect(outcomes[0]!.status).toBe('aborted');
+      expect([aborted.count('finish'), aborted.count('abort')]).toEqual([0, 1]);
+
+      const fake = new FakeUploadService();
+      const failing = withFaults(fake, (method, n) => (method === 'put_chunk' && n === 1 ? new Error('disk on fire') : undefined));
+      const [failed] = await new Uploader({ actor: failing, chunkSize: CHUNK, clock: fakeClock(), concurrency: { chunks: 2 } }).uploadAll([{ source: memorySource(bytes(3000, 9), 'f.bin'), assetId: 'f' }]);
+      expect(failed!.status).toBe('failed');
+      expect(fake.count('finish')).toBe(0);
     }, 10_000);
 
     it('waits for every answer while more than one chunk is unacknowledged', async () => {
