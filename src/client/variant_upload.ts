@@ -204,16 +204,13 @@ export class VariantUpload {
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     }
-    const settled = (): { error: unknown } | undefined => {
-      if (failure) return failure;
-      return signal?.aborted ? { error: signal.reason } : undefined;
-    };
     if (failure) {
       // A chunk failed before the last was read: nothing more goes out.
       await Promise.all(inFlight);
-      throw settled()!.error;
+      throw failure.error;
     }
-    return { digest: hasher.digest(), unacknowledged: inFlight.size, stored: Promise.all(inFlight).then(settled) };
+    const stored = Promise.all(inFlight).then(() => failure ?? (signal?.aborted ? { error: signal.reason as unknown } : undefined));
+    return { digest: hasher.digest(), unacknowledged: inFlight.size, stored };
   }
 
   /**
@@ -229,17 +226,21 @@ export class VariantUpload {
    */
   private async finishOnceStored(uploadId: bigint, sent: SentChunks, signal?: AbortSignal): Promise<BlobInfo> {
     const finishing = () => this.setState({ kind: 'finishing', uploadId, sha256: sent.digest });
+    /** One finish, no retries: undefined if its answer did not come. */
+    const finishOnce = () => this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined);
     let early: Promise<Result<BlobInfo> | undefined> | undefined;
     if (sent.unacknowledged === 1 && !signal?.aborted) {
       finishing();
-      early = this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined);
+      early = finishOnce();
     }
     const [failed, answer] = await Promise.all([sent.stored, early]);
     if (answer !== undefined && 'Ok' in answer) return answer.Ok;
     if (failed) {
-      // Both answers may have been lost while the upload finished: finish is idempotent, ask once.
-      const again = early && answer === undefined ? await this.ctx.actor.finish({ upload_id: uploadId, sha256: [sent.digest] }).catch(() => undefined) : undefined;
-      if (again !== undefined && 'Ok' in again) return again.Ok;
+      if (early && answer === undefined) {
+        // Both answers may have been lost while the upload finished: finish is idempotent, ask once.
+        const again = await finishOnce();
+        if (again !== undefined && 'Ok' in again) return again.Ok;
+      }
       throw failed.error;
     }
     if (answer !== undefined && !('Incomplete' in answer.Err) && !('HashPending' in answer.Err)) this.unwrap('finish', answer);

@@ -253,6 +253,26 @@ describe('Uploader', () => {
   });
 
   describe('finish right behind the last chunk', () => {
+    type PutArgs = Parameters<IcUploadService['put_chunk']>[0];
+    type FinishArgs = Parameters<IcUploadService['finish']>[0];
+    /** `fake` with put_chunk and finish wrapped: each wrapper gets the arguments and the fake's own method. */
+    function intercepting(
+      fake: FakeUploadService,
+      wrap: {
+        put_chunk: (args: PutArgs, call: (args: PutArgs) => ReturnType<IcUploadService['put_chunk']>) => ReturnType<IcUploadService['put_chunk']>;
+        finish: (args: FinishArgs, call: (args: FinishArgs) => ReturnType<IcUploadService['finish']>) => ReturnType<IcUploadService['finish']>;
+      }
+    ): IcUploadService {
+      return new Proxy(fake, {
+        get(target, prop, receiver) {
+          if (prop === 'put_chunk') return (args: PutArgs) => wrap.put_chunk(args, (a) => target.put_chunk(a));
+          if (prop === 'finish') return (args: FinishArgs) => wrap.finish(args, (a) => target.finish(a));
+          const value = Reflect.get(target, prop, receiver);
+          return typeof value === 'function' ? value.bind(target) : value;
+        }
+      }) as IcUploadService;
+    }
+
     /** Holds put_chunk's answers until `release`; logs when each call is made and answered. */
     function holdingChunks(fake: FakeUploadService, executedAfterFinish?: number) {
       const log: string[] = [];
@@ -260,32 +280,24 @@ describe('Uploader', () => {
       const released = new Promise<void>((r) => (release = r));
       let finished!: () => void;
       const finishSent = new Promise<void>((r) => (finished = r));
-      const actor = new Proxy(fake, {
-        get(target, prop, receiver) {
-          const value = Reflect.get(target, prop, receiver);
-          if (prop === 'put_chunk') {
-            return async (args: Parameters<IcUploadService['put_chunk']>[0]) => {
-              log.push(`put_chunk ${args.index}`);
-              // The canister executes the chunk before finish, or (overtaken) after it.
-              if (args.index === executedAfterFinish) await finishSent;
-              const answer = await target.put_chunk(args);
-              await released;
-              log.push(`ack ${args.index}`);
-              return answer;
-            };
-          }
-          if (prop === 'finish') {
-            return async (args: Parameters<IcUploadService['finish']>[0]) => {
-              log.push('finish');
-              const answer = await target.finish(args);
-              finished();
-              log.push('Ok' in answer ? 'finish Ok' : `finish ${Object.keys(answer.Err)[0]}`);
-              return answer;
-            };
-          }
-          return typeof value === 'function' ? value.bind(target) : value;
+      const actor = intercepting(fake, {
+        put_chunk: async (args, call) => {
+          log.push(`put_chunk ${args.index}`);
+          // The canister executes the chunk before finish, or (overtaken) after it.
+          if (args.index === executedAfterFinish) await finishSent;
+          const answer = await call(args);
+          await released;
+          log.push(`ack ${args.index}`);
+          return answer;
+        },
+        finish: async (args, call) => {
+          log.push('finish');
+          const answer = await call(args);
+          finished();
+          log.push('Ok' in answer ? 'finish Ok' : `finish ${Object.keys(answer.Err)[0]}`);
+          return answer;
         }
-      }) as IcUploadService;
+      });
       return { actor, log, release };
     }
 
@@ -320,28 +332,20 @@ describe('Uploader', () => {
       let finishDone!: () => void;
       const finishSent = new Promise<void>((r) => (finishDone = r));
       let lost = false;
-      const actor = new Proxy(fake, {
-        get(target, prop, receiver) {
-          if (prop === 'put_chunk') {
-            return async (args: Parameters<IcUploadService['put_chunk']>[0]) => {
-              const answer = await target.put_chunk(args); // stored…
-              if (lost) return answer;
-              lost = true;
-              await finishSent;
-              throw transient(); // …but the answer never arrives
-            };
-          }
-          if (prop === 'finish') {
-            return async (args: Parameters<IcUploadService['finish']>[0]) => {
-              const answer = await target.finish(args);
-              finishDone();
-              return answer;
-            };
-          }
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
+      const actor = intercepting(fake, {
+        put_chunk: async (args, call) => {
+          const answer = await call(args); // stored…
+          if (lost) return answer;
+          lost = true;
+          await finishSent;
+          throw transient(); // …but the answer never arrives
+        },
+        finish: async (args, call) => {
+          const answer = await call(args);
+          finishDone();
+          return answer;
         }
-      }) as IcUploadService;
+      });
       const data = bytes(600, 6);
       const [outcome] = await new Uploader({ actor, chunkSize: CHUNK, clock: fakeClock() }).uploadAll([{ source: memorySource(data, 'lost.bin'), assetId: 'lost' }]);
       expect(outcome!.status).toBe('finished');
@@ -354,26 +358,18 @@ describe('Uploader', () => {
       const fake = new FakeUploadService();
       let finishes = 0;
       let puts = 0;
-      const actor = new Proxy(fake, {
-        get(target, prop, receiver) {
-          if (prop === 'put_chunk') {
-            return async (args: Parameters<IcUploadService['put_chunk']>[0]) => {
-              const answer = await target.put_chunk(args);
-              if (++puts === 1) throw transient(); // stored, the answer lost
-              return answer; // the retry: InvalidState, the upload is finished
-            };
-          }
-          if (prop === 'finish') {
-            return async (args: Parameters<IcUploadService['finish']>[0]) => {
-              const answer = await target.finish(args);
-              if (++finishes === 1) throw transient(); // finished, the answer lost
-              return answer;
-            };
-          }
-          const value = Reflect.get(target, prop, receiver);
-          return typeof value === 'function' ? value.bind(target) : value;
+      const actor = intercepting(fake, {
+        put_chunk: async (args, call) => {
+          const answer = await call(args);
+          if (++puts === 1) throw transient(); // stored, the answer lost
+          return answer; // the retry: InvalidState, the upload is finished
+        },
+        finish: async (args, call) => {
+          const answer = await call(args);
+          if (++finishes === 1) throw transient(); // finished, the answer lost
+          return answer;
         }
-      }) as IcUploadService;
+      });
       const data = bytes(800, 7);
       const journal = new MemoryJournal();
       const [outcome] = await new Uploader({ actor, journal, chunkSize: CHUNK, clock: fakeClock() }).uploadAll([{ source: memorySource(data, 'both.bin'), assetId: 'both' }]);
